@@ -1,0 +1,77 @@
+// Package testrig finds the real Docker Engine (swarm mode) and the real S3
+// server that scripts/testenv starts, for integration tests.
+//
+// A test that needs them calls Docker or S3. When the rig's environment is
+// missing the test is skipped with a message, unless SECRETDECK_INTEGRATION is
+// "require" (as in CI): then it fails, so a green run always means the real
+// paths ran.
+package testrig
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"os"
+	"testing"
+)
+
+// Environment variables printed by `scripts/testenv env`.
+const (
+	EnvRequire     = "SECRETDECK_INTEGRATION" // "require" turns a skip into a failure
+	EnvDockerHost  = "SECRETDECK_TEST_DOCKER_HOST"
+	EnvS3Endpoint  = "SECRETDECK_TEST_S3_ENDPOINT"
+	EnvS3AccessKey = "SECRETDECK_TEST_S3_ACCESS_KEY"
+	EnvS3SecretKey = "SECRETDECK_TEST_S3_SECRET_KEY"
+	EnvImage       = "SECRETDECK_TEST_IMAGE"
+)
+
+// S3Server is how to reach the rig's S3 server.
+type S3Server struct {
+	Endpoint  string // http://127.0.0.1:7070
+	AccessKey string
+	SecretKey string
+	Region    string
+}
+
+func need(t testing.TB, vars ...string) []string {
+	t.Helper()
+	vals := make([]string, len(vars))
+	for i, v := range vars {
+		vals[i] = os.Getenv(v)
+		if vals[i] == "" {
+			msg := "integration rig not found (" + v + " is unset): run `eval \"$(scripts/testenv up)\"` first"
+			if os.Getenv(EnvRequire) == "require" {
+				t.Fatal(msg)
+			}
+			t.Skip(msg)
+		}
+	}
+	return vals
+}
+
+// Docker returns the DOCKER_HOST of the rig's private engine in swarm mode.
+func Docker(t testing.TB) string {
+	t.Helper()
+	return need(t, EnvDockerHost)[0]
+}
+
+// Image returns the test image (testdata/echoapp) loaded into the rig's engine.
+func Image(t testing.TB) string {
+	t.Helper()
+	return need(t, EnvImage)[0]
+}
+
+// S3 returns the rig's S3 server (versitygw) and its root credentials.
+func S3(t testing.TB) S3Server {
+	t.Helper()
+	v := need(t, EnvS3Endpoint, EnvS3AccessKey, EnvS3SecretKey)
+	return S3Server{Endpoint: v[0], AccessKey: v[1], SecretKey: v[2], Region: "us-east-1"}
+}
+
+// UniqueName returns prefix followed by a random suffix, valid as a swarm
+// object name and as an S3 bucket name when prefix is lower case, so that
+// tests sharing the rig never collide.
+func UniqueName(prefix string) string {
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	return prefix + hex.EncodeToString(b)
+}
