@@ -47,6 +47,7 @@ type PropertyFile struct {
 	LastModified time.Time   `json:"lastModified"`
 	Size         int64       `json:"size"`
 	Entries      []Entry     `json:"entries"` // sorted by key; empty when Err is set
+	Raw          Value       `json:"-"`       // the file's bytes, for whole-file secrets
 	Err          *ParseError `json:"error,omitempty"`
 }
 

@@ -1,0 +1,142 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/moby/moby/api/types/swarm"
+	"github.com/moby/moby/client"
+)
+
+// The demo's secrets. Their values are demo data; some match the property
+// files and some do not, so that drift has something to find.
+var demoSecrets = []struct{ name, value string }{
+	{"my_service_aws_access_key_id", "AKIADEMOPROD00000001"},
+	{"my_service_aws_secret_access_key", "demo/prod/aws+secret+key/OLD-2025-01"},
+	{"my_service_db.password_v1", "demo-Pr0d-db-pass-v1"}, // unused old version
+	{"my_service_db.password_v2", "demo-Pr0d-db-pass-v2"},
+	{"my_secret_data", "demo redis secret data (prod)"},
+	{"payment_key_v1", "demo-payment-key-2026-a"}, // half-rotated: billing still
+	{"payment_key_v2", "demo-payment-key-2026-b"}, // mounts v1, checkout v2
+	{"shop_web_session.secret", "demo-shop-session-prod"},
+	{"legacy_token", "demo-legacy-token"}, // declared nowhere, mounted by nobody
+}
+
+type mount struct {
+	secret, target string
+	uid, gid       string
+	mode           uint32
+}
+
+var demoServices = []struct {
+	name   string
+	stack  string
+	env    []string
+	mounts []mount
+}{
+	{name: "my_service", env: []string{"MY_BUCKET_NAME=secretdeck-demo", "MY_PROPS_FILE=my_service.json.prod", "AWS_REGION=us-east-1"},
+		mounts: []mount{
+			{"my_service_aws_access_key_id", "aws_access_key_id", "1000", "1000", 0o400},
+			{"my_service_aws_secret_access_key", "aws_secret_access_key", "1000", "1000", 0o400},
+			{"my_service_db.password_v2", "db.password", "1000", "1000", 0o400},
+		}},
+	// Credentials in plain env vars: anyone who can `docker service inspect` reads them.
+	{name: "proxy", env: []string{"STATS_USER=admin", "STATS_PASS=demo-stats-pass-prod"}},
+	{name: "redis", mounts: []mount{{"my_secret_data", "my_secret_data", "0", "0", 0o444}}},
+	{name: "billing", mounts: []mount{{"payment_key_v1", "payment_key", "0", "0", 0o440}}},
+	{name: "checkout", mounts: []mount{{"payment_key_v2", "payment_key", "0", "0", 0o440}}},
+	{name: "shop_web", stack: "shop", mounts: []mount{{"shop_web_session.secret", "session.secret", "33", "33", 0o400}}},
+}
+
+func seedSwarm(ctx context.Context, api *client.Client, image string) error {
+	ids := map[string]string{}
+	existing, err := api.SecretList(ctx, client.SecretListOptions{})
+	if err != nil {
+		return err
+	}
+	for _, s := range existing.Items {
+		ids[s.Spec.Name] = s.ID
+	}
+	for _, s := range demoSecrets {
+		if ids[s.name] != "" {
+			continue
+		}
+		res, err := api.SecretCreate(ctx, client.SecretCreateOptions{Spec: swarm.SecretSpec{
+			Annotations: swarm.Annotations{Name: s.name, Labels: map[string]string{"demo": "secretdeck"}},
+			Data:        []byte(s.value),
+		}})
+		if err != nil {
+			return fmt.Errorf("create secret %s: %w", s.name, err)
+		}
+		ids[s.name] = res.ID
+		fmt.Printf("seed: secret %s\n", s.name)
+	}
+	if err := seedConfig(ctx, api); err != nil {
+		return err
+	}
+	services, err := api.ServiceList(ctx, client.ServiceListOptions{})
+	if err != nil {
+		return err
+	}
+	have := map[string]bool{}
+	for _, s := range services.Items {
+		have[s.Spec.Name] = true
+	}
+	for _, svc := range demoServices {
+		if have[svc.name] {
+			continue
+		}
+		spec := serviceSpec(svc.name, svc.stack, image, svc.env, svc.mounts, ids)
+		if _, err := api.ServiceCreate(ctx, client.ServiceCreateOptions{Spec: spec}); err != nil {
+			return fmt.Errorf("create service %s: %w", svc.name, err)
+		}
+		fmt.Printf("seed: service %s\n", svc.name)
+	}
+	return nil
+}
+
+func serviceSpec(name, stack, image string, env []string, mounts []mount, ids map[string]string) swarm.ServiceSpec {
+	replicas := uint64(1)
+	labels := map[string]string{"demo": "secretdeck"}
+	if stack != "" {
+		labels["com.docker.stack.namespace"] = stack
+	}
+	refs := make([]*swarm.SecretReference, 0, len(mounts))
+	for _, m := range mounts {
+		refs = append(refs, &swarm.SecretReference{
+			SecretID: ids[m.secret], SecretName: m.secret,
+			File: &swarm.SecretReferenceFileTarget{Name: m.target, UID: m.uid, GID: m.gid, Mode: os.FileMode(m.mode)},
+		})
+	}
+	grace := time.Second
+	return swarm.ServiceSpec{
+		Annotations: swarm.Annotations{Name: name, Labels: labels},
+		TaskTemplate: swarm.TaskSpec{ContainerSpec: &swarm.ContainerSpec{
+			Image:           image,
+			Env:             append([]string{"ECHOAPP_INTERVAL=60s"}, env...),
+			Secrets:         refs,
+			StopGracePeriod: &grace,
+		}},
+		Mode:         swarm.ServiceMode{Replicated: &swarm.ReplicatedService{Replicas: &replicas}},
+		UpdateConfig: &swarm.UpdateConfig{Parallelism: 1, FailureAction: "rollback", Monitor: 5 * time.Second, Order: "stop-first"},
+	}
+}
+
+func seedConfig(ctx context.Context, api *client.Client) error {
+	configs, err := api.ConfigList(ctx, client.ConfigListOptions{})
+	if err != nil {
+		return err
+	}
+	for _, c := range configs.Items {
+		if c.Spec.Name == "proxy_conf" {
+			return nil
+		}
+	}
+	_, err = api.ConfigCreate(ctx, client.ConfigCreateOptions{Spec: swarm.ConfigSpec{
+		Annotations: swarm.Annotations{Name: "proxy_conf", Labels: map[string]string{"demo": "secretdeck"}},
+		Data:        []byte("frontend stats\n  bind :8404\n  stats enable\n"),
+	}})
+	return err
+}

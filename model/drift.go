@@ -1,0 +1,218 @@
+package model
+
+import (
+	"fmt"
+	"path"
+	"slices"
+)
+
+// DriftInput is what Drift compares: the desired state (a property source, a
+// manifest, the fingerprint key) and the actual state (a swarm snapshot).
+type DriftInput struct {
+	Swarm    *SwarmSnapshot
+	Source   *SourceSnapshot
+	Manifest *Manifest      // nil: conventions only
+	Key      FingerprintKey // zero: the source has no key yet
+}
+
+// DesiredSecret is one logical secret the source asks for.
+type DesiredSecret struct {
+	Logical   string        `json:"logical"`
+	File      string        `json:"file"`
+	Key       string        `json:"key,omitempty"` // "" in whole-file mode
+	Value     Value         `json:"-"`
+	Target    string        `json:"target"`
+	Mount     MountPolicy   `json:"-"` // uid/gid/mode the manifest asks for
+	Consumers []string      `json:"consumers"`
+	Bindings  []Binding     `json:"bindings"`
+	file      *PropertyFile // the file it comes from
+}
+
+// Binding is what one consuming service mounts for a desired secret, found by
+// TARGET whatever the mounted secret is called.
+type Binding struct {
+	Service string   `json:"service"`
+	Ref     *FileRef `json:"ref,omitempty"` // nil: nothing at the target
+}
+
+// DriftReport is the outcome of Drift.
+type DriftReport struct {
+	Env      string          `json:"env"`
+	Findings []Finding       `json:"findings"`
+	Desired  []DesiredSecret `json:"desired"`
+	// FingerprintKey says whether fingerprints could be checked.
+	FingerprintKey bool `json:"fingerprintKey"`
+}
+
+// drifter holds the indexes one Drift call builds once.
+type drifter struct {
+	in         DriftInput
+	versions   *versionIndex
+	services   map[string]*Service
+	referenced map[string]bool            // secret IDs named by any Spec or PreviousSpec
+	bound      map[string]map[string]bool // service → targets bound to a desired secret
+	logicals   map[string]bool            // desired logical names
+	report     *DriftReport
+}
+
+// Drift compares the desired state with the swarm and returns every finding,
+// in a deterministic order. It never reads a secret back: a mounted version is
+// checked through the keyed fingerprint in its labels. It does no I/O.
+func Drift(in DriftInput) *DriftReport {
+	d := &drifter{
+		in:         in,
+		versions:   newVersionIndex(in.Swarm.Secrets),
+		services:   make(map[string]*Service, len(in.Swarm.Services)),
+		referenced: map[string]bool{},
+		bound:      map[string]map[string]bool{},
+		logicals:   map[string]bool{},
+		report:     &DriftReport{Env: in.Source.Env, Findings: []Finding{}, FingerprintKey: !in.Key.IsZero()},
+	}
+	for i := range in.Swarm.Services {
+		s := &in.Swarm.Services[i]
+		d.services[s.Name] = s
+		for _, r := range s.Spec.Secrets {
+			d.referenced[r.ID] = true
+		}
+		if s.Previous != nil {
+			for _, r := range s.Previous.Secrets {
+				d.referenced[r.ID] = true
+			}
+		}
+	}
+	d.desire()
+	for i := range d.report.Desired {
+		d.bind(&d.report.Desired[i])
+	}
+	d.orphans()
+	d.undeclared()
+	d.exposures()
+	d.runtimeStale()
+	d.stackOwned()
+	sortFindings(d.report.Findings)
+	return d.report
+}
+
+func (d *drifter) add(f Finding) { d.report.Findings = append(d.report.Findings, f) }
+
+// desire turns the source's files into desired secrets, reporting the files
+// and entries that cannot become one.
+func (d *drifter) desire() {
+	n := 0
+	for _, f := range d.in.Source.Files {
+		n += len(f.Entries)
+	}
+	d.report.Desired = make([]DesiredSecret, 0, n)
+	for i := range d.in.Source.Files {
+		f := &d.in.Source.Files[i]
+		switch {
+		case f.Err != nil:
+			fd := newFinding(KindUnparsable, fmt.Sprintf("%s cannot be used: %s; its secrets are not checked until it is fixed", f.Key, f.Err.Error()), ActionFixSourceFile)
+			fd.File, fd.Service = f.Key, f.Service
+			d.add(fd)
+			continue
+		case !f.Shared() && d.services[f.Service] == nil:
+			fd := newFinding(KindUnknownService, fmt.Sprintf("%s is the property file of service %q, which this swarm does not run (a typo, or a retired service)", f.Key, f.Service), ActionReport)
+			fd.File, fd.Service = f.Key, f.Service
+			d.add(fd)
+			continue
+		}
+		policy := d.in.Manifest.service(f.Service)
+		if policy.WholeFile {
+			d.desireWholeFile(f, policy)
+			continue
+		}
+		seen := map[string]string{} // logical → key, to catch two keys that normalize alike
+		for _, e := range f.Entries {
+			if d.in.Manifest.Excluded(f.Service, e.Key) {
+				continue
+			}
+			kp := policy.Keys[e.Key]
+			ds := DesiredSecret{
+				Logical: cmpOr(kp.Secret, LogicalName(f.Service, e.Key)),
+				File:    f.Key, Key: e.Key, Value: e.Value,
+				Target: cmpOr(kp.Target, Normalize(e.Key)),
+				Mount:  kp.MountPolicy, file: f,
+			}
+			if other, dup := seen[ds.Logical]; dup && ds.Logical != "" {
+				d.entryProblem(f, e.Key, fmt.Sprintf("keys %q and %q of %s both map to secret %q; rename one or map it in %s", other, e.Key, f.Key, ds.Logical, ManifestPath))
+				continue
+			}
+			seen[ds.Logical] = e.Key
+			if f.Shared() {
+				ds.Consumers = kp.Services
+			} else {
+				ds.Consumers = []string{f.Service}
+			}
+			d.addDesired(ds)
+		}
+	}
+}
+
+func (d *drifter) desireWholeFile(f *PropertyFile, p ServicePolicy) {
+	base := Normalize(f.Service) + "." + string(f.Format)
+	d.addDesired(DesiredSecret{
+		Logical: cmpOr(p.Secret, Normalize(f.Service)+"_"+string(f.Format)),
+		File:    f.Key, Value: f.Raw, Target: cmpOr(p.Target, base),
+		Mount: p.MountPolicy, Consumers: []string{f.Service}, file: f,
+	})
+}
+
+// addDesired checks that the value can become a swarm secret and records it.
+func (d *drifter) addDesired(ds DesiredSecret) {
+	f := ds.file
+	what := ds.Key
+	if what == "" {
+		what = "the whole file"
+	}
+	switch {
+	case ds.Logical == "" || ds.Target == "":
+		d.entryProblem(f, ds.Key, fmt.Sprintf("key %q of %s normalizes to an empty secret name; rename it or map it in %s", ds.Key, f.Key, ManifestPath))
+		return
+	case ds.Value.Len() >= MaxSecretSize:
+		fd := newFinding(KindOversize, fmt.Sprintf("%s of %s is %d bytes: a swarm secret must be under 500 KiB (512,000 bytes)", what, f.Key, ds.Value.Len()), ActionFixSourceFile)
+		fd.File, fd.Key, fd.Service, fd.Logical = f.Key, ds.Key, f.Service, ds.Logical
+		d.add(fd)
+		return
+	case ds.Value.IsZero():
+		d.entryProblem(f, ds.Key, fmt.Sprintf("%s of %s is empty: a swarm secret cannot be empty", what, f.Key))
+		return
+	}
+	d.logicals[ds.Logical] = true
+	d.versions.adopt(ds.Logical)
+	if f.Shared() {
+		// A shared entry is mounted by the services that mount it today.
+		for _, svc := range d.in.Swarm.Services {
+			for _, r := range svc.Spec.Secrets {
+				if v, ok := d.versions.byID[r.ID]; ok && v.Logical == ds.Logical && !slices.Contains(ds.Consumers, svc.Name) {
+					ds.Consumers = append(ds.Consumers, svc.Name)
+				}
+			}
+		}
+		slices.Sort(ds.Consumers)
+	}
+	d.report.Desired = append(d.report.Desired, ds)
+}
+
+func (d *drifter) entryProblem(f *PropertyFile, key, explanation string) {
+	fd := newFinding(KindUnparsable, explanation, ActionFixSourceFile)
+	fd.File, fd.Key, fd.Service = f.Key, key, f.Service
+	d.add(fd)
+}
+
+func (m *Manifest) service(name string) ServicePolicy {
+	if m == nil {
+		return ServicePolicy{}
+	}
+	return m.Services[name]
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// fileBase is the file name of a property file key, for matching env vars.
+func fileBase(key string) string { return path.Base(key) }

@@ -1,0 +1,119 @@
+package model
+
+import (
+	"crypto/sha256"
+	"fmt"
+	"strings"
+)
+
+// minComparedValue is the shortest source value looked for in env vars:
+// shorter ones ("admin", "true", "25") match by coincidence.
+const minComparedValue = 6
+
+// sensitiveWords mark an env var name that looks like it holds a credential.
+var sensitiveWords = []string{"PASS", "SECRET", "TOKEN", "KEY", "CREDENTIAL", "PRIVATE", "PWD"}
+
+// SensitiveName reports whether an env var name looks like a credential's.
+// Names that point at a file (…_FILE, …_PATH) are the recommended way to pass
+// a secret and are not flagged.
+func SensitiveName(name string) bool {
+	n := strings.ToUpper(name)
+	if strings.HasSuffix(n, "_FILE") || strings.HasSuffix(n, "_PATH") || strings.HasSuffix(n, "_DIR") {
+		return false
+	}
+	for _, w := range sensitiveWords {
+		if strings.Contains(n, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// literal reports whether an env value is a literal rather than a reference
+// to a mounted file.
+func literal(v Value) bool {
+	s := v.Reveal()
+	return s != "" && !strings.HasPrefix(s, "/run/secrets/") && !strings.HasPrefix(s, "/")
+}
+
+type sourceValue struct {
+	value Value
+	file  string
+	key   string
+}
+
+// exposures reports env vars that hold a source value in clear, or that look
+// like credentials and hold a literal. Values are compared in memory (hashed
+// for the lookup, then compared in constant time) and never printed.
+func (d *drifter) exposures() {
+	index := map[[sha256.Size]byte][]sourceValue{}
+	for _, f := range d.in.Source.Files {
+		for _, e := range f.Entries {
+			if e.Value.Len() >= minComparedValue {
+				h := sha256.Sum256(e.Value.b)
+				index[h] = append(index[h], sourceValue{e.Value, f.Key, e.Key})
+			}
+		}
+	}
+	for _, svc := range d.in.Swarm.Services {
+		for _, ev := range svc.Spec.Env {
+			if match, ok := lookup(index, ev.Value); ok {
+				f := newFinding(KindEnvExposure, fmt.Sprintf("env var %s of service %s holds, in clear, the value of %q in %s: anyone who can inspect the service reads it", ev.Name, svc.Name, match.key, match.file), ActionMoveToSecret)
+				f.Service, f.Key, f.File = svc.Name, ev.Name, match.file
+				d.add(f)
+				continue
+			}
+			if SensitiveName(ev.Name) && literal(ev.Value) {
+				f := newFinding(KindEnvExposure, fmt.Sprintf("env var %s of service %s looks like a credential and holds a literal value (%d bytes): anyone who can inspect the service reads it", ev.Name, svc.Name, ev.Value.Len()), ActionMoveToSecret)
+				f.Service, f.Key = svc.Name, ev.Name
+				d.add(f)
+			}
+		}
+	}
+}
+
+func lookup(index map[[sha256.Size]byte][]sourceValue, v Value) (sourceValue, bool) {
+	if v.Len() < minComparedValue {
+		return sourceValue{}, false
+	}
+	for _, sv := range index[sha256.Sum256(v.b)] {
+		if sv.value.Equal(v) {
+			return sv, true
+		}
+	}
+	return sourceValue{}, false
+}
+
+// runtimeStale reports services that read their property file at start-up
+// (an env var names it) when the file changed after the service last updated:
+// the running tasks still hold the old values.
+func (d *drifter) runtimeStale() {
+	byBase := map[string][]*PropertyFile{}
+	for i := range d.in.Source.Files {
+		f := &d.in.Source.Files[i]
+		byBase[fileBase(f.Key)] = append(byBase[fileBase(f.Key)], f)
+	}
+	for _, svc := range d.in.Swarm.Services {
+		for _, ev := range svc.Spec.Env {
+			ref := ev.Value.Reveal()
+			if ref == "" || strings.ContainsAny(ref, " \n") {
+				continue
+			}
+			for _, f := range byBase[fileBase(ref)] {
+				if !namesFile(ref, f.Key) || !f.LastModified.After(svc.UpdatedAt) {
+					continue
+				}
+				x := newFinding(KindRuntimeStale, fmt.Sprintf("service %s reads %s at start-up (env %s); the file changed at %s, after the service's last update at %s, so its tasks run with old values",
+					svc.Name, f.Key, ev.Name, f.LastModified.UTC().Format("2006-01-02 15:04:05Z"), svc.UpdatedAt.UTC().Format("2006-01-02 15:04:05Z")), ActionRestart)
+				x.Service, x.File, x.Key = svc.Name, f.Key, ev.Name
+				d.add(x)
+			}
+		}
+	}
+}
+
+// namesFile reports whether an env value names the object key: the key
+// itself, a path or URL ending with it, or its file name.
+func namesFile(ref, key string) bool {
+	return ref == key || strings.HasSuffix(ref, "/"+key) || ref == fileBase(key)
+}

@@ -1,0 +1,132 @@
+package model
+
+import (
+	"cmp"
+	"slices"
+	"strings"
+)
+
+// Kind names a kind of drift finding, spelled as in DESIGN.md.
+type Kind string
+
+// Every kind of finding.
+const (
+	KindMissing        Kind = "missing"
+	KindNotMounted     Kind = "not-mounted"
+	KindStale          Kind = "stale"
+	KindUnverifiable   Kind = "unverifiable"
+	KindLagging        Kind = "lagging"
+	KindTargetMismatch Kind = "target-mismatch"
+	KindOrphan         Kind = "orphan"
+	KindUndeclared     Kind = "undeclared"
+	KindUnknownService Kind = "unknown-service"
+	KindRuntimeStale   Kind = "runtime-stale"
+	KindEnvExposure    Kind = "env-exposure"
+	KindStackOwned     Kind = "stack-owned"
+	KindUnparsable     Kind = "unparsable"
+	KindOversize       Kind = "oversize"
+)
+
+// Kinds lists every kind, in the order of DESIGN.md's table.
+var Kinds = []Kind{
+	KindMissing, KindNotMounted, KindStale, KindUnverifiable, KindLagging, KindTargetMismatch,
+	KindOrphan, KindUndeclared, KindUnknownService, KindRuntimeStale, KindEnvExposure,
+	KindStackOwned, KindUnparsable, KindOversize,
+}
+
+// Severity orders findings: what to look at first.
+type Severity int
+
+// Severities, most urgent last so that comparisons read naturally.
+const (
+	SeverityInfo Severity = iota
+	SeverityLow
+	SeverityMedium
+	SeverityHigh
+)
+
+var severityNames = [...]string{"info", "low", "medium", "high"}
+
+func (s Severity) String() string { return severityNames[s] }
+
+// MarshalText implements encoding.TextMarshaler.
+func (s Severity) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *Severity) UnmarshalText(b []byte) error {
+	*s = Severity(max(0, slices.Index(severityNames[:], string(b))))
+	return nil
+}
+
+// severityOf is each kind's severity: a credential in clear or a swarm that
+// runs another value than the source's comes first; bookkeeping comes last.
+var severityOf = map[Kind]Severity{
+	KindEnvExposure: SeverityHigh, KindStale: SeverityHigh, KindMissing: SeverityHigh, KindLagging: SeverityHigh,
+	KindNotMounted: SeverityMedium, KindUnverifiable: SeverityMedium, KindTargetMismatch: SeverityMedium,
+	KindRuntimeStale: SeverityMedium, KindUnparsable: SeverityMedium, KindOversize: SeverityMedium,
+	KindOrphan: SeverityLow, KindUndeclared: SeverityLow, KindUnknownService: SeverityLow,
+	KindStackOwned: SeverityInfo,
+}
+
+// Action is what would fix a finding.
+type Action string
+
+// Actions a finding may suggest.
+const (
+	ActionCreateMount   Action = "create+mount"
+	ActionCreate        Action = "create"
+	ActionMount         Action = "mount"
+	ActionRotate        Action = "rotate"
+	ActionFinish        Action = "finish"
+	ActionRevert        Action = "revert"
+	ActionRemount       Action = "remount"
+	ActionPrune         Action = "prune"
+	ActionReport        Action = "report"
+	ActionRestart       Action = "restart"
+	ActionMoveToSecret  Action = "move-to-secret"
+	ActionUpdateStack   Action = "update-stack-file"
+	ActionFixSourceFile Action = "fix-source-file"
+)
+
+// Finding is one thing out of line between the source and the swarm.
+type Finding struct {
+	Kind        Kind     `json:"kind"`
+	Severity    Severity `json:"severity"`
+	Service     string   `json:"service,omitempty"`
+	Logical     string   `json:"logical,omitempty"` // logical secret
+	Secret      string   `json:"secret,omitempty"`  // swarm secret name
+	File        string   `json:"file,omitempty"`    // property file key
+	Key         string   `json:"key,omitempty"`     // entry key, or env var name
+	Plan        string   `json:"plan,omitempty"`    // plan id, for lagging
+	Explanation string   `json:"explanation"`
+	Actions     []Action `json:"actions"`
+}
+
+// ID identifies a finding across runs, for selecting it in a plan.
+func (f *Finding) ID() string {
+	return strings.Join([]string{string(f.Kind), f.Service, f.Logical, f.Secret, f.File, f.Key}, "/")
+}
+
+func newFinding(k Kind, explanation string, actions ...Action) Finding {
+	return Finding{Kind: k, Severity: severityOf[k], Explanation: explanation, Actions: actions}
+}
+
+// sortFindings orders findings by severity (highest first), then by kind in
+// the table's order, then by subject, so that output is deterministic.
+func sortFindings(fs []Finding) {
+	kindOrder := make(map[Kind]int, len(Kinds))
+	for i, k := range Kinds {
+		kindOrder[k] = i
+	}
+	slices.SortFunc(fs, func(a, b Finding) int {
+		return cmp.Or(
+			cmp.Compare(b.Severity, a.Severity),
+			cmp.Compare(kindOrder[a.Kind], kindOrder[b.Kind]),
+			cmp.Compare(a.Service, b.Service),
+			cmp.Compare(a.Logical, b.Logical),
+			cmp.Compare(a.Secret, b.Secret),
+			cmp.Compare(a.File, b.File),
+			cmp.Compare(a.Key, b.Key),
+		)
+	})
+}

@@ -1,0 +1,98 @@
+package model
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"strings"
+)
+
+// FingerprintKeyPath is where the fingerprint key lives in a property source.
+const FingerprintKeyPath = ".secretdeck/fingerprint-key"
+
+// FingerprintKeySize is the size of a fingerprint key in bytes.
+const FingerprintKeySize = 32
+
+// fingerprintScheme prefixes every fingerprint, so that a later scheme can be
+// told apart from this one.
+const fingerprintScheme = "hmac-sha256"
+
+// FingerprintKey is the HMAC key that makes fingerprints safe to store in
+// swarm labels: a plain hash would let anyone who can inspect the swarm
+// brute-force a weak password offline, while whoever can read the key can read
+// the values in the source anyway.
+type FingerprintKey struct {
+	k  []byte
+	id string // computed once: every fingerprint carries it
+}
+
+// NewFingerprintKey checks and wraps the bytes of .secretdeck/fingerprint-key.
+func NewFingerprintKey(b []byte) (FingerprintKey, error) {
+	if len(b) != FingerprintKeySize {
+		return FingerprintKey{}, fmt.Errorf("%s holds %d bytes, want %d random bytes", FingerprintKeyPath, len(b), FingerprintKeySize)
+	}
+	k := FingerprintKey{k: append([]byte(nil), b...)}
+	m := hmac.New(sha256.New, k.k)
+	m.Write([]byte("secretdeck fingerprint key id"))
+	k.id = hex.EncodeToString(m.Sum(nil))[:8]
+	return k, nil
+}
+
+// IsZero reports whether there is no key (the source has none yet).
+func (k FingerprintKey) IsZero() bool { return len(k.k) == 0 }
+
+// ID names the key without revealing it, so a fingerprint made with another
+// key is recognised as such instead of being reported as a changed value.
+func (k FingerprintKey) ID() string { return k.id }
+
+// String never prints the key.
+func (k FingerprintKey) String() string { return "FingerprintKey(" + k.ID() + ")" }
+
+// GoString never prints the key.
+func (k FingerprintKey) GoString() string { return k.String() }
+
+// Fingerprint is the keyed fingerprint of a value as stored in the
+// secretdeck.fingerprint label: hmac-sha256:<key id>:<hex>.
+type Fingerprint string
+
+// Fingerprint returns the fingerprint of v under k.
+func (k FingerprintKey) Fingerprint(v Value) Fingerprint {
+	m := hmac.New(sha256.New, k.k)
+	m.Write(v.b)
+	return Fingerprint(fingerprintScheme + ":" + k.ID() + ":" + hex.EncodeToString(m.Sum(nil)))
+}
+
+// FingerprintMatch is the result of comparing a stored fingerprint with a value.
+type FingerprintMatch int
+
+// The outcomes of Compare.
+const (
+	FingerprintUnknown  FingerprintMatch = iota // no fingerprint stored (made outside secretdeck)
+	FingerprintNoKey                            // a fingerprint, but the source has no key to check it
+	FingerprintOtherKey                         // made with another key (the key was replaced)
+	FingerprintMatches
+	FingerprintDiffers
+)
+
+func (m FingerprintMatch) String() string {
+	return [...]string{"unknown", "no-key", "other-key", "match", "differs"}[m]
+}
+
+// Compare checks a stored fingerprint against value v.
+func (k FingerprintKey) Compare(stored Fingerprint, v Value) FingerprintMatch {
+	if stored == "" {
+		return FingerprintUnknown
+	}
+	if k.IsZero() {
+		return FingerprintNoKey
+	}
+	parts := strings.SplitN(string(stored), ":", 3)
+	if len(parts) != 3 || parts[0] != fingerprintScheme || parts[1] != k.ID() {
+		return FingerprintOtherKey
+	}
+	if hmac.Equal([]byte(stored), []byte(k.Fingerprint(v))) {
+		return FingerprintMatches
+	}
+	return FingerprintDiffers
+}

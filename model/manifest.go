@@ -1,0 +1,142 @@
+package model
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"path"
+	"regexp"
+	"strconv"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// ManifestPath is the optional manifest at the root of a property source.
+const ManifestPath = "secretdeck.yaml"
+
+// Manifest overrides secretdeck's naming conventions (secretdeck.yaml).
+//
+//	environments:
+//	  prod: {protected: true}        # apply asks for the name to be typed
+//	services:
+//	  my_service:
+//	    exclude: [db.host, "feature.*"] # keys that are not secrets
+//	    keys:
+//	      db.password: {secret: my_service_db_password, target: db_password, uid: "1000", gid: "1000", mode: "0400"}
+//	  legacy_app:
+//	    whole-file: true              # the file itself becomes one secret
+//	    secret: legacy_app_config
+//	    target: app.json
+//	  shared:
+//	    keys:
+//	      payment_key: {services: [billing, checkout]}
+type Manifest struct {
+	Environments map[string]EnvironmentPolicy `yaml:"environments"`
+	Services     map[string]ServicePolicy     `yaml:"services"`
+}
+
+// EnvironmentPolicy is how carefully an environment is changed.
+type EnvironmentPolicy struct {
+	Protected bool `yaml:"protected"`
+}
+
+// MountPolicy is how a secret is named and mounted; empty fields keep the
+// conventions.
+type MountPolicy struct {
+	Secret string    `yaml:"secret"` // logical secret name
+	Target string    `yaml:"target"`
+	UID    *string   `yaml:"uid"`
+	GID    *string   `yaml:"gid"`
+	Mode   *FileMode `yaml:"mode"`
+}
+
+// ServicePolicy overrides the conventions for one service's property file.
+type ServicePolicy struct {
+	MountPolicy `yaml:",inline"`     // used in whole-file mode
+	WholeFile   bool                 `yaml:"whole-file"`
+	Exclude     []string             `yaml:"exclude"` // path.Match patterns of keys that are not secrets
+	Keys        map[string]KeyPolicy `yaml:"keys"`
+}
+
+// KeyPolicy overrides the conventions for one entry.
+type KeyPolicy struct {
+	MountPolicy `yaml:",inline"`
+	Services    []string `yaml:"services"` // for shared entries: who mounts it
+}
+
+// FileMode is a permission mode written in octal ("0400", 0400 or 400).
+type FileMode uint32
+
+// UnmarshalYAML reads the mode as octal whatever YAML thinks of leading zeros.
+func (m *FileMode) UnmarshalYAML(n *yaml.Node) error {
+	v, err := strconv.ParseUint(n.Value, 8, 32)
+	if err != nil || v > 0o777 {
+		return fmt.Errorf("line %d: mode %q is not an octal permission like 0400", n.Line, n.Value)
+	}
+	*m = FileMode(v)
+	return nil
+}
+
+// Protected reports whether env needs its name typed to confirm an apply.
+func (m *Manifest) Protected(env string) bool {
+	return m != nil && m.Environments[env].Protected
+}
+
+// Excluded reports whether key of service is not a secret.
+func (m *Manifest) Excluded(service, key string) bool {
+	if m == nil {
+		return false
+	}
+	for _, p := range m.Services[service].Exclude {
+		if ok, _ := path.Match(p, key); ok {
+			return true
+		}
+	}
+	return false
+}
+
+var yamlLine = regexp.MustCompile(`line ([0-9]+)`)
+
+// ParseManifest parses secretdeck.yaml. Errors are *ParseError with the line.
+func ParseManifest(file string, data []byte) (*Manifest, error) {
+	var m Manifest
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&m); err != nil && !errors.Is(err, io.EOF) {
+		pe := &ParseError{File: file, Msg: "not a valid manifest: " + err.Error()}
+		if sm := yamlLine.FindStringSubmatch(err.Error()); sm != nil {
+			pe.Line, _ = strconv.Atoi(sm[1])
+		}
+		return nil, pe
+	}
+	if err := m.validate(file); err != nil {
+		return nil, err
+	}
+	return &m, nil
+}
+
+func (m *Manifest) validate(file string) error {
+	bad := func(format string, args ...any) error {
+		return &ParseError{File: file, Msg: fmt.Sprintf(format, args...)}
+	}
+	for svc, sp := range m.Services {
+		if sp.Secret != "" && !ValidSecretName(sp.Secret) {
+			return bad("services.%s.secret: %q is not a valid secret name", svc, sp.Secret)
+		}
+		for _, p := range sp.Exclude {
+			if _, err := path.Match(p, ""); err != nil {
+				return bad("services.%s.exclude: bad pattern %q", svc, p)
+			}
+		}
+		for key, kp := range sp.Keys {
+			if kp.Secret != "" && !ValidSecretName(kp.Secret) {
+				return bad("services.%s.keys.%s.secret: %q is not a valid secret name", svc, key, kp.Secret)
+			}
+			if len(kp.Services) > 0 && svc != SharedService {
+				return bad("services.%s.keys.%s.services: only entries of %q name their services", svc, key, SharedService)
+			}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,83 @@
+package model
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// MaxSecretNameLen is Docker's limit on a secret's name.
+const MaxSecretNameLen = 64
+
+// secretNameRE is Docker's rule for secret names.
+var secretNameRE = regexp.MustCompile(`^[a-zA-Z0-9]+([a-zA-Z0-9-_.]*[a-zA-Z0-9])?$`)
+
+// ValidSecretName reports whether Docker accepts name for a secret.
+func ValidSecretName(name string) bool {
+	return len(name) <= MaxSecretNameLen && secretNameRE.MatchString(name)
+}
+
+// Normalize turns a service name or a property key into the form secretdeck
+// uses in secret names and targets: lower case, every character other than
+// [a-z0-9_.-] replaced by '_', and no separator at either end (Docker wants
+// names to start and end with a letter or digit). It may return "".
+func Normalize(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	for _, r := range strings.ToLower(s) {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9', r == '_', r == '.', r == '-':
+			b.WriteRune(r)
+		default:
+			b.WriteByte('_')
+		}
+	}
+	return strings.Trim(b.String(), "_.-")
+}
+
+// LogicalName is the logical secret of entry key of service, or of a shared
+// entry when service is SharedService. It returns "" when the key normalizes
+// to nothing.
+func LogicalName(service, key string) string {
+	k := Normalize(key)
+	if k == "" {
+		return ""
+	}
+	if service == SharedService {
+		return k
+	}
+	return Normalize(service) + "_" + k
+}
+
+// versionSuffix matches the _v<N> that ends a version's name.
+var versionSuffix = regexp.MustCompile(`_v([0-9]{1,9})$`)
+
+// VersionName is the swarm secret name of version n of logical secret l:
+// l_v<n>. A name longer than Docker allows is shortened, keeping a hash of the
+// full name so that two long names never collide; shortened reports it.
+func VersionName(l string, n int) (name string, shortened bool) {
+	suffix := "_v" + strconv.Itoa(n)
+	if len(l)+len(suffix) <= MaxSecretNameLen {
+		return l + suffix, false
+	}
+	sum := sha256.Sum256([]byte(l))
+	h := "-" + hex.EncodeToString(sum[:4])
+	keep := strings.TrimRight(l[:MaxSecretNameLen-len(suffix)-len(h)], "_.-")
+	return keep + h + suffix, true
+}
+
+// ParseVersionName splits name into logical name and version: "db_v3" →
+// ("db", 3, true). A name without a version suffix is (name, 0, false).
+func ParseVersionName(name string) (logical string, version int, ok bool) {
+	m := versionSuffix.FindStringSubmatchIndex(name)
+	if m == nil {
+		return name, 0, false
+	}
+	n, err := strconv.Atoi(name[m[2]:m[3]])
+	if err != nil {
+		return name, 0, false
+	}
+	return name[:m[0]], n, true
+}

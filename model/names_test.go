@@ -1,0 +1,73 @@
+package model
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestNormalize(t *testing.T) {
+	for in, want := range map[string]string{
+		"db.password":       "db.password",
+		"DB_PASSWORD":       "db_password",
+		"stats user":        "stats_user",
+		"a/b:c":             "a_b_c",
+		"_private":          "private",
+		"..":                "",
+		"":                  "",
+		"Ünïcode-key":       "n_code-key",
+		"my-service.Prod_1": "my-service.prod_1",
+	} {
+		if got := Normalize(in); got != want {
+			t.Errorf("Normalize(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestLogicalName(t *testing.T) {
+	cases := []struct{ service, key, want string }{
+		{"my_service", "db.password", "my_service_db.password"},
+		{"My-Service", "API Key", "my-service_api_key"},
+		{SharedService, "payment_key", "payment_key"},
+		{"api", "$$$", ""},
+	}
+	for _, c := range cases {
+		if got := LogicalName(c.service, c.key); got != c.want {
+			t.Errorf("LogicalName(%q, %q) = %q, want %q", c.service, c.key, got, c.want)
+		}
+	}
+}
+
+func TestVersionNames(t *testing.T) {
+	name, short := VersionName("payment_key", 2)
+	if name != "payment_key_v2" || short {
+		t.Fatalf("VersionName = %q, %v", name, short)
+	}
+	long := "my_very_long_service_name_for_the_billing_department_" + strings.Repeat("x", 40)
+	a, shortA := VersionName(long, 12)
+	b, _ := VersionName(long+"y", 12)
+	if !shortA || len(a) > MaxSecretNameLen || !ValidSecretName(a) || !strings.HasSuffix(a, "_v12") {
+		t.Fatalf("long name not shortened properly: %q (%d)", a, len(a))
+	}
+	if a == b {
+		t.Fatalf("two long names collide: %q", a)
+	}
+	for _, c := range []struct {
+		in      string
+		logical string
+		version int
+		ok      bool
+	}{
+		{"payment_key_v2", "payment_key", 2, true},
+		{"my_secret_data", "my_secret_data", 0, false},
+		{"db_v1_v10", "db_v1", 10, true},
+		{"vault_v", "vault_v", 0, false},
+	} {
+		l, v, ok := ParseVersionName(c.in)
+		if l != c.logical || v != c.version || ok != c.ok {
+			t.Errorf("ParseVersionName(%q) = %q %d %v", c.in, l, v, ok)
+		}
+	}
+	if ValidSecretName("_x") || ValidSecretName(strings.Repeat("a", 65)) || !ValidSecretName("a.b-c_d") {
+		t.Fatal("ValidSecretName is wrong")
+	}
+}

@@ -1,0 +1,100 @@
+package model
+
+import (
+	"slices"
+	"strconv"
+)
+
+// Labels secretdeck puts on the secrets it creates.
+const (
+	LabelLogical       = "secretdeck.logical"
+	LabelVersion       = "secretdeck.version"
+	LabelFingerprint   = "secretdeck.fingerprint"
+	LabelSource        = "secretdeck.source"         // uri#key
+	LabelSourceVersion = "secretdeck.source-version" // S3 VersionId or ETag
+	LabelEnv           = "secretdeck.env"
+	LabelPlan          = "secretdeck.plan"
+	LabelCreatedBy     = "secretdeck.created-by"
+)
+
+// SecretVersion is one swarm secret seen as a version of a logical secret.
+type SecretVersion struct {
+	Secret  *Secret
+	Logical string
+	N       int  // version number; 0 for an adopted secret named exactly like its logical
+	Managed bool // carries secretdeck's labels (else adopted by its name)
+}
+
+// Fingerprint is the stored fingerprint, "" for an adopted secret.
+func (v SecretVersion) Fingerprint() Fingerprint {
+	return Fingerprint(v.Secret.Labels[LabelFingerprint])
+}
+
+// Plan is the plan that created this version, if any.
+func (v SecretVersion) Plan() string { return v.Secret.Labels[LabelPlan] }
+
+// versionIndex finds the versions of a logical secret among the swarm's
+// secrets: those labelled with it, and (adoption) unlabelled secrets named L
+// or L_v<N>, as in Docker's own rotation example.
+type versionIndex struct {
+	managed map[string][]SecretVersion // by logical label
+	byName  map[string][]SecretVersion // unlabelled, by the logical their name implies
+	byID    map[string]SecretVersion   // every secret that is a version of something
+}
+
+func newVersionIndex(secrets []Secret) *versionIndex {
+	ix := &versionIndex{
+		managed: map[string][]SecretVersion{},
+		byName:  map[string][]SecretVersion{},
+		byID:    make(map[string]SecretVersion, len(secrets)),
+	}
+	for i := range secrets {
+		s := &secrets[i]
+		if l := s.Labels[LabelLogical]; l != "" {
+			n, err := strconv.Atoi(s.Labels[LabelVersion])
+			if err != nil {
+				_, n, _ = ParseVersionName(s.Name)
+			}
+			v := SecretVersion{Secret: s, Logical: l, N: n, Managed: true}
+			ix.managed[l] = append(ix.managed[l], v)
+			ix.byID[s.ID] = v
+			continue
+		}
+		ix.byName[s.Name] = append(ix.byName[s.Name], SecretVersion{Secret: s, Logical: s.Name})
+		if l, n, ok := ParseVersionName(s.Name); ok {
+			ix.byName[l] = append(ix.byName[l], SecretVersion{Secret: s, Logical: l, N: n})
+		}
+	}
+	return ix
+}
+
+// versions returns the versions of logical l, oldest first.
+func (ix *versionIndex) versions(l string) []SecretVersion {
+	vs := slices.Clone(ix.managed[l])
+	vs = append(vs, ix.byName[l]...)
+	slices.SortFunc(vs, func(a, b SecretVersion) int {
+		if a.N != b.N {
+			return a.N - b.N
+		}
+		return a.Secret.CreatedAt.Compare(b.Secret.CreatedAt)
+	})
+	return vs
+}
+
+// adopt records that the versions of l belong to a desired logical secret, so
+// that byID can tell what an unlabelled secret is a version of.
+func (ix *versionIndex) adopt(l string) {
+	for _, v := range ix.byName[l] {
+		if _, seen := ix.byID[v.Secret.ID]; !seen {
+			ix.byID[v.Secret.ID] = v
+		}
+	}
+}
+
+// newest returns the newest version of l, if any.
+func newest(vs []SecretVersion) (SecretVersion, bool) {
+	if len(vs) == 0 {
+		return SecretVersion{}, false
+	}
+	return vs[len(vs)-1], true
+}
