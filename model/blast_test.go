@@ -2,6 +2,7 @@ package model
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 )
@@ -46,5 +47,31 @@ func TestBlastRadius(t *testing.T) {
 	br = s.Blast("s2")
 	if br.Complete || br.Incomplete == "" {
 		t.Errorf("a pruned task history must be reported: %+v", br)
+	}
+}
+
+func TestInspect(t *testing.T) {
+	w := newWorld().managed("api_k", 1, "old").managed("api_k", 2, "new", LabelPlan, "p-9").service("api", "api_k_v2:k").
+		file("api.properties.prod", "api", "k=new")
+	w.last().Previous = &ServiceSpec{Secrets: []FileRef{{ID: "id-api_k_v1", Name: "api_k_v1", Target: "k"}}}
+	w.last().Spec.Env = []EnvVar{{Name: "API_TOKEN", Value: NewValueString("literal-token")}}
+	r := w.drift()
+	d, err := w.swarm.InspectSecret("api_k_v2", r, w.key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Logical != "api_k" || d.Version != 2 || !d.Managed || d.Fingerprint != "match" || len(d.Versions) != 2 ||
+		d.Versions[0].Previous[0] != "api" || d.Versions[1].MountedBy[0] != "api" || d.Versions[1].Plan != "p-9" {
+		t.Errorf("secret detail wrong: %+v", d)
+	}
+	sd, err := w.swarm.InspectService("api", r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sd.Env) != 1 || !sd.Env[0].Exposed || sd.Env[0].Length != len("literal-token") || len(sd.Findings) != 1 {
+		t.Errorf("service detail wrong: %+v", sd)
+	}
+	if _, err := w.swarm.InspectSecret("nope", r, w.key); err == nil || !strings.Contains(err.Error(), `"nope"`) {
+		t.Errorf("want a not-found error, got %v", err)
 	}
 }

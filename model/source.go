@@ -29,11 +29,17 @@ const SharedService = "shared"
 // SourceSnapshot is the desired state read from a property source for one
 // environment.
 type SourceSnapshot struct {
-	URI      string         `json:"uri"`          // s3://bucket/prefix or a folder
-	Env      string         `json:"env"`          // the selected environment
-	Envs     []string       `json:"environments"` // every environment the source holds, sorted
-	Files    []PropertyFile `json:"files"`        // files of Env, sorted by service then key
+	URI      string         `json:"uri"`               // s3://bucket/prefix or a folder
+	Env      string         `json:"env"`               // the selected environment
+	Envs     []string       `json:"environments"`      // every environment the source holds, sorted
+	Files    []PropertyFile `json:"files"`             // files of Env, sorted by service then key
+	Ignored  []string       `json:"ignored,omitempty"` // keys that are not property files
 	LoadedAt time.Time      `json:"loadedAt"`
+	// Key is the fingerprint key (.secretdeck/fingerprint-key); zero when the
+	// source has none yet.
+	Key FingerprintKey `json:"-"`
+	// Manifest is secretdeck.yaml at the source root, nil when there is none.
+	Manifest *Manifest `json:"-"`
 }
 
 // PropertyFile is one property file of the source.

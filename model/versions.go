@@ -50,13 +50,8 @@ func newVersionIndex(secrets []Secret) *versionIndex {
 	}
 	for i := range secrets {
 		s := &secrets[i]
-		if l := s.Labels[LabelLogical]; l != "" {
-			n, err := strconv.Atoi(s.Labels[LabelVersion])
-			if err != nil {
-				_, n, _ = ParseVersionName(s.Name)
-			}
-			v := SecretVersion{Secret: s, Logical: l, N: n, Managed: true}
-			ix.managed[l] = append(ix.managed[l], v)
+		if v := versionOf(s); v.Managed {
+			ix.managed[v.Logical] = append(ix.managed[v.Logical], v)
 			ix.byID[s.ID] = v
 			continue
 		}
@@ -66,6 +61,20 @@ func newVersionIndex(secrets []Secret) *versionIndex {
 		}
 	}
 	return ix
+}
+
+// versionOf says what s is a version of: its labels if secretdeck made it,
+// else its name (L_v<N> is version N of L; any other name L is version 0 of L).
+func versionOf(s *Secret) SecretVersion {
+	if l := s.Labels[LabelLogical]; l != "" {
+		n, err := strconv.Atoi(s.Labels[LabelVersion])
+		if err != nil {
+			_, n, _ = ParseVersionName(s.Name)
+		}
+		return SecretVersion{Secret: s, Logical: l, N: n, Managed: true}
+	}
+	l, n, _ := ParseVersionName(s.Name)
+	return SecretVersion{Secret: s, Logical: l, N: n}
 }
 
 // versions returns the versions of logical l, oldest first.

@@ -19,6 +19,11 @@ import (
 	"github.com/moby/moby/client"
 )
 
+func fail(what string, err error) {
+	fmt.Fprintf(os.Stderr, "seed: %s: %v\n", what, err)
+	os.Exit(1)
+}
+
 func main() {
 	var (
 		host     = flag.String("host", "", "Docker endpoint of the demo swarm (required)")
@@ -34,18 +39,25 @@ func main() {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	if err := seedBucket(ctx, *endpoint, *bucket, *props); err != nil {
-		fmt.Fprintln(os.Stderr, "seed: S3:", err)
-		os.Exit(1)
-	}
-	api, err := client.New(client.WithHost(*host), client.WithAPIVersionNegotiation())
+	// The swarm first: files uploaded after the services were created show
+	// runtime-stale (my_service reads its file at start-up).
+	c, err := newBucketClient(ctx, *endpoint)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "seed: docker:", err)
-		os.Exit(1)
+		fail("S3", err)
+	}
+	key, err := seedKey(ctx, c, *bucket)
+	if err != nil {
+		fail("S3", err)
+	}
+	api, err := client.New(client.WithHost(*host))
+	if err != nil {
+		fail("docker", err)
 	}
 	defer api.Close()
-	if err := seedSwarm(ctx, api, *image); err != nil {
-		fmt.Fprintln(os.Stderr, "seed: docker:", err)
-		os.Exit(1)
+	if err := seedSwarm(ctx, api, *image, key); err != nil {
+		fail("docker", err)
+	}
+	if err := seedFiles(ctx, c, *bucket, *props); err != nil {
+		fail("S3", err)
 	}
 }

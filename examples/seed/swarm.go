@@ -4,24 +4,33 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strconv"
 	"time"
 
 	"github.com/moby/moby/api/types/swarm"
 	"github.com/moby/moby/client"
+
+	"github.com/secretdeck/secretdeck/model"
 )
 
-// The demo's secrets. Their values are demo data; some match the property
-// files and some do not, so that drift has something to find.
-var demoSecrets = []struct{ name, value string }{
-	{"my_service_aws_access_key_id", "AKIADEMOPROD00000001"},
-	{"my_service_aws_secret_access_key", "demo/prod/aws+secret+key/OLD-2025-01"},
-	{"my_service_db.password_v1", "demo-Pr0d-db-pass-v1"}, // unused old version
-	{"my_service_db.password_v2", "demo-Pr0d-db-pass-v2"},
-	{"my_secret_data", "demo redis secret data (prod)"},
-	{"payment_key_v1", "demo-payment-key-2026-a"}, // half-rotated: billing still
-	{"payment_key_v2", "demo-payment-key-2026-b"}, // mounts v1, checkout v2
-	{"shop_web_session.secret", "demo-shop-session-prod"},
-	{"legacy_token", "demo-legacy-token"}, // declared nowhere, mounted by nobody
+// The demo's secrets. Some were made by a previous secretdeck apply (managed:
+// labelled with a fingerprint of the value they were made from), others by
+// hand as in Docker's rotation example; some match the property files and some
+// do not, so that drift has something to find.
+var demoSecrets = []struct {
+	name, value string
+	managed     string // logical name when secretdeck made it
+	version     int
+}{
+	{"my_service_aws_access_key_id_v1", "AKIADEMOPROD00000001", "my_service_aws_access_key_id", 1},
+	{"my_service_aws_secret_access_key_v1", "demo/prod/aws+secret+key/OLD-2025-01", "my_service_aws_secret_access_key", 1}, // stale
+	{"my_service_db.password_v1", "demo-Pr0d-db-pass-v1", "", 0},                                                           // unused old version
+	{"my_service_db.password_v2", "demo-Pr0d-db-pass-v2", "", 0},
+	{"my_secret_data", "demo redis secret data (prod)", "", 0},
+	{"payment_key_v1", "demo-payment-key-2026-a", "", 0}, // half-rotated: billing still
+	{"payment_key_v2", "demo-payment-key-2026-b", "", 0}, // mounts v1, checkout v2
+	{"shop_web_session.secret_v1", "demo-shop-session-prod", "shop_web_session.secret", 1},
+	{"legacy_token", "demo-legacy-token", "", 0}, // declared nowhere, mounted by nobody
 }
 
 type mount struct {
@@ -38,8 +47,8 @@ var demoServices = []struct {
 }{
 	{name: "my_service", env: []string{"MY_BUCKET_NAME=secretdeck-demo", "MY_PROPS_FILE=my_service.json.prod", "AWS_REGION=us-east-1"},
 		mounts: []mount{
-			{"my_service_aws_access_key_id", "aws_access_key_id", "1000", "1000", 0o400},
-			{"my_service_aws_secret_access_key", "aws_secret_access_key", "1000", "1000", 0o400},
+			{"my_service_aws_access_key_id_v1", "aws_access_key_id", "1000", "1000", 0o400},
+			{"my_service_aws_secret_access_key_v1", "aws_secret_access_key", "1000", "1000", 0o400},
 			{"my_service_db.password_v2", "db.password", "1000", "1000", 0o400},
 		}},
 	// Credentials in plain env vars: anyone who can `docker service inspect` reads them.
@@ -47,10 +56,10 @@ var demoServices = []struct {
 	{name: "redis", mounts: []mount{{"my_secret_data", "my_secret_data", "0", "0", 0o444}}},
 	{name: "billing", mounts: []mount{{"payment_key_v1", "payment_key", "0", "0", 0o440}}},
 	{name: "checkout", mounts: []mount{{"payment_key_v2", "payment_key", "0", "0", 0o440}}},
-	{name: "shop_web", stack: "shop", mounts: []mount{{"shop_web_session.secret", "session.secret", "33", "33", 0o400}}},
+	{name: "shop_web", stack: "shop", mounts: []mount{{"shop_web_session.secret_v1", "session.secret", "33", "33", 0o400}}},
 }
 
-func seedSwarm(ctx context.Context, api *client.Client, image string) error {
+func seedSwarm(ctx context.Context, api *client.Client, image string, key model.FingerprintKey) error {
 	ids := map[string]string{}
 	existing, err := api.SecretList(ctx, client.SecretListOptions{})
 	if err != nil {
@@ -63,8 +72,16 @@ func seedSwarm(ctx context.Context, api *client.Client, image string) error {
 		if ids[s.name] != "" {
 			continue
 		}
+		labels := map[string]string{"demo": "secretdeck"}
+		if s.managed != "" {
+			labels[model.LabelLogical] = s.managed
+			labels[model.LabelVersion] = strconv.Itoa(s.version)
+			labels[model.LabelFingerprint] = string(key.Fingerprint(model.NewValueString(s.value)))
+			labels[model.LabelEnv] = "prod"
+			labels[model.LabelCreatedBy] = "demo@seed"
+		}
 		res, err := api.SecretCreate(ctx, client.SecretCreateOptions{Spec: swarm.SecretSpec{
-			Annotations: swarm.Annotations{Name: s.name, Labels: map[string]string{"demo": "secretdeck"}},
+			Annotations: swarm.Annotations{Name: s.name, Labels: labels},
 			Data:        []byte(s.value),
 		}})
 		if err != nil {

@@ -22,6 +22,8 @@ const (
 	EnvS3AccessKey = "SECRETDECK_TEST_S3_ACCESS_KEY"
 	EnvS3SecretKey = "SECRETDECK_TEST_S3_SECRET_KEY"
 	EnvImage       = "SECRETDECK_TEST_IMAGE"
+	EnvWorkerHost  = "SECRETDECK_TEST_WORKER_DOCKER_HOST"
+	EnvNoSwarmHost = "SECRETDECK_TEST_NOSWARM_DOCKER_HOST"
 )
 
 // S3Server is how to reach the rig's S3 server.
@@ -74,4 +76,17 @@ func UniqueName(prefix string) string {
 	b := make([]byte, 4)
 	_, _ = rand.Read(b)
 	return prefix + hex.EncodeToString(b)
+}
+
+// WorkerDocker returns the DOCKER_HOST of an engine joined to the rig's swarm
+// as a (drained) worker.
+func WorkerDocker(t testing.TB) string {
+	t.Helper()
+	return need(t, EnvWorkerHost)[0]
+}
+
+// NoSwarmDocker returns the DOCKER_HOST of an engine in no swarm.
+func NoSwarmDocker(t testing.TB) string {
+	t.Helper()
+	return need(t, EnvNoSwarmHost)[0]
 }

@@ -1,0 +1,162 @@
+package cli
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/secretdeck/secretdeck/model"
+)
+
+// Exit code of drift when it found something, like terraform's detailed exit
+// code: CI can gate on it.
+const exitDrift = 2
+
+type driftOptions struct {
+	json bool
+}
+
+var errNeedSource = errors.New("no property source: give --source s3://bucket/prefix or a folder (or set SECRETDECK_SOURCE)")
+
+func newDriftCommand(global *globalOptions) *cobra.Command {
+	opts := &driftOptions{}
+	cmd := &cobra.Command{
+		Use:   "drift",
+		Short: "Compare the property files with the swarm: what is missing, stale, half-rotated or exposed",
+		Long: `Compare the property files of an environment with the swarm, without ever
+reading a secret back: a secret secretdeck created carries a keyed fingerprint
+(HMAC-SHA256 with the key in .secretdeck/fingerprint-key of the source) in its
+labels, and a secret made outside secretdeck is reported as unverifiable.
+
+Findings, most urgent first: env-exposure, stale, missing, lagging (high);
+not-mounted, unverifiable, target-mismatch, runtime-stale, unparsable, oversize
+(medium); orphan, undeclared, unknown-service (low); stack-owned (info).
+
+Exit code: 0 no drift, 2 drift found, 1 error.`,
+		Example: `  secretdeck drift --source s3://ops-config/services --env prod
+  secretdeck drift --json --env prod | jq '.findings[] | select(.severity == "high")'
+  secretdeck drift --env prod || [ $? -eq 2 ] && echo "drift found"`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if global.source == "" {
+				return errNeedSource
+			}
+			w, err := loadWorld(cmd.Context(), global)
+			if err != nil {
+				return err
+			}
+			r := w.drift()
+			out := newDriftOutput(w.source, r)
+			if opts.json {
+				enc := json.NewEncoder(cmd.OutOrStdout())
+				enc.SetIndent("", "  ")
+				err = enc.Encode(out)
+			} else {
+				err = out.writeText(cmd.OutOrStdout())
+			}
+			if err == nil && len(r.Findings) > 0 {
+				return exitCodeError{exitDrift}
+			}
+			return err
+		},
+	}
+	cmd.Flags().BoolVar(&opts.json, "json", false, "print findings as JSON (schema in the README)")
+	return cmd
+}
+
+// drift compares the loaded source with the loaded swarm.
+func (w *world) drift() *model.DriftReport {
+	return model.Drift(model.DriftInput{Swarm: w.swarm, Source: w.source, Manifest: w.source.Manifest, Key: w.source.Key})
+}
+
+// driftOutput is the stable shape of `drift --json`.
+type driftOutput struct {
+	Source         string          `json:"source"`
+	Env            string          `json:"env"`
+	FingerprintKey bool            `json:"fingerprintKey"`
+	Summary        driftSummary    `json:"summary"`
+	Findings       []model.Finding `json:"findings"`
+}
+
+type driftSummary struct {
+	Total      int            `json:"total"`
+	BySeverity map[string]int `json:"bySeverity"`
+	ByKind     map[string]int `json:"byKind"`
+}
+
+func newDriftOutput(src *model.SourceSnapshot, r *model.DriftReport) driftOutput {
+	out := driftOutput{
+		Source: src.URI, Env: r.Env, FingerprintKey: r.FingerprintKey, Findings: r.Findings,
+		Summary: driftSummary{Total: len(r.Findings), BySeverity: map[string]int{}, ByKind: map[string]int{}},
+	}
+	for _, f := range r.Findings {
+		out.Summary.BySeverity[f.Severity.String()]++
+		out.Summary.ByKind[string(f.Kind)]++
+	}
+	return out
+}
+
+func (o driftOutput) writeText(out io.Writer) error {
+	w := &errWriter{w: out}
+	if len(o.Findings) == 0 {
+		w.printf("No drift: the swarm matches %s (env %s).\n", o.Source, o.Env)
+		return w.err
+	}
+	current := model.Severity(-1)
+	for _, f := range o.Findings {
+		if f.Severity != current {
+			current = f.Severity
+			w.printf("\n%s (%d)\n", strings.ToUpper(current.String()), o.Summary.BySeverity[current.String()])
+		}
+		w.printf("  %-15s %s\n", f.Kind, subject(f))
+		w.printf("  %-15s %s\n", "", f.Explanation)
+		w.printf("  %-15s → %s\n", "", joinActions(f.Actions))
+	}
+	w.printf("\n%s\n", o.summaryLine())
+	return w.err
+}
+
+func (o driftOutput) summaryLine() string {
+	var parts []string
+	for _, s := range []model.Severity{model.SeverityHigh, model.SeverityMedium, model.SeverityLow, model.SeverityInfo} {
+		if n := o.Summary.BySeverity[s.String()]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, s))
+		}
+	}
+	line := fmt.Sprintf("%d findings (%s) between %s (env %s) and the swarm.", o.Summary.Total, strings.Join(parts, ", "), o.Source, o.Env)
+	if !o.FingerprintKey {
+		line += " No fingerprint key in the source yet: values of existing secrets cannot be checked (the first apply creates it)."
+	}
+	return line
+}
+
+// subject names what a finding is about, most specific first.
+func subject(f model.Finding) string {
+	var parts []string
+	add := func(label, v string) {
+		if v != "" {
+			parts = append(parts, label+" "+v)
+		}
+	}
+	add("service", f.Service)
+	add("secret", f.Secret)
+	if f.Secret == "" {
+		add("logical", f.Logical)
+	}
+	add("file", f.File)
+	add("key", f.Key)
+	add("plan", f.Plan)
+	return strings.Join(parts, " · ")
+}
+
+func joinActions(as []model.Action) string {
+	s := make([]string, len(as))
+	for i, a := range as {
+		s[i] = string(a)
+	}
+	return strings.Join(s, " or ")
+}

@@ -1,0 +1,67 @@
+package cli
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/secretdeck/secretdeck/model"
+	"github.com/secretdeck/secretdeck/s3"
+	"github.com/secretdeck/secretdeck/swarm"
+)
+
+// world is what secretdeck knows at one moment: the swarm, and the property
+// source's files of one environment (nil when no --source is given).
+type world struct {
+	swarm  *model.SwarmSnapshot
+	source *model.SourceSnapshot
+}
+
+// loadWorld reads the swarm and the property source concurrently: the two
+// round trips are independent, so the wait is the slower of the two.
+func loadWorld(ctx context.Context, opts *globalOptions) (*world, error) {
+	var w world
+	g, ctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		start := time.Now()
+		c, err := swarm.Connect(ctx, swarm.ConnectOptions{Host: opts.host, Context: opts.context})
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		w.swarm, err = c.Snapshot(ctx)
+		if err == nil {
+			opts.logger().Debug("swarm loaded", "endpoint", w.swarm.Endpoint.Host,
+				"secrets", len(w.swarm.Secrets), "services", len(w.swarm.Services), "took", time.Since(start))
+		}
+		return err
+	})
+	if opts.source != "" {
+		g.Go(func() error {
+			start := time.Now()
+			src, err := s3.Open(ctx, s3.Options{URI: opts.source, Endpoint: opts.s3Endpoint})
+			if err != nil {
+				return err
+			}
+			w.source, err = src.Load(ctx, opts.env)
+			if err == nil {
+				opts.logger().Debug("source loaded", "uri", w.source.URI, "env", w.source.Env,
+					"files", len(w.source.Files), "took", time.Since(start))
+			}
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	return &w, nil
+}
+
+func (o *globalOptions) logger() *slog.Logger {
+	if o.log == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return o.log
+}

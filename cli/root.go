@@ -1,0 +1,135 @@
+// Package cli holds secretdeck's cobra commands: thin faces on the engine in
+// model/, swarm/ and s3/.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/spf13/cobra"
+)
+
+// BuildInfo is injected by the release build.
+type BuildInfo struct {
+	Version, Commit, Date string
+}
+
+// globalOptions are the flags every command shares.
+type globalOptions struct {
+	host       string
+	context    string
+	source     string
+	s3Endpoint string
+	env        string
+	debug      bool
+
+	log *slog.Logger // set before any command runs; never given a value
+}
+
+// Exit codes, like terraform's detailed exit code for drift.
+const (
+	exitOK    = 0
+	exitError = 1
+)
+
+// exitCodeError lets a command choose its exit code without printing an error.
+type exitCodeError struct{ code int }
+
+func (e exitCodeError) Error() string { return fmt.Sprintf("exit %d", e.code) }
+
+// Main runs secretdeck with args and returns the process exit code. Errors are
+// printed as ONE line on stderr: the first line is what an operator reads at
+// 3 am, so it must say what to fix.
+func Main(args []string, build BuildInfo) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return run(ctx, args, build, os.Stdout, os.Stderr)
+}
+
+func run(ctx context.Context, args []string, build BuildInfo, stdout, stderr io.Writer) int {
+	cmd := newRootCommand(build, stdout, stderr)
+	cmd.SetArgs(args)
+	err := cmd.ExecuteContext(ctx)
+	var code exitCodeError
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.As(err, &code):
+		return code.code
+	default:
+		fmt.Fprintln(stderr, "secretdeck: "+oneLine(err.Error()))
+		return exitError
+	}
+}
+
+// oneLine keeps an error on one line, whatever a library put in it.
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}
+
+func newRootCommand(build BuildInfo, stdout, stderr io.Writer) *cobra.Command {
+	opts := &globalOptions{}
+	root := &cobra.Command{
+		Use:   "secretdeck",
+		Short: "A terminal workbench for Docker Swarm secrets",
+		Long: `secretdeck shows the secrets of a Docker Swarm next to the property files that
+hold their desired values (in an S3 bucket or a local folder), finds the drift
+between the two without ever reading a secret back, and rotates secrets safely.
+
+It connects to Docker like the docker CLI: --host, --context, DOCKER_HOST,
+DOCKER_CONTEXT, the current context of ~/.docker/config.json, then the default
+socket. It must talk to a MANAGER node of an active swarm.
+
+Property files are named <service>.<format>.<env> (my_service.json.prod) or
+<env>/<service>.<format>, in json, properties, env or yaml.`,
+		Example: `  # What is in the swarm and in the prod property files
+  secretdeck status --source s3://ops-config/services --env prod
+
+  # The same, against a swarm reached over SSH
+  secretdeck status -H ssh://ops@manager1 --source s3://ops-config/services --env prod
+
+  # Machine-readable
+  secretdeck status --json --source ./props --env dev`,
+		SilenceErrors: true,
+		SilenceUsage:  true,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return cmd.Help()
+		},
+		PersistentPreRun: func(cmd *cobra.Command, _ []string) {
+			opts.log = newLogger(stderr, opts.debug)
+		},
+	}
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+
+	f := root.PersistentFlags()
+	f.StringVarP(&opts.host, "host", "H", "", "Docker daemon socket to connect to (unix://, tcp://, ssh://user@host)")
+	f.StringVarP(&opts.context, "context", "c", "", "docker context to use (default: DOCKER_CONTEXT or the current context)")
+	f.StringVar(&opts.source, "source", os.Getenv("SECRETDECK_SOURCE"), "property source: s3://bucket/prefix or a folder (env SECRETDECK_SOURCE)")
+	f.StringVar(&opts.s3Endpoint, "s3-endpoint", "", "S3 endpoint URL for S3-compatible servers (default: AWS_ENDPOINT_URL_S3 or AWS)")
+	f.StringVar(&opts.env, "env", os.Getenv("SECRETDECK_ENV"), "environment of the property files, e.g. prod (env SECRETDECK_ENV)")
+	f.BoolVar(&opts.debug, "debug", false, "log what secretdeck does to stderr (never values)")
+
+	root.AddCommand(
+		newStatusCommand(opts),
+		newDriftCommand(opts),
+		newInspectCommand(opts),
+		newVersionCommand(build),
+	)
+	return root
+}
+
+func newLogger(w io.Writer, debug bool) *slog.Logger {
+	level := slog.LevelWarn
+	if debug {
+		level = slog.LevelDebug
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
+}

@@ -1,0 +1,223 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/secretdeck/secretdeck/model"
+)
+
+type statusOptions struct {
+	json bool
+}
+
+func newStatusCommand(global *globalOptions) *cobra.Command {
+	opts := &statusOptions{}
+	cmd := &cobra.Command{
+		Use:   "status",
+		Short: "Show the swarm's services and secrets, and the property files of an environment",
+		Long: `Show what secretdeck sees: the Docker endpoint, the swarm and this node's role,
+every service with the secrets it mounts (target, uid, gid, mode), and every
+property file of the environment with its keys. Values are never shown.
+
+A property file that cannot be parsed is listed with its file and line; the
+others still load. Exit code 1 with one line on stderr when the engine cannot
+be reached, is not a swarm manager, or the source cannot be read.`,
+		Example: `  secretdeck status --source s3://ops-config/services --env prod
+  secretdeck status --json --source ./examples/props --env dev | jq '.services[].secrets'`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			w, err := loadWorld(cmd.Context(), global)
+			if err != nil {
+				return err
+			}
+			report := newStatusReport(w)
+			if opts.json {
+				enc := json.NewEncoder(cmd.OutOrStdout())
+				enc.SetIndent("", "  ")
+				return enc.Encode(report)
+			}
+			return report.writeText(cmd.OutOrStdout())
+		},
+	}
+	cmd.Flags().BoolVar(&opts.json, "json", false, "print the status as JSON (schema in the README)")
+	return cmd
+}
+
+// statusReport is the stable shape of `status --json`.
+type statusReport struct {
+	Endpoint model.Endpoint  `json:"endpoint"`
+	Swarm    swarmSummary    `json:"swarm"`
+	Services []serviceStatus `json:"services"`
+	Source   *sourceStatus   `json:"source"` // null without --source
+}
+
+type swarmSummary struct {
+	ClusterID string `json:"clusterId"`
+	NodeID    string `json:"nodeId"`
+	NodeRole  string `json:"nodeRole"`
+	Nodes     int    `json:"nodes"`
+	Managers  int    `json:"managers"`
+	Secrets   int    `json:"secrets"`
+	Configs   int    `json:"configs"`
+	Services  int    `json:"services"`
+	Tasks     int    `json:"tasks"`
+}
+
+type serviceStatus struct {
+	ID          string          `json:"id"`
+	Name        string          `json:"name"`
+	Stack       string          `json:"stack,omitempty"`
+	Mode        string          `json:"mode"`
+	Running     int             `json:"running"`
+	Desired     int             `json:"desired"`
+	UpdateState string          `json:"updateState,omitempty"`
+	Secrets     []model.FileRef `json:"secrets"`
+}
+
+type sourceStatus struct {
+	URI          string       `json:"uri"`
+	Env          string       `json:"env"`
+	Environments []string     `json:"environments"`
+	Files        []fileStatus `json:"files"`
+	Ignored      []string     `json:"ignored,omitempty"`
+}
+
+type fileStatus struct {
+	Key          string            `json:"key"`
+	Service      string            `json:"service"`
+	Format       model.Format      `json:"format"`
+	ETag         string            `json:"etag,omitempty"`
+	VersionID    string            `json:"versionId,omitempty"`
+	LastModified string            `json:"lastModified"`
+	Size         int64             `json:"size"`
+	Keys         []string          `json:"keys"`
+	Error        *model.ParseError `json:"error,omitempty"`
+}
+
+func newStatusReport(w *world) statusReport {
+	s := w.swarm
+	r := statusReport{Endpoint: s.Endpoint, Services: []serviceStatus{}}
+	r.Swarm = swarmSummary{
+		ClusterID: s.ClusterID, NodeID: s.NodeID, NodeRole: s.NodeRole,
+		Nodes: len(s.Nodes), Secrets: len(s.Secrets), Configs: len(s.Configs),
+		Services: len(s.Services), Tasks: len(s.Tasks),
+	}
+	for _, n := range s.Nodes {
+		if n.Role == "manager" {
+			r.Swarm.Managers++
+		}
+	}
+	running, desired := s.TaskCounts()
+	for _, svc := range s.Services {
+		st := serviceStatus{
+			ID: svc.ID, Name: svc.Name, Stack: svc.Stack, Mode: svc.Mode,
+			Running: running[svc.ID], Desired: desired[svc.ID],
+			Secrets: svc.Spec.Secrets,
+		}
+		if st.Secrets == nil {
+			st.Secrets = []model.FileRef{}
+		}
+		if svc.UpdateStatus != nil {
+			st.UpdateState = svc.UpdateStatus.State
+		}
+		r.Services = append(r.Services, st)
+	}
+	if w.source != nil {
+		r.Source = newSourceStatus(w.source)
+	}
+	return r
+}
+
+func newSourceStatus(src *model.SourceSnapshot) *sourceStatus {
+	st := &sourceStatus{URI: src.URI, Env: src.Env, Environments: src.Envs, Files: []fileStatus{}, Ignored: src.Ignored}
+	for _, f := range src.Files {
+		fs := fileStatus{
+			Key: f.Key, Service: f.Service, Format: f.Format, ETag: f.ETag, VersionID: f.VersionID,
+			LastModified: f.LastModified.UTC().Format("2006-01-02T15:04:05Z"), Size: f.Size,
+			Keys: make([]string, 0, len(f.Entries)), Error: f.Err,
+		}
+		for _, e := range f.Entries {
+			fs.Keys = append(fs.Keys, e.Key)
+		}
+		st.Files = append(st.Files, fs)
+	}
+	return st
+}
+
+func (r statusReport) writeText(out io.Writer) error {
+	w := &errWriter{w: out}
+	e := r.Endpoint
+	w.printf("Docker   %s (context %s, chosen by %s, API %s)\n", e.Host, e.Context, e.Source, e.APIVersion)
+	s := r.Swarm
+	w.printf("Swarm    %s · this node is a %s · %s (%s) · %s · %s · %s · %s\n",
+		s.ClusterID, s.NodeRole, plural(s.Nodes, "node"), plural(s.Managers, "manager"), plural(s.Secrets, "secret"),
+		plural(s.Configs, "config"), plural(s.Services, "service"), plural(s.Tasks, "task"))
+	if r.Source == nil {
+		w.printf("Source   none (give --source s3://bucket/prefix or a folder to compare with property files)\n")
+	} else {
+		w.printf("Source   %s · env %s (environments: %s) · %s\n", r.Source.URI, r.Source.Env,
+			strings.Join(r.Source.Environments, ", "), r.Source.summary())
+	}
+
+	w.printf("\nSERVICES\n")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "NAME\tSTACK\tTASKS\tUPDATE\tSECRET\tTARGET\tUID:GID\tMODE")
+	for _, svc := range r.Services {
+		row := []string{svc.Name, dash(svc.Stack), fmt.Sprintf("%d/%d", svc.Running, svc.Desired), dash(svc.UpdateState)}
+		if len(svc.Secrets) == 0 {
+			fmt.Fprintln(tw, strings.Join(append(row, "-", "", "", ""), "\t"))
+		}
+		for i, ref := range svc.Secrets {
+			if i > 0 {
+				row = []string{"", "", "", ""}
+			}
+			fmt.Fprintln(tw, strings.Join(append(row, ref.Name, ref.Target, ref.UID+":"+ref.GID, fmt.Sprintf("%04o", ref.Mode)), "\t"))
+		}
+	}
+	w.flush(tw)
+
+	if r.Source != nil {
+		w.printf("\nPROPERTY FILES (%s)\n", r.Source.Env)
+		tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "FILE\tSERVICE\tFORMAT\tVERSION\tKEYS")
+		for _, f := range r.Source.Files {
+			version := f.VersionID
+			if version == "" {
+				version = f.ETag
+			}
+			keys := strings.Join(f.Keys, ", ")
+			if f.Error != nil {
+				keys = "UNPARSABLE " + f.Error.Error()
+			} else if keys == "" {
+				keys = "(empty)"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", f.Key, f.Service, f.Format, short(dash(version), 12), keys)
+		}
+		w.flush(tw)
+		for _, k := range r.Source.Ignored {
+			w.printf("ignored: %s (not named <service>.<format>.<env> or <env>/<service>.<format>)\n", k)
+		}
+	}
+	return w.err
+}
+
+func (s *sourceStatus) summary() string {
+	keys, bad := 0, 0
+	for _, f := range s.Files {
+		keys += len(f.Keys)
+		if f.Error != nil {
+			bad++
+		}
+	}
+	out := fmt.Sprintf("%d files, %d keys", len(s.Files), keys)
+	if bad > 0 {
+		out += fmt.Sprintf(", %d UNPARSABLE", bad)
+	}
+	return out
+}

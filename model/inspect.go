@@ -1,0 +1,135 @@
+package model
+
+import (
+	"fmt"
+	"slices"
+	"time"
+)
+
+// SecretDetail is everything known about one swarm secret.
+type SecretDetail struct {
+	Secret      Secret           `json:"secret"`
+	Logical     string           `json:"logical,omitempty"`
+	Version     int              `json:"version"`
+	Managed     bool             `json:"managed"` // created by secretdeck
+	Fingerprint string           `json:"fingerprint"`
+	Versions    []VersionSummary `json:"versions"` // of the same logical secret, oldest first
+	Blast       BlastRadius      `json:"blastRadius"`
+	Findings    []Finding        `json:"findings"`
+}
+
+// VersionSummary is one version of a logical secret.
+type VersionSummary struct {
+	Name      string    `json:"name"`
+	ID        string    `json:"id"`
+	N         int       `json:"n"`
+	CreatedAt time.Time `json:"createdAt"`
+	Plan      string    `json:"plan,omitempty"`
+	MountedBy []string  `json:"mountedBy"` // services whose Spec mounts it
+	Previous  []string  `json:"previousOf"` // services whose PreviousSpec does
+}
+
+// ServiceDetail is everything known about one service.
+type ServiceDetail struct {
+	Service  Service      `json:"service"`
+	Running  int          `json:"running"`
+	Desired  int          `json:"desired"`
+	Env      []EnvSummary `json:"env"`
+	Tasks    []Task       `json:"tasks"`
+	Findings []Finding    `json:"findings"`
+}
+
+// EnvSummary describes an env var without its value.
+type EnvSummary struct {
+	Name    string `json:"name"`
+	Length  int    `json:"length"`
+	Exposed bool   `json:"exposed"` // an env-exposure finding names it
+}
+
+// NotFoundError says that a named object does not exist.
+type NotFoundError struct {
+	What, Name string
+	Have       int
+}
+
+func (e *NotFoundError) Error() string {
+	return fmt.Sprintf("no %s named %q in this swarm (it has %d; `secretdeck status` lists them)", e.What, e.Name, e.Have)
+}
+
+// InspectSecret describes the secret called name. drift may be nil (no
+// source): the fingerprint is then not checked and no finding is listed.
+func (s *SwarmSnapshot) InspectSecret(name string, drift *DriftReport, key FingerprintKey) (*SecretDetail, error) {
+	i := slices.IndexFunc(s.Secrets, func(x Secret) bool { return x.Name == name || x.ID == name })
+	if i < 0 {
+		return nil, &NotFoundError{What: "secret", Name: name, Have: len(s.Secrets)}
+	}
+	sec := s.Secrets[i]
+	d := &SecretDetail{Secret: sec, Blast: s.Blast(sec.ID), Findings: []Finding{}, Versions: []VersionSummary{}}
+	ix := newVersionIndex(s.Secrets)
+	v := versionOf(&sec)
+	d.Logical, d.Version, d.Managed = v.Logical, v.N, v.Managed
+	for _, x := range ix.versions(v.Logical) {
+		d.Versions = append(d.Versions, s.versionSummary(x))
+	}
+	d.Fingerprint = "not checked (no --source)"
+	if drift != nil {
+		d.Fingerprint = "no source entry declares it"
+		for _, ds := range drift.Desired {
+			if ds.Logical == d.Logical && d.Logical != "" {
+				d.Fingerprint = key.Compare(Fingerprint(sec.Labels[LabelFingerprint]), ds.Value).String()
+			}
+		}
+		for _, f := range drift.Findings {
+			if f.Secret == sec.Name || (d.Logical != "" && f.Logical == d.Logical) {
+				d.Findings = append(d.Findings, f)
+			}
+		}
+	}
+	return d, nil
+}
+
+func (s *SwarmSnapshot) versionSummary(v SecretVersion) VersionSummary {
+	vs := VersionSummary{Name: v.Secret.Name, ID: v.Secret.ID, N: v.N, CreatedAt: v.Secret.CreatedAt, Plan: v.Plan(),
+		MountedBy: []string{}, Previous: []string{}}
+	for _, svc := range s.Services {
+		if findID(svc.Spec.Secrets, v.Secret.ID) != nil {
+			vs.MountedBy = append(vs.MountedBy, svc.Name)
+		}
+		if svc.Previous != nil && findID(svc.Previous.Secrets, v.Secret.ID) != nil {
+			vs.Previous = append(vs.Previous, svc.Name)
+		}
+	}
+	return vs
+}
+
+// InspectService describes the service called name (or with that ID).
+func (s *SwarmSnapshot) InspectService(name string, drift *DriftReport) (*ServiceDetail, error) {
+	i := slices.IndexFunc(s.Services, func(x Service) bool { return x.Name == name || x.ID == name })
+	if i < 0 {
+		return nil, &NotFoundError{What: "service", Name: name, Have: len(s.Services)}
+	}
+	svc := s.Services[i]
+	d := &ServiceDetail{Service: svc, Env: []EnvSummary{}, Tasks: []Task{}, Findings: []Finding{}}
+	running, desired := s.TaskCounts()
+	d.Running, d.Desired = running[svc.ID], desired[svc.ID]
+	for _, t := range s.Tasks {
+		if t.ServiceID == svc.ID {
+			d.Tasks = append(d.Tasks, t)
+		}
+	}
+	exposed := map[string]bool{}
+	if drift != nil {
+		for _, f := range drift.Findings {
+			if f.Service == svc.Name {
+				d.Findings = append(d.Findings, f)
+				if f.Kind == KindEnvExposure {
+					exposed[f.Key] = true
+				}
+			}
+		}
+	}
+	for _, ev := range svc.Spec.Env {
+		d.Env = append(d.Env, EnvSummary{Name: ev.Name, Length: ev.Value.Len(), Exposed: exposed[ev.Name]})
+	}
+	return d, nil
+}

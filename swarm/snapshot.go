@@ -1,0 +1,111 @@
+package swarm
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/moby/moby/client"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/secretdeck/secretdeck/model"
+)
+
+// SnapshotAPI is the part of the engine API a snapshot reads.
+type SnapshotAPI interface {
+	Info(context.Context, client.InfoOptions) (client.SystemInfoResult, error)
+	NodeList(context.Context, client.NodeListOptions) (client.NodeListResult, error)
+	SecretList(context.Context, client.SecretListOptions) (client.SecretListResult, error)
+	ConfigList(context.Context, client.ConfigListOptions) (client.ConfigListResult, error)
+	ServiceList(context.Context, client.ServiceListOptions) (client.ServiceListResult, error)
+	TaskList(context.Context, client.TaskListOptions) (client.TaskListResult, error)
+}
+
+// Snapshot reads the whole swarm through c.
+func (c *Client) Snapshot(ctx context.Context) (*model.SwarmSnapshot, error) {
+	s, err := LoadSnapshot(ctx, c.api, c.endpoint)
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// LoadSnapshot reads a swarm with a CONSTANT number of calls, whatever its
+// size: one Info to check the node, then one list call per object type, run
+// concurrently, so the wait is the slowest call rather than their sum.
+func LoadSnapshot(ctx context.Context, api SnapshotAPI, ep model.Endpoint) (*model.SwarmSnapshot, error) {
+	info, err := api.Info(ctx, client.InfoOptions{})
+	if err != nil {
+		return nil, &ConnectError{Endpoint: ep, Err: err}
+	}
+	sw := info.Info.Swarm
+	if sw.LocalNodeState != "active" {
+		return nil, &nodeError{endpoint: ep, err: fmt.Errorf("%w (node state %q)", ErrSwarmInactive, sw.LocalNodeState)}
+	}
+	if !sw.ControlAvailable {
+		return nil, &nodeError{endpoint: ep, err: ErrNotManager}
+	}
+	snap := &model.SwarmSnapshot{Endpoint: ep, NodeID: sw.NodeID, NodeRole: "manager", LoadedAt: time.Now()}
+	if sw.Cluster != nil {
+		snap.ClusterID = sw.Cluster.ID
+	}
+
+	g, ctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		res, err := api.NodeList(ctx, client.NodeListOptions{})
+		snap.Nodes = convertAll(res.Items, convertNode)
+		return wrapList("nodes", err)
+	})
+	g.Go(func() error {
+		res, err := api.SecretList(ctx, client.SecretListOptions{})
+		snap.Secrets = convertAll(res.Items, convertSecret)
+		return wrapList("secrets", err)
+	})
+	g.Go(func() error {
+		res, err := api.ConfigList(ctx, client.ConfigListOptions{})
+		snap.Configs = convertAll(res.Items, convertConfig)
+		return wrapList("configs", err)
+	})
+	g.Go(func() error {
+		res, err := api.ServiceList(ctx, client.ServiceListOptions{})
+		snap.Services = convertAll(res.Items, convertService)
+		return wrapList("services", err)
+	})
+	g.Go(func() error {
+		res, err := api.TaskList(ctx, client.TaskListOptions{})
+		snap.Tasks = convertAll(res.Items, convertTask)
+		return wrapList("tasks", err)
+	})
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	sortSnapshot(snap)
+	return snap, nil
+}
+
+func wrapList(what string, err error) error {
+	if err != nil {
+		return fmt.Errorf("list %s: %w", what, classify(err))
+	}
+	return nil
+}
+
+func convertAll[A, B any](in []A, f func(*A) B) []B {
+	out := make([]B, len(in))
+	for i := range in {
+		out[i] = f(&in[i])
+	}
+	return out
+}
+
+func sortSnapshot(s *model.SwarmSnapshot) {
+	slices.SortFunc(s.Nodes, func(a, b model.Node) int { return cmp.Or(cmp.Compare(a.Hostname, b.Hostname), cmp.Compare(a.ID, b.ID)) })
+	slices.SortFunc(s.Secrets, func(a, b model.Secret) int { return cmp.Compare(a.Name, b.Name) })
+	slices.SortFunc(s.Configs, func(a, b model.Config) int { return cmp.Compare(a.Name, b.Name) })
+	slices.SortFunc(s.Services, func(a, b model.Service) int { return cmp.Compare(a.Name, b.Name) })
+	slices.SortFunc(s.Tasks, func(a, b model.Task) int {
+		return cmp.Or(cmp.Compare(a.ServiceID, b.ServiceID), cmp.Compare(a.Slot, b.Slot), a.CreatedAt.Compare(b.CreatedAt), cmp.Compare(a.ID, b.ID))
+	})
+}
