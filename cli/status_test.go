@@ -3,16 +3,19 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net"
 	"net/http"
 	"net/http/httputil"
 	"net/url"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 
+	"github.com/secretdeck/secretdeck/internal/seed"
 	"github.com/secretdeck/secretdeck/internal/testrig"
 )
 
@@ -123,4 +126,108 @@ func decodeStatus(t *testing.T, r result) statusReport {
 		t.Fatalf("status --json is not JSON: %v\n%s", err, r.stdout)
 	}
 	return rep
+}
+
+// TestStatusJSONOnALargeSwarm runs `status --json` through a counting proxy in
+// front of the real engine: 1,000 secrets and 200 services are all reported
+// with their references, for the same requests as on a small swarm.
+func TestStatusJSONOnALargeSwarm(t *testing.T) {
+	if testing.Short() {
+		t.Skip("seeds 1,000 secrets and 200 services")
+	}
+	sw := newRigSwarm(t)
+	counter := newRequestCounter(t, testrig.Docker(t))
+	o := seed.Options{Prefix: sw.prefix, Secrets: 1000, Services: 200, Running: 1, Image: testrig.Image(t)}
+
+	small := decodeStatus(t, runCLI(t, "status", "--json", "--host", counter.host))
+	smallHits := counter.snapshot()
+	counter.reset()
+
+	if err := seed.Seed(context.Background(), sw.api, o); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = seed.Cleanup(context.Background(), sw.api, o.Prefix) })
+	big := decodeStatus(t, runCLI(t, "status", "--json", "--host", counter.host))
+	bigHits := counter.snapshot()
+
+	if fmt.Sprint(smallHits) != fmt.Sprint(bigHits) {
+		t.Errorf("requests grew with the swarm:\nsmall %v\nlarge %v", smallHits, bigHits)
+	}
+	for _, path := range []string{"/info", "/nodes", "/secrets", "/configs", "/services", "/tasks"} {
+		if bigHits[path] != 1 {
+			t.Errorf("%s requested %d times, want once", path, bigHits[path])
+		}
+	}
+	if big.Swarm.Secrets-small.Swarm.Secrets != o.Secrets || big.Swarm.Services-small.Swarm.Services != o.Services {
+		t.Errorf("counts: %+v then %+v", small.Swarm, big.Swarm)
+	}
+	seen := 0
+	for _, svc := range big.Services {
+		i, err := strconv.Atoi(strings.TrimPrefix(svc.Name, o.Prefix+"service_"))
+		if !strings.HasPrefix(svc.Name, o.Prefix) || err != nil {
+			continue
+		}
+		seen++
+		for j, ref := range svc.Secrets {
+			s, target, uid, gid, mode := seed.Mount(o, i, j)
+			if ref.Name != seed.SecretName(o.Prefix, s) || ref.Target != target || ref.UID != uid || ref.GID != gid || ref.Mode != uint32(mode) {
+				t.Fatalf("%s: ref %d = %+v", svc.Name, j, ref)
+			}
+		}
+	}
+	if seen != o.Services {
+		t.Errorf("%d seeded services in status, want %d", seen, o.Services)
+	}
+}
+
+// TestNoValueReachesOutputErrorsOrLogs puts known values in the swarm (secret
+// data, a plain env var) and in the source (valid and broken files), runs
+// every read command with --debug and every error path, and looks for them.
+func TestNoValueReachesOutputErrorsOrLogs(t *testing.T) {
+	srv := useRigS3(t)
+	sw := newRigSwarm(t)
+	const (
+		envValue    = "Known-Env-Value-7f3a"
+		secretValue = "Known-Secret-Data-91bc"
+		fileValue   = "Known-File-Value-22de"
+		brokenValue = "Known-Broken-Value-5a1e"
+	)
+	sw.secret("api_db_pass", secretValue, nil)
+	sw.service("api", []string{"DB_PASSWORD=" + envValue, "OTHER=" + fileValue}, nil, "api_db_pass:db_pass")
+	bucket := srv.NewBucket(t, map[string]string{
+		sw.prefix + "api.json.prod":           `{"db_pass": "` + fileValue + `"}`,
+		sw.prefix + "api.yaml.dev":            "a: [" + brokenValue + "\n",
+		sw.prefix + "worker.json.prod":        `{"x": ` + brokenValue + `}`,
+		sw.prefix + "worker.env.prod":         "A=\"" + brokenValue + "\n",
+		sw.prefix + "billing.properties.prod": "k = \\u12" + brokenValue + "\n",
+	})
+	base := []string{"--debug", "--host", testrig.Docker(t), "--source", "s3://" + bucket}
+	var runs []result
+	for _, args := range [][]string{
+		{"status", "--env", "prod"}, {"status", "--json", "--env", "prod"},
+		{"drift", "--env", "prod"}, {"drift", "--json", "--env", "prod"},
+		{"inspect", "service", sw.prefix + "api", "--env", "prod"}, {"inspect", "service", sw.prefix + "api", "--json", "--env", "prod"},
+		{"inspect", "secret", sw.prefix + "api_db_pass", "--env", "prod"}, {"inspect", "secret", sw.prefix + "api_db_pass", "--json", "--env", "prod"},
+		{"status", "--env", "dev"}, {"drift", "--env", "dev", "--json"},
+		{"status", "--env", "nope"}, {"inspect", "secret", "nope", "--env", "prod"},
+	} {
+		r := runCLI(t, append(append([]string{}, args...), base...)...)
+		if r.code == exitError && !strings.Contains(strings.Join(args, " "), "nope") {
+			t.Errorf("%v failed: %s", args, r.stderr)
+		}
+		runs = append(runs, r)
+	}
+	for i, r := range runs {
+		for _, v := range []string{envValue, secretValue, fileValue, brokenValue} {
+			if strings.Contains(r.all(), v) || strings.Contains(r.all(), v[:12]) {
+				t.Errorf("run %d leaked %q:\n%s", i, v, r.all())
+			}
+		}
+	}
+	if !strings.Contains(runs[0].stderr, "level=DEBUG") {
+		t.Errorf("--debug logged nothing, so the log was not checked: %q", runs[0].stderr)
+	}
+	if !strings.Contains(runs[2].stdout, "env-exposure") || !strings.Contains(runs[2].stdout, "DB_PASSWORD") {
+		t.Errorf("drift should flag the exposed env var by name:\n%s", runs[2].stdout)
+	}
 }

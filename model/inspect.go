@@ -25,7 +25,7 @@ type VersionSummary struct {
 	N         int       `json:"n"`
 	CreatedAt time.Time `json:"createdAt"`
 	Plan      string    `json:"plan,omitempty"`
-	MountedBy []string  `json:"mountedBy"` // services whose Spec mounts it
+	MountedBy []string  `json:"mountedBy"`  // services whose Spec mounts it
 	Previous  []string  `json:"previousOf"` // services whose PreviousSpec does
 }
 

@@ -140,23 +140,23 @@ func (b *bucket) explain(err error) error {
 	if errors.As(err, &api) {
 		switch api.ErrorCode() {
 		case "NoSuchBucket":
-			return fmt.Errorf("%w: bucket %q does not exist (%s): check --source", ErrBucketNotFound, b.name, b.uri())
+			return tagged(ErrBucketNotFound, "bucket %q does not exist (%s): check --source", b.name, b.uri())
 		case "InvalidAccessKeyId", "SignatureDoesNotMatch", "AccessDenied", "ExpiredToken", "InvalidToken", "Forbidden":
-			return fmt.Errorf("%w: S3 refused the credentials for %s (%s): check AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE or /run/secrets/aws_*",
-				ErrAccessDenied, b.uri(), api.ErrorCode())
+			return tagged(ErrAccessDenied, "S3 refused the credentials for %s (%s): check AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE or /run/secrets/aws_*",
+				b.uri(), api.ErrorCode())
 		}
 		return fmt.Errorf("S3 error on %s: %s", b.uri(), api.ErrorCode())
 	}
 	msg := err.Error()
 	switch {
 	case strings.Contains(msg, "failed to retrieve credentials") || strings.Contains(msg, "no EC2 IMDS role found"):
-		return fmt.Errorf("%w for %s: set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or AWS_PROFILE, or mount /run/secrets/aws_access_key_id and aws_secret_access_key", ErrNoCredentials, b.uri())
+		return tagged(ErrNoCredentials, "no AWS credentials for %s: set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or AWS_PROFILE, or mount /run/secrets/aws_access_key_id and aws_secret_access_key", b.uri())
 	case strings.Contains(msg, "connect:") || strings.Contains(msg, "no such host") || strings.Contains(msg, "dial tcp"):
 		where := b.endpoint
 		if where == "" {
 			where = "AWS S3"
 		}
-		return fmt.Errorf("%w: cannot reach %s for %s: %v", ErrUnreachable, where, b.uri(), lastCause(err))
+		return tagged(ErrUnreachable, "cannot reach the S3 endpoint %s for %s: %v", where, b.uri(), lastCause(err))
 	}
 	return err
 }
@@ -170,4 +170,18 @@ func lastCause(err error) error {
 		}
 		err = u
 	}
+}
+
+// taggedError is a message that says what to fix, matching a sentinel for
+// errors.Is without repeating the sentinel's words.
+type taggedError struct {
+	msg      string
+	sentinel error
+}
+
+func (e *taggedError) Error() string { return e.msg }
+func (e *taggedError) Unwrap() error { return e.sentinel }
+
+func tagged(sentinel error, format string, args ...any) error {
+	return &taggedError{msg: fmt.Sprintf(format, args...), sentinel: sentinel}
 }

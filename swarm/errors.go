@@ -6,6 +6,7 @@ package swarm
 import (
 	"errors"
 	"fmt"
+	"net"
 	"strings"
 
 	"github.com/secretdeck/secretdeck/model"
@@ -32,8 +33,12 @@ type ConnectError struct {
 }
 
 func (e *ConnectError) Error() string {
-	return fmt.Sprintf("cannot connect to the Docker engine at %s (chosen by %s): %v — is dockerd running there, and may you use it?",
-		e.Endpoint.Host, e.Endpoint.Source, e.Err)
+	cause := e.Err.Error()
+	var op *net.OpError
+	if errors.As(e.Err, &op) {
+		cause = op.Error() + "; is dockerd running there, and may you use its socket?"
+	}
+	return fmt.Sprintf("cannot connect to the Docker engine at %s (chosen by %s): %s", e.Endpoint.Host, e.Endpoint.Source, cause)
 }
 
 func (e *ConnectError) Unwrap() error { return e.Err }
