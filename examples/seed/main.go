@@ -57,6 +57,8 @@ func main() {
 	if err := seedSwarm(ctx, api, *image, key); err != nil {
 		fail("docker", err)
 	}
+	// S3 times have a one-second resolution: upload clearly after.
+	time.Sleep(1100 * time.Millisecond)
 	if err := seedFiles(ctx, c, *bucket, *props); err != nil {
 		fail("S3", err)
 	}
