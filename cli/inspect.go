@@ -2,13 +2,11 @@ package cli
 
 import (
 	"encoding/json"
-	"fmt"
 	"io"
-	"strings"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
+	"github.com/secretdeck/secretdeck/internal/report"
 	"github.com/secretdeck/secretdeck/model"
 )
 
@@ -54,7 +52,7 @@ hold the whole Raft log). For a service: its secret references, its env vars
 				if opts.json {
 					return writeJSON(cmd.OutOrStdout(), d)
 				}
-				return writeSecretDetail(cmd.OutOrStdout(), d)
+				return report.SecretDetail(cmd.OutOrStdout(), d)
 			},
 		},
 		&cobra.Command{
@@ -74,7 +72,7 @@ hold the whole Raft log). For a service: its secret references, its env vars
 				if opts.json {
 					return writeJSON(cmd.OutOrStdout(), d)
 				}
-				return writeServiceDetail(cmd.OutOrStdout(), d)
+				return report.ServiceDetail(cmd.OutOrStdout(), d)
 			},
 		},
 	)
@@ -96,113 +94,4 @@ func writeJSON(out io.Writer, v any) error {
 	enc := json.NewEncoder(out)
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
-}
-
-func writeSecretDetail(out io.Writer, d *model.SecretDetail) error {
-	w := &errWriter{w: out}
-	s := d.Secret
-	w.printf("Secret       %s (%s)\n", s.Name, s.ID)
-	w.printf("Created      %s, updated %s\n", s.CreatedAt.UTC().Format(timeLayout), s.UpdatedAt.UTC().Format(timeLayout))
-	owner := "made outside secretdeck (adopted by its name)"
-	if d.Managed {
-		owner = "made by secretdeck"
-	}
-	w.printf("Logical      %s, version %d, %s\n", dash(d.Logical), d.Version, owner)
-	w.printf("Fingerprint  %s\n", d.Fingerprint)
-	writeLabels(w, s.Labels)
-
-	w.printf("\nVERSIONS OF %s\n", d.Logical)
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "NAME\tVERSION\tCREATED\tPLAN\tMOUNTED BY\tROLLBACK OF")
-	for _, v := range d.Versions {
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\n", v.Name, v.N, v.CreatedAt.UTC().Format(timeLayout), dash(v.Plan),
-			dash(strings.Join(v.MountedBy, ", ")), dash(strings.Join(v.Previous, ", ")))
-	}
-	w.flush(tw)
-
-	writeBlast(w, d.Blast)
-	writeFindings(w, d.Findings)
-	return w.err
-}
-
-func writeBlast(w *errWriter, b model.BlastRadius) {
-	w.printf("\nBLAST RADIUS\n")
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "SERVICE\tSTACK\tIN\tTARGET\tUID:GID\tMODE")
-	for _, u := range b.Services {
-		in := "spec"
-		switch {
-		case u.Spec && u.Previous:
-			in = "spec+previous"
-		case u.Previous:
-			in = "previous (rollback)"
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s:%s\t%04o\n", u.Service, dash(u.Stack), in, u.Ref.Target, u.Ref.UID, u.Ref.GID, u.Ref.Mode)
-	}
-	w.flush(tw)
-	if len(b.Services) == 0 {
-		w.printf("No service mounts it, nor would a rollback.\n")
-	}
-	w.printf("Tasks that mounted it: %d · nodes: %s · managers (hold every secret): %s\n",
-		len(b.Tasks), dash(strings.Join(b.Nodes, ", ")), dash(strings.Join(b.Managers, ", ")))
-	if !b.Complete {
-		w.printf("Incomplete: %s\n", b.Incomplete)
-	}
-}
-
-func writeServiceDetail(out io.Writer, d *model.ServiceDetail) error {
-	w := &errWriter{w: out}
-	s := d.Service
-	w.printf("Service   %s (%s)\n", s.Name, s.ID)
-	w.printf("Stack     %s\n", dash(s.Stack))
-	w.printf("Image     %s\n", s.Spec.Image)
-	w.printf("Tasks     %d/%d running (%s)\n", d.Running, d.Desired, s.Mode)
-	if s.UpdateStatus != nil {
-		w.printf("Update    %s %s\n", s.UpdateStatus.State, s.UpdateStatus.Message)
-	}
-	if u := s.UpdateConfig; u != nil {
-		w.printf("Rollout   parallelism %d, order %s, on failure %s, monitor %s, delay %s\n",
-			u.Parallelism, dash(u.Order), dash(u.FailureAction), u.Monitor, u.Delay)
-	}
-	writeLabels(w, s.Spec.Labels)
-	writeRefs(w, "SECRETS", s.Spec.Secrets)
-	if s.Previous != nil {
-		writeRefs(w, "SECRETS OF THE PREVIOUS SPEC (what a rollback restores)", s.Previous.Secrets)
-	}
-	w.printf("\nENV (values never shown)\n")
-	for _, e := range d.Env {
-		flag := ""
-		if e.Exposed {
-			flag = "  ← EXPOSED: see findings"
-		}
-		w.printf("  %s (%d bytes)%s\n", e.Name, e.Length, flag)
-	}
-	writeFindings(w, d.Findings)
-	return w.err
-}
-
-func writeRefs(w *errWriter, title string, refs []model.FileRef) {
-	w.printf("\n%s\n", title)
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "SECRET\tTARGET\tUID:GID\tMODE")
-	for _, r := range refs {
-		fmt.Fprintf(tw, "%s\t%s\t%s:%s\t%04o\n", r.Name, r.Target, r.UID, r.GID, r.Mode)
-	}
-	w.flush(tw)
-}
-
-func writeLabels(w *errWriter, labels map[string]string) {
-	for _, k := range sortedKeys(labels) {
-		w.printf("Label        %s=%s\n", k, labels[k])
-	}
-}
-
-func writeFindings(w *errWriter, fs []model.Finding) {
-	if len(fs) == 0 {
-		return
-	}
-	w.printf("\nFINDINGS\n")
-	for _, f := range fs {
-		w.printf("  %-6s %-15s %s\n", f.Severity, f.Kind, f.Explanation)
-	}
 }

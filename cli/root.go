@@ -29,6 +29,8 @@ type globalOptions struct {
 	s3Endpoint string
 	env        string
 	debug      bool
+	readOnly   bool
+	noReveal   bool
 
 	log *slog.Logger // set before any command runs; never given a value
 }
@@ -89,7 +91,10 @@ socket. It must talk to a MANAGER node of an active swarm.
 
 Property files are named <service>.<format>.<env> (my_service.json.prod) or
 <env>/<service>.<format>, in json, properties, env or yaml.`,
-		Example: `  # What is in the swarm and in the prod property files
+		Example: `  # The workbench (a terminal UI) on the prod property files
+  secretdeck --source s3://ops-config/services --env prod
+
+  # What is in the swarm and in the prod property files
   secretdeck status --source s3://ops-config/services --env prod
 
   # The same, against a swarm reached over SSH
@@ -99,8 +104,9 @@ Property files are named <service>.<format>.<env> (my_service.json.prod) or
   secretdeck status --json --source ./props --env dev`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return cmd.Help()
+			return runTUI(cmd, opts)
 		},
 		PersistentPreRun: func(cmd *cobra.Command, _ []string) {
 			opts.log = newLogger(stderr, opts.debug)
@@ -116,6 +122,8 @@ Property files are named <service>.<format>.<env> (my_service.json.prod) or
 	f.StringVar(&opts.s3Endpoint, "s3-endpoint", "", "S3 endpoint URL for S3-compatible servers (default: AWS_ENDPOINT_URL_S3 or AWS)")
 	f.StringVar(&opts.env, "env", os.Getenv("SECRETDECK_ENV"), "environment of the property files, e.g. prod (env SECRETDECK_ENV)")
 	f.BoolVar(&opts.debug, "debug", false, "log what secretdeck does to stderr (never values)")
+	f.BoolVar(&opts.readOnly, "read-only", false, "incident mode: change nothing (the header shows READ-ONLY)")
+	f.BoolVar(&opts.noReveal, "no-reveal", false, "never show a value on screen, even on request")
 
 	root.AddCommand(
 		newStatusCommand(opts),

@@ -3,7 +3,6 @@ package cli
 import (
 	"fmt"
 	"io"
-	"slices"
 	"text/tabwriter"
 )
 
@@ -45,17 +44,6 @@ func short(s string, n int) string {
 		return s
 	}
 	return s[:n]
-}
-
-const timeLayout = "2006-01-02 15:04:05Z"
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
 
 // plural is "1 node", "2 nodes".

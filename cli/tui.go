@@ -1,0 +1,139 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"os"
+	"sync"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/term"
+	"github.com/spf13/cobra"
+
+	"github.com/secretdeck/secretdeck/model"
+	"github.com/secretdeck/secretdeck/s3"
+	"github.com/secretdeck/secretdeck/swarm"
+	"github.com/secretdeck/secretdeck/tui"
+	"github.com/secretdeck/secretdeck/tui/common"
+)
+
+// runTUI opens the workbench on the terminal.
+func runTUI(cmd *cobra.Command, global *globalOptions) error {
+	if !term.IsTerminal(os.Stdin.Fd()) || !term.IsTerminal(os.Stdout.Fd()) {
+		return errors.New("secretdeck without a command opens the terminal UI, which needs a terminal: use `secretdeck status` or `secretdeck drift` in scripts")
+	}
+	audit, err := openAuditLog()
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithCancel(cmd.Context())
+	defer cancel()
+	loader := &worldLoader{global: global}
+	defer loader.close()
+	app := tui.New(tui.Options{
+		Loader: loader, Env: global.env, ReadOnly: global.readOnly, NoReveal: global.noReveal, Ctx: ctx,
+		Audit: func(action, subject string) error {
+			return audit.append(auditRecord{Action: action, Subject: subject, Result: "ok", Context: loader.contextName(), Swarm: loader.clusterID()})
+		},
+	})
+	_, err = tea.NewProgram(app, tea.WithContext(ctx)).Run()
+	if errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil {
+		return nil
+	}
+	return err
+}
+
+// worldLoader loads for the TUI, keeping one engine connection (an ssh://
+// connection is costly) and reconnecting after a failure.
+type worldLoader struct {
+	global *globalOptions
+
+	mu     sync.Mutex
+	client *swarm.Client
+	source s3.Source
+	last   *model.SwarmSnapshot
+}
+
+func (l *worldLoader) connect(ctx context.Context) (*swarm.Client, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.client != nil {
+		return l.client, nil
+	}
+	c, err := swarm.Connect(ctx, swarm.ConnectOptions{Host: l.global.host, Context: l.global.context})
+	if err != nil {
+		return nil, err
+	}
+	l.client = c
+	return c, nil
+}
+
+func (l *worldLoader) dropClient() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.client != nil {
+		_ = l.client.Close()
+		l.client = nil
+	}
+}
+
+// Load implements tui.Loader.
+func (l *worldLoader) Load(ctx context.Context, env string) (*common.Data, error) {
+	c, err := l.connect(ctx)
+	if err != nil {
+		return nil, err
+	}
+	snap, err := c.Snapshot(ctx)
+	if err != nil {
+		l.dropClient()
+		return nil, err
+	}
+	d := &common.Data{Swarm: snap}
+	if l.global.source != "" {
+		if l.source == nil {
+			if l.source, err = s3.Open(ctx, s3.Options{URI: l.global.source, Endpoint: l.global.s3Endpoint}); err != nil {
+				return nil, err
+			}
+		}
+		if d.Source, err = l.source.Load(ctx, env); err != nil {
+			return nil, err
+		}
+		d.Drift = model.Drift(model.DriftInput{Swarm: snap, Source: d.Source, Manifest: d.Source.Manifest, Key: d.Source.Key})
+	}
+	l.mu.Lock()
+	l.last = snap
+	l.mu.Unlock()
+	return d, nil
+}
+
+// Watch implements tui.Loader.
+func (l *worldLoader) Watch(ctx context.Context) <-chan error {
+	c, err := l.connect(ctx)
+	if err != nil {
+		ch := make(chan error, 1)
+		ch <- err
+		close(ch)
+		return ch
+	}
+	return c.Watch(ctx)
+}
+
+func (l *worldLoader) close() { l.dropClient() }
+
+func (l *worldLoader) contextName() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.last == nil {
+		return ""
+	}
+	return l.last.Endpoint.Context
+}
+
+func (l *worldLoader) clusterID() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.last == nil {
+		return ""
+	}
+	return l.last.ClusterID
+}

@@ -1,0 +1,175 @@
+// Package tui is secretdeck's terminal workbench (Bubble Tea v2). The root
+// model here routes: it owns loading, the header, tabs, filter, help and
+// status line; the panes under tui/panes handle their own keys.
+package tui
+
+import (
+	"context"
+	"time"
+
+	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/spinner"
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/secretdeck/secretdeck/tui/common"
+	"github.com/secretdeck/secretdeck/tui/keys"
+	"github.com/secretdeck/secretdeck/tui/panes/drift"
+	"github.com/secretdeck/secretdeck/tui/panes/properties"
+	"github.com/secretdeck/secretdeck/tui/panes/secrets"
+	"github.com/secretdeck/secretdeck/tui/panes/services"
+	"github.com/secretdeck/secretdeck/tui/styles"
+)
+
+// Minimum terminal size; below it the app shows a one-line notice.
+const (
+	MinWidth  = 80
+	MinHeight = 24
+	// chrome is the lines around a pane: header, tabs, status, help.
+	chrome = 4
+	// debounce groups a burst of swarm events into one reload.
+	debounce   = 500 * time.Millisecond
+	loadTimout = 30 * time.Second
+)
+
+// Loader reads the world; the TUI calls it from commands, never from View.
+type Loader interface {
+	// Load reads the swarm and the source's environment env ("": the default).
+	Load(ctx context.Context, env string) (*common.Data, error)
+	// Watch sends nil on each change in the swarm (secret, service, config,
+	// node events) and an error when the stream breaks, then closes.
+	Watch(ctx context.Context) <-chan error
+}
+
+// Options configure the app.
+type Options struct {
+	Loader   Loader
+	Env      string
+	ReadOnly bool
+	NoReveal bool
+	Audit    func(action, subject string) error
+	Now      func() time.Time // nil: time.Now
+	// RevealFor is how long a revealed value stays on screen (default 10s).
+	RevealFor time.Duration
+	Ctx       context.Context // ends the event stream; nil: background
+}
+
+// App is the root model.
+type App struct {
+	c      *common.Common
+	opts   Options
+	panes  []common.Pane
+	active int
+
+	data    *common.Data
+	env     string
+	seq     int // of the latest load asked for; older results are dropped
+	loading bool
+	events  <-chan error
+	gen     int // debounce generation
+
+	spinner  spinner.Model
+	help     help.Model
+	fullHelp bool
+	input    textinput.Model
+	mode     inputMode
+	filters  map[string]string
+
+	status    string
+	statusErr bool
+	loadErr   string // the last load's error, shown whole when nothing is loaded
+}
+
+type inputMode int
+
+const (
+	modeNone inputMode = iota
+	modeFilter
+	modeJump
+)
+
+// Messages of the app.
+type (
+	loadedMsg struct {
+		seq  int
+		data *common.Data
+		err  error
+	}
+	changeMsg   struct{ err error }
+	debounceMsg struct{ gen int }
+)
+
+// New returns the app.
+func New(o Options) *App {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Ctx == nil {
+		o.Ctx = context.Background()
+	}
+	if o.RevealFor == 0 {
+		o.RevealFor = 10 * time.Second
+	}
+	if o.Audit == nil {
+		o.Audit = func(string, string) error { return nil }
+	}
+	c := &common.Common{Styles: styles.Default(), Keys: keys.Default(), Now: o.Now, Audit: o.Audit, NoReveal: o.NoReveal, RevealFor: o.RevealFor}
+	in := textinput.New()
+	in.Prompt = "/"
+	a := &App{
+		c: c, opts: o, env: o.Env, filters: map[string]string{},
+		panes:   []common.Pane{secrets.New(c), services.New(c), properties.New(c), drift.New(c)},
+		spinner: spinner.New(spinner.WithSpinner(spinner.MiniDot)),
+		help:    help.New(),
+		input:   in,
+		loading: true, // Init starts the first load
+	}
+	return a
+}
+
+// Init starts the first load and the event stream.
+func (a *App) Init() tea.Cmd {
+	a.events = a.opts.Loader.Watch(a.opts.Ctx)
+	return tea.Batch(a.spinner.Tick, a.load(), a.waitEvent())
+}
+
+// load asks for a reload; the Cmd copies what it needs.
+func (a *App) load() tea.Cmd {
+	a.seq++
+	a.loading = true
+	seq, env, loader, parent := a.seq, a.env, a.opts.Loader, a.opts.Ctx
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(parent, loadTimout)
+		defer cancel()
+		d, err := loader.Load(ctx, env)
+		return loadedMsg{seq: seq, data: d, err: err}
+	}
+}
+
+func (a *App) waitEvent() tea.Cmd {
+	ch := a.events
+	if ch == nil {
+		return nil
+	}
+	return func() tea.Msg {
+		err, ok := <-ch
+		if !ok {
+			return nil
+		}
+		return changeMsg{err: err}
+	}
+}
+
+func (a *App) setStatus(text string, isErr bool) {
+	a.status, a.statusErr = text, isErr
+}
+
+func (a *App) pane() common.Pane { return a.panes[a.active] }
+
+func (a *App) resize() {
+	for _, p := range a.panes {
+		p.SetSize(a.c.Width, max(a.c.Height-chrome, 1))
+	}
+	a.help.SetWidth(a.c.Width)
+	a.input.SetWidth(max(a.c.Width/2, 20))
+}

@@ -1,0 +1,236 @@
+package tui
+
+import (
+	"errors"
+	"flag"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files")
+
+func TestNavigation(t *testing.T) {
+	a, _ := newTestApp(t, 80, 24)
+	if s := screen(a); !strings.Contains(s, "[Secrets 4]") || !strings.Contains(s, "› api_db_pass_v1") {
+		t.Fatalf("start: the Secrets pane with the first row selected:\n%s", s)
+	}
+	press(a, "tab")
+	if s := screen(a); !strings.Contains(s, "[Services 4]") || !strings.Contains(s, "checkout") {
+		t.Fatalf("tab: Services:\n%s", s)
+	}
+	press(a, "down", "enter")
+	if s := screen(a); !strings.Contains(s, "Service   billing") || !strings.Contains(s, "payment_key_v1") {
+		t.Fatalf("enter: billing's detail:\n%s", s)
+	}
+	press(a, "esc")
+	if !strings.Contains(screen(a), "› billing") {
+		t.Fatalf("esc: back on the list, billing still selected:\n%s", screen(a))
+	}
+	press(a, "shift+tab")
+	if !strings.Contains(screen(a), "[Secrets 4]") {
+		t.Fatal("shift+tab: back to Secrets")
+	}
+	press(a, ":", "dr", "enter")
+	if !strings.Contains(screen(a), "[Drift") {
+		t.Fatalf(":dr jumps to Drift:\n%s", screen(a))
+	}
+	press(a, ":", "nope", "enter")
+	if !strings.Contains(screen(a), `no pane "nope"`) {
+		t.Fatalf("an unknown pane is explained:\n%s", screen(a))
+	}
+}
+
+func TestFilter(t *testing.T) {
+	a, _ := newTestApp(t, 80, 24)
+	press(a, "/", "pay")
+	s := screen(a)
+	if !strings.Contains(s, "payment_key_v1") || strings.Contains(s, "legacy_token") || !strings.Contains(s, "(filtered from 4)") {
+		t.Fatalf("filter pay:\n%s", s)
+	}
+	press(a, "enter", "tab", "shift+tab")
+	if !strings.Contains(screen(a), "Secrets 4 /pay") {
+		t.Fatalf("the filter stays on its pane:\n%s", screen(a))
+	}
+	press(a, "esc")
+	if s := screen(a); !strings.Contains(s, "legacy_token") || strings.Contains(s, "/pay") {
+		t.Fatalf("esc clears the filter:\n%s", s)
+	}
+	press(a, "q") // typed into the filter, does not quit
+	press(a, "/", "q")
+	if !strings.Contains(screen(a), "/q") {
+		t.Fatal("q in the filter is text")
+	}
+}
+
+func TestJumpFromFindingToItsSecret(t *testing.T) {
+	a, _ := newTestApp(t, 80, 24)
+	press(a, ":", "drift", "enter", "/", "stale", "enter", "enter")
+	if s := screen(a); !strings.Contains(s, "HIGH  stale") || !strings.Contains(s, "Press o to open the secret api_db_pass_v1") {
+		t.Fatalf("the stale finding's detail:\n%s", s)
+	}
+	press(a, "o")
+	s := screen(a)
+	if !strings.Contains(s, "[Secrets 4]") || !strings.Contains(s, "Secret       api_db_pass_v1") || !strings.Contains(s, "Fingerprint  differs") {
+		t.Fatalf("o opens the secret's detail:\n%s", s)
+	}
+	assertNoValues(t, s)
+}
+
+func TestStaleResultsAreDropped(t *testing.T) {
+	a, _ := newTestApp(t, 80, 24)
+	old := a.load()   // asked first
+	fresh := a.load() // asked second
+	newer := fixture()
+	newer.Swarm.Secrets = newer.Swarm.Secrets[:1]
+	a.Update(loadedMsg{seq: a.seq, data: newer})
+	_ = fresh
+	a.Update(loadedMsg{seq: a.seq - 1, data: fixture()}) // the first load finishes last
+	_ = old
+	if s := screen(a); !strings.Contains(s, "Secrets 1") {
+		t.Fatalf("an older load must not overwrite a newer one:\n%s", s)
+	}
+}
+
+func TestLoadErrorKeepsTheLastGoodData(t *testing.T) {
+	a, _ := newTestApp(t, 80, 24)
+	a.Update(loadedMsg{seq: a.seq + 1}) // not the latest: ignored
+	a.load()
+	a.Update(loadedMsg{seq: a.seq, err: errors.New("cannot connect to the Docker engine at unix:///var/run/docker.sock")})
+	s := screen(a)
+	if !strings.Contains(s, "refresh failed, showing the last good data") || !strings.Contains(s, "api_db_pass_v1") {
+		t.Fatalf("error in the status line, data still there:\n%s", s)
+	}
+	a.Update(a.load()())
+	if strings.Contains(screen(a), "refresh failed") {
+		t.Fatal("a good refresh clears the error")
+	}
+}
+
+func TestFirstLoadFailureIsNeverABlankScreen(t *testing.T) {
+	a := New(Options{Loader: &fakeLoader{err: errors.New("the Docker engine at unix:///x.sock is a swarm worker, not a manager")}})
+	a.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
+	if !strings.Contains(screen(a), "Loading") {
+		t.Fatalf("before the first result: a loading screen:\n%s", screen(a))
+	}
+	a.Update(a.load()())
+	if s := screen(a); !strings.Contains(s, "not a manager") || !strings.Contains(s, "r to retry") {
+		t.Fatalf("the error and what to do:\n%s", s)
+	}
+}
+
+func TestRevealShowsAValueForAWhileAndAudits(t *testing.T) {
+	a, audit := newTestApp(t, 80, 24, func(o *Options) { o.RevealFor = time.Millisecond })
+	press(a, ":", "prop", "enter", "down")
+	assertNoValues(t, screen(a))
+	_, cmd := a.Update(tea.KeyPressMsg{Code: 'x', Text: "x"})
+	if s := screen(a); !strings.Contains(s, "hunter2-db-pass") {
+		t.Fatalf("x reveals the selected value:\n%s", s)
+	}
+	if len(*audit) != 1 || (*audit)[0] != (auditCall{"reveal", "api.json.prod#db_pass"}) {
+		t.Fatalf("audit: %v", *audit)
+	}
+	a.drain(cmd) // the status message, then the timer that masks it again
+	time.Sleep(5 * time.Millisecond)
+	a.drain(cmd)
+	assertNoValues(t, screen(a))
+}
+
+func TestNoRevealRefuses(t *testing.T) {
+	a, audit := newTestApp(t, 80, 24, func(o *Options) { o.NoReveal = true })
+	press(a, ":", "prop", "enter", "down", "x")
+	s := screen(a)
+	assertNoValues(t, s)
+	if !strings.Contains(s, "--no-reveal") || len(*audit) != 0 {
+		t.Fatalf("refused, nothing audited:\n%s", s)
+	}
+}
+
+func TestReadOnlyBadge(t *testing.T) {
+	a, _ := newTestApp(t, 80, 24, func(o *Options) { o.ReadOnly = true })
+	if line := strings.Split(screen(a), "\n")[0]; !strings.Contains(line, "READ-ONLY") {
+		t.Fatalf("header: %q", line)
+	}
+}
+
+func TestSwitchEnvironment(t *testing.T) {
+	a, _ := newTestApp(t, 80, 24)
+	press(a, ":", "prop", "enter", "e")
+	l := a.opts.Loader.(*fakeLoader)
+	if got := l.envs[len(l.envs)-1]; got != "dev" {
+		t.Fatalf("e loads the next environment, got %q (%v)", got, l.envs)
+	}
+}
+
+func TestTooSmall(t *testing.T) {
+	a, _ := newTestApp(t, 79, 24)
+	if s := screen(a); strings.Count(s, "\n") != 0 || !strings.Contains(s, "at least 80×24") {
+		t.Fatalf("one line below 80×24: %q", s)
+	}
+}
+
+func TestLayoutAddsUp(t *testing.T) {
+	for _, size := range [][2]int{{80, 24}, {160, 48}, {120, 40}} {
+		a, _ := newTestApp(t, size[0], size[1])
+		for _, keys := range [][]string{nil, {"enter"}, {"tab"}, {"tab", "tab"}, {"tab", "tab", "tab"}, {"?"}} {
+			press(a, keys...)
+			lines := strings.Split(screen(a), "\n")
+			if len(lines) != size[1] {
+				t.Errorf("%v after %v: %d lines", size, keys, len(lines))
+			}
+			for _, l := range lines {
+				if w := len([]rune(l)); w > size[0] {
+					t.Errorf("%v after %v: a line of %d cells: %q", size, keys, w, l)
+				}
+			}
+			press(a, "esc")
+		}
+	}
+}
+
+// Golden screens, colour stripped (as with NO_COLOR), fixed clock.
+func TestGoldenScreens(t *testing.T) {
+	cases := []struct {
+		name string
+		keys []string
+	}{
+		{"secrets", nil},
+		{"secret-detail", []string{"enter"}},
+		{"services", []string{"tab"}},
+		{"properties", []string{":", "prop", "enter"}},
+		{"drift", []string{":", "drift", "enter"}},
+		{"drift-detail", []string{":", "drift", "enter", "enter"}},
+		{"help", []string{"?"}},
+	}
+	for _, size := range [][2]int{{80, 24}, {160, 48}} {
+		for _, c := range cases {
+			a, _ := newTestApp(t, size[0], size[1])
+			press(a, c.keys...)
+			got := screen(a)
+			assertNoValues(t, got)
+			path := filepath.Join("testdata", c.name+"-"+strconv.Itoa(size[0])+"x"+strconv.Itoa(size[1])+".golden")
+			if *update {
+				if err := os.MkdirAll("testdata", 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				continue
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatalf("%v (run go test ./tui -update)", err)
+			}
+			if got != string(want) {
+				t.Errorf("%s differs from the golden file:\n%s", path, got)
+			}
+		}
+	}
+}
+

@@ -1,0 +1,92 @@
+// Package common holds what every pane of the TUI shares: the data they show,
+// the Common struct passed to constructors, and the Pane interface.
+package common
+
+import (
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/secretdeck/secretdeck/model"
+	"github.com/secretdeck/secretdeck/tui/keys"
+	"github.com/secretdeck/secretdeck/tui/styles"
+)
+
+// Data is one load of the swarm and the source, with its drift.
+type Data struct {
+	Swarm  *model.SwarmSnapshot
+	Source *model.SourceSnapshot // nil without --source
+	Drift  *model.DriftReport    // nil without --source
+}
+
+// Key is the fingerprint key of the source, zero without one.
+func (d *Data) Key() model.FingerprintKey {
+	if d == nil || d.Source == nil {
+		return model.FingerprintKey{}
+	}
+	return d.Source.Key
+}
+
+// Findings returns the drift findings, none without a source.
+func (d *Data) Findings() []model.Finding {
+	if d == nil || d.Drift == nil {
+		return nil
+	}
+	return d.Drift.Findings
+}
+
+// Common is passed to every pane's constructor.
+type Common struct {
+	Width, Height int
+	Styles        *styles.Styles
+	Keys          *keys.KeyMap
+	Now           func() time.Time
+	// Audit records an operator action (never a value).
+	Audit    func(action, subject string) error
+	NoReveal bool
+	// RevealFor is how long a revealed value stays on screen.
+	RevealFor time.Duration
+}
+
+// Ref names an object a pane can show: a pane name and a row key.
+type Ref struct {
+	Pane string
+	Key  string
+}
+
+// JumpMsg asks the app to show ref in its pane, in detail.
+type JumpMsg struct{ Ref Ref }
+
+// StatusMsg puts a message in the status line.
+type StatusMsg struct {
+	Text  string
+	Error bool
+}
+
+// Pane is one tab of the workbench.
+type Pane interface {
+	Name() string
+	SetData(*Data)
+	SetSize(width, height int)
+	SetFilter(string)
+	Update(tea.Msg) (Pane, tea.Cmd)
+	View() string
+	// Focus selects the row with key and opens its detail; false when absent.
+	Focus(key string) bool
+	InDetail() bool
+	ShortHelp() []key.Binding
+	FullHelp() [][]key.Binding
+}
+
+// WorstSeverity is the highest severity among fs, and whether there is any.
+func WorstSeverity(fs []model.Finding) (model.Severity, bool) {
+	if len(fs) == 0 {
+		return 0, false
+	}
+	worst := fs[0].Severity
+	for _, f := range fs[1:] {
+		worst = max(worst, f.Severity)
+	}
+	return worst, true
+}

@@ -1,0 +1,47 @@
+package common
+
+import (
+	"strings"
+
+	"github.com/charmbracelet/x/ansi"
+)
+
+// Detail is a scrollable page of text lines, for detail views.
+type Detail struct {
+	lines         []string
+	offset        int
+	width, height int
+}
+
+// SetContent replaces the text, keeping the scroll position if it fits.
+func (d *Detail) SetContent(s string) {
+	d.lines = strings.Split(strings.TrimRight(s, "\n"), "\n")
+	d.Scroll(0)
+}
+
+// SetSize sets the visible area.
+func (d *Detail) SetSize(w, h int) { d.width, d.height = w, h; d.Scroll(0) }
+
+// Scroll moves by n lines.
+func (d *Detail) Scroll(n int) {
+	d.offset = min(max(d.offset+n, 0), max(len(d.lines)-d.height, 0))
+}
+
+// Reset scrolls to the top.
+func (d *Detail) Reset() { d.offset = 0 }
+
+// Height is the number of visible lines.
+func (d *Detail) Height() int { return d.height }
+
+// View renders the visible lines, each cut to the width.
+func (d *Detail) View() string {
+	end := min(d.offset+d.height, len(d.lines))
+	out := make([]string, 0, d.height)
+	for _, l := range d.lines[d.offset:end] {
+		out = append(out, ansi.Truncate(l, d.width, "…"))
+	}
+	for len(out) < d.height {
+		out = append(out, "")
+	}
+	return strings.Join(out, "\n")
+}

@@ -1,0 +1,37 @@
+// Package keys holds the TUI's key bindings, grouped by purpose.
+package keys
+
+import "charm.land/bubbles/v2/key"
+
+// KeyMap is every binding; panes pick (and may relabel) the ones they show.
+type KeyMap struct {
+	Up, Down, PageUp, PageDown, Top, Bottom key.Binding
+	Open, Back                              key.Binding
+	NextPane, PrevPane, Jump                key.Binding
+	Filter, Help, Refresh, Quit             key.Binding
+	Reveal, SwitchEnv, GoTo                 key.Binding
+}
+
+// Default returns the bindings.
+func Default() *KeyMap {
+	return &KeyMap{
+		Up:        key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
+		Down:      key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
+		PageUp:    key.NewBinding(key.WithKeys("pgup", "ctrl+u"), key.WithHelp("pgup", "page up")),
+		PageDown:  key.NewBinding(key.WithKeys("pgdown", "ctrl+d"), key.WithHelp("pgdn", "page down")),
+		Top:       key.NewBinding(key.WithKeys("home", "g"), key.WithHelp("g/home", "top")),
+		Bottom:    key.NewBinding(key.WithKeys("end", "G"), key.WithHelp("G/end", "bottom")),
+		Open:      key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "details")),
+		Back:      key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
+		NextPane:  key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "next pane")),
+		PrevPane:  key.NewBinding(key.WithKeys("shift+tab"), key.WithHelp("shift+tab", "previous pane")),
+		Jump:      key.NewBinding(key.WithKeys(":"), key.WithHelp(":", "go to pane")),
+		Filter:    key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
+		Help:      key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
+		Refresh:   key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "refresh")),
+		Quit:      key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
+		Reveal:    key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "reveal 10s")),
+		SwitchEnv: key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "next env")),
+		GoTo:      key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "open subject")),
+	}
+}

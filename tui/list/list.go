@@ -1,0 +1,204 @@
+// Package list is the shape every pane shares: a table of rows that opens a
+// scrollable detail. A pane supplies its columns, how to build rows and the
+// detail from the data, and any keys of its own.
+package list
+
+import (
+	"fmt"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/secretdeck/secretdeck/tui/common"
+	"github.com/secretdeck/secretdeck/tui/table"
+)
+
+// Spec says what a pane shows.
+type Spec struct {
+	Name    string
+	Columns []table.Column
+	// Rows builds the table from the data (nil data: nothing loaded yet).
+	Rows func(*common.Data) []table.Row
+	// Detail renders the row with key; width is the pane's.
+	Detail func(d *common.Data, key string, width int) string
+	// Handle sees every message first (the pane's own keys, its timers);
+	// handled=false passes a key on to the list.
+	Handle func(p *Pane, msg tea.Msg) (handled bool, cmd tea.Cmd)
+	// Help lists the pane's own bindings for ? and the help line.
+	Help []key.Binding
+	// Empty is shown when there is no row at all.
+	Empty string
+}
+
+// Pane is a list pane; it implements common.Pane.
+type Pane struct {
+	c         *common.Common
+	spec      Spec
+	table     table.Model
+	detail    common.Detail
+	data      *common.Data
+	inDetail  bool
+	detailKey string
+	width     int
+	height    int
+}
+
+// New returns a pane for spec.
+func New(c *common.Common, spec Spec) *Pane {
+	return &Pane{c: c, spec: spec, table: table.New(spec.Columns, &c.Styles.Table)}
+}
+
+// Name implements common.Pane.
+func (p *Pane) Name() string { return p.spec.Name }
+
+// Data is the data the pane shows.
+func (p *Pane) Data() *common.Data { return p.data }
+
+// SetData implements common.Pane.
+func (p *Pane) SetData(d *common.Data) {
+	p.data = d
+	p.Rebuild()
+}
+
+// Rebuild recomputes rows and detail from the current data (after a reload,
+// or after pane state such as a reveal changed).
+func (p *Pane) Rebuild() {
+	p.table.SetRows(p.spec.Rows(p.data))
+	if p.inDetail {
+		p.detail.SetContent(p.spec.Detail(p.data, p.detailKey, p.width))
+	}
+}
+
+// SetSize implements common.Pane.
+func (p *Pane) SetSize(w, h int) {
+	p.width, p.height = w, h
+	p.table.SetSize(w, h-1) // one line for the position and filter
+	p.detail.SetSize(w, h)
+	if p.inDetail {
+		p.detail.SetContent(p.spec.Detail(p.data, p.detailKey, w))
+	}
+}
+
+// SetFilter implements common.Pane.
+func (p *Pane) SetFilter(f string) { p.table.SetFilter(f) }
+
+// Selected is the key of the selected row ("" when none).
+func (p *Pane) Selected() string {
+	r, ok := p.table.Selected()
+	if !ok {
+		return ""
+	}
+	return r.Key
+}
+
+// InDetail implements common.Pane.
+func (p *Pane) InDetail() bool { return p.inDetail }
+
+// DetailKey is the key of the row whose detail is open.
+func (p *Pane) DetailKey() string { return p.detailKey }
+
+// Focus implements common.Pane.
+func (p *Pane) Focus(key string) bool {
+	p.table.SetFilter("")
+	if !p.table.Select(key) {
+		return false
+	}
+	p.open(key)
+	return true
+}
+
+func (p *Pane) open(key string) {
+	p.inDetail, p.detailKey = true, key
+	p.detail.Reset()
+	p.detail.SetContent(p.spec.Detail(p.data, key, p.width))
+}
+
+// Update implements common.Pane.
+func (p *Pane) Update(msg tea.Msg) (common.Pane, tea.Cmd) {
+	if p.spec.Handle != nil {
+		if handled, cmd := p.spec.Handle(p, msg); handled {
+			return p, cmd
+		}
+	}
+	km, ok := msg.(tea.KeyPressMsg)
+	if !ok {
+		return p, nil
+	}
+	k := p.c.Keys
+	if p.inDetail {
+		switch {
+		case key.Matches(km, k.Back):
+			p.inDetail = false
+		case key.Matches(km, k.Up):
+			p.detail.Scroll(-1)
+		case key.Matches(km, k.Down):
+			p.detail.Scroll(1)
+		case key.Matches(km, k.PageUp):
+			p.detail.Scroll(-p.detail.Height())
+		case key.Matches(km, k.PageDown):
+			p.detail.Scroll(p.detail.Height())
+		}
+		return p, nil
+	}
+	switch {
+	case key.Matches(km, k.Up):
+		p.table.Move(-1)
+	case key.Matches(km, k.Down):
+		p.table.Move(1)
+	case key.Matches(km, k.PageUp):
+		p.table.Move(-p.table.PageSize())
+	case key.Matches(km, k.PageDown):
+		p.table.Move(p.table.PageSize())
+	case key.Matches(km, k.Top):
+		p.table.Top()
+	case key.Matches(km, k.Bottom):
+		p.table.Bottom()
+	case key.Matches(km, k.Open):
+		if sel := p.Selected(); sel != "" {
+			p.open(sel)
+		}
+	}
+	return p, nil
+}
+
+// View implements common.Pane.
+func (p *Pane) View() string {
+	if p.inDetail {
+		return p.detail.View()
+	}
+	pos := fmt.Sprintf("%d/%d", min(p.cursorPos(), p.table.Len()), p.table.Len())
+	if p.table.Len() != p.table.Total() {
+		pos += fmt.Sprintf(" (filtered from %d)", p.table.Total())
+	}
+	if p.table.Total() == 0 && p.spec.Empty != "" {
+		pos = p.spec.Empty
+	}
+	return p.table.View() + "\n" + p.c.Styles.Status.Render(pos)
+}
+
+func (p *Pane) cursorPos() int {
+	if p.table.Len() == 0 {
+		return 0
+	}
+	return p.table.Cursor() + 1
+}
+
+// ShortHelp implements help.KeyMap.
+func (p *Pane) ShortHelp() []key.Binding {
+	k := p.c.Keys
+	if p.inDetail {
+		return append([]key.Binding{k.Back, k.Up, k.Down}, p.spec.Help...)
+	}
+	return append([]key.Binding{k.Open, k.Filter, k.NextPane}, append(p.spec.Help, k.Help, k.Quit)...)
+}
+
+// FullHelp implements help.KeyMap.
+func (p *Pane) FullHelp() [][]key.Binding {
+	k := p.c.Keys
+	return [][]key.Binding{
+		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
+		{k.Open, k.Back, k.Filter, k.Refresh},
+		{k.NextPane, k.PrevPane, k.Jump, k.Help, k.Quit},
+		p.spec.Help,
+	}
+}

@@ -1,0 +1,155 @@
+// Package drift is the Drift pane: findings, most severe first, with their
+// explanation and suggested action; `o` jumps to the finding's subject.
+package drift
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+
+	"github.com/secretdeck/secretdeck/model"
+	"github.com/secretdeck/secretdeck/tui/common"
+	"github.com/secretdeck/secretdeck/tui/list"
+	"github.com/secretdeck/secretdeck/tui/table"
+)
+
+// Name is the pane's name in tabs and in `:` jumps.
+const Name = "drift"
+
+// New returns the Drift pane. Rows are keyed by their index in the report.
+func New(c *common.Common) *list.Pane {
+	return list.New(c, list.Spec{
+		Name: Name,
+		Columns: []table.Column{
+			{Title: "SEVERITY", Width: 8}, {Title: "KIND", Width: 15}, {Title: "SUBJECT", Width: 20, Flex: true},
+			{Title: "ACTION", Width: 17},
+		},
+		Rows:   func(d *common.Data) []table.Row { return rows(c, d) },
+		Detail: detail,
+		Handle: func(p *list.Pane, msg tea.Msg) (bool, tea.Cmd) { return handle(c, p, msg) },
+		Help:   []key.Binding{c.Keys.GoTo},
+		Empty:  "no drift (or no --source to compare with)",
+	})
+}
+
+func rows(c *common.Common, d *common.Data) []table.Row {
+	fs := d.Findings()
+	out := make([]table.Row, 0, len(fs))
+	for i, f := range fs {
+		st := c.Styles.Severity[f.Severity]
+		out = append(out, table.Row{
+			Key:    findingKey(i, f),
+			Cells:  []string{f.Severity.String(), string(f.Kind), Subject(f), actions(f)},
+			Styles: []*lipgloss.Style{&st},
+		})
+	}
+	return out
+}
+
+// findingKey identifies a finding across reloads (its ID), made unique by
+// its index in case two findings share an ID.
+func findingKey(i int, f model.Finding) string { return f.ID() + "#" + strconv.Itoa(i) }
+
+func find(d *common.Data, key string) (model.Finding, bool) {
+	for i, f := range d.Findings() {
+		if findingKey(i, f) == key {
+			return f, true
+		}
+	}
+	return model.Finding{}, false
+}
+
+// Subject names what a finding is about, shortest first.
+func Subject(f model.Finding) string {
+	var parts []string
+	for _, p := range []string{f.Service, f.Secret, f.File, f.Key} {
+		if p != "" {
+			parts = append(parts, p)
+		}
+	}
+	return strings.Join(parts, " · ")
+}
+
+func actions(f model.Finding) string {
+	s := make([]string, len(f.Actions))
+	for i, a := range f.Actions {
+		s[i] = string(a)
+	}
+	return strings.Join(s, "|")
+}
+
+func detail(d *common.Data, key string, width int) string {
+	f, ok := find(d, key)
+	if !ok {
+		return "this finding is gone after the last refresh: press esc"
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s  %s\n\n", strings.ToUpper(f.Severity.String()), f.Kind)
+	for _, kv := range [][2]string{{"Service", f.Service}, {"Secret", f.Secret}, {"Logical", f.Logical}, {"File", f.File}, {"Key", f.Key}, {"Plan", f.Plan}} {
+		if kv[1] != "" {
+			fmt.Fprintf(&b, "%-9s %s\n", kv[0], kv[1])
+		}
+	}
+	b.WriteString("\n")
+	b.WriteString(wrap(f.Explanation, max(width, 20)))
+	fmt.Fprintf(&b, "\n\nAction: %s\n", strings.ReplaceAll(actions(f), "|", " or "))
+	if target := subjectRef(f); target.Pane != "" {
+		fmt.Fprintf(&b, "\nPress o to open the %s %s.\n", strings.TrimSuffix(target.Pane, "s"), target.Key)
+	}
+	return b.String()
+}
+
+// subjectRef is the most specific object a finding is about.
+func subjectRef(f model.Finding) common.Ref {
+	switch {
+	case f.Secret != "":
+		return common.Ref{Pane: "secrets", Key: f.Secret}
+	case f.Service != "" && f.Kind != model.KindUnknownService:
+		return common.Ref{Pane: "services", Key: f.Service}
+	case f.File != "":
+		return common.Ref{Pane: "properties", Key: f.File}
+	}
+	return common.Ref{}
+}
+
+func handle(c *common.Common, p *list.Pane, msg tea.Msg) (bool, tea.Cmd) {
+	km, ok := msg.(tea.KeyPressMsg)
+	if !ok || !key.Matches(km, c.Keys.GoTo) {
+		return false, nil
+	}
+	k := p.Selected()
+	if p.InDetail() {
+		k = p.DetailKey()
+	}
+	f, ok := find(p.Data(), k)
+	if !ok {
+		return true, nil
+	}
+	ref := subjectRef(f)
+	if ref.Pane == "" {
+		return true, func() tea.Msg { return common.StatusMsg{Text: "this finding names nothing to open"} }
+	}
+	return true, func() tea.Msg { return common.JumpMsg{Ref: ref} }
+}
+
+// wrap breaks s into lines of at most width cells, at spaces.
+func wrap(s string, width int) string {
+	var b strings.Builder
+	n := 0
+	for i, w := range strings.Fields(s) {
+		if i > 0 && n+1+len(w) > width {
+			b.WriteByte('\n')
+			n = 0
+		} else if i > 0 {
+			b.WriteByte(' ')
+			n++
+		}
+		b.WriteString(w)
+		n += len(w)
+	}
+	return b.String()
+}

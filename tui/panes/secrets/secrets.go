@@ -1,0 +1,113 @@
+// Package secrets is the Secrets pane: every swarm secret, its logical secret
+// and version, fingerprint state, users and drift; its detail shows versions,
+// who mounts it and its blast radius.
+package secrets
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/secretdeck/secretdeck/internal/report"
+	"github.com/secretdeck/secretdeck/model"
+	"github.com/secretdeck/secretdeck/tui/common"
+	"github.com/secretdeck/secretdeck/tui/list"
+	"github.com/secretdeck/secretdeck/tui/table"
+)
+
+// Name is the pane's name in tabs and in `:` jumps.
+const Name = "secrets"
+
+// New returns the Secrets pane.
+func New(c *common.Common) *list.Pane {
+	return list.New(c, list.Spec{
+		Name: Name,
+		Columns: []table.Column{
+			{Title: "NAME", Width: 14, Flex: true}, {Title: "LOGICAL", Width: 8, Flex: true},
+			{Title: "VER", Width: 3}, {Title: "FINGERPRINT", Width: 11}, {Title: "USED", Width: 4},
+			{Title: "AGE", Width: 4}, {Title: "DRIFT", Width: 6},
+		},
+		Rows:   func(d *common.Data) []table.Row { return rows(c, d) },
+		Detail: detail,
+		Empty:  "no secrets in this swarm",
+	})
+}
+
+func rows(c *common.Common, d *common.Data) []table.Row {
+	if d == nil || d.Swarm == nil {
+		return nil
+	}
+	used := map[string]int{}
+	for _, svc := range d.Swarm.Services {
+		seen := map[string]bool{}
+		for _, r := range svc.Spec.Secrets {
+			seen[r.ID] = true
+		}
+		if svc.Previous != nil {
+			for _, r := range svc.Previous.Secrets {
+				seen[r.ID] = true
+			}
+		}
+		for id := range seen {
+			used[id]++
+		}
+	}
+	findings := map[string][]model.Finding{}
+	for _, f := range d.Findings() {
+		if f.Secret != "" {
+			findings[f.Secret] = append(findings[f.Secret], f)
+		}
+	}
+	out := make([]table.Row, 0, len(d.Swarm.Secrets))
+	for _, s := range d.Swarm.Secrets {
+		logical, version := s.Labels[model.LabelLogical], s.Labels[model.LabelVersion]
+		if logical == "" {
+			l, n, _ := model.ParseVersionName(s.Name)
+			logical, version = l, strconv.Itoa(n)
+		}
+		r := table.Row{Key: s.Name, Cells: []string{
+			s.Name, logical, version, fingerprintState(d, s, findings[s.Name]), strconv.Itoa(used[s.ID]),
+			common.Age(c.Now(), s.CreatedAt), "",
+		}}
+		common.Badge(c, &r, 6, findings[s.Name])
+		out = append(out, r)
+	}
+	return out
+}
+
+// fingerprintState says what can be told of the value without reading it.
+func fingerprintState(d *common.Data, s model.Secret, fs []model.Finding) string {
+	switch {
+	case s.Labels[model.LabelFingerprint] == "":
+		return "none"
+	case d.Source == nil:
+		return "labelled"
+	case d.Source.Key.IsZero():
+		return "no key"
+	}
+	for _, f := range fs {
+		switch f.Kind {
+		case model.KindStale:
+			return "DIFFERS"
+		case model.KindUnverifiable:
+			return "other key"
+		}
+	}
+	return "ok"
+}
+
+func detail(d *common.Data, name string, _ int) string {
+	if d == nil || d.Swarm == nil {
+		return ""
+	}
+	var drift *model.DriftReport
+	if d.Drift != nil {
+		drift = d.Drift
+	}
+	sd, err := d.Swarm.InspectSecret(name, drift, d.Key())
+	if err != nil {
+		return err.Error() + " (it was removed: press esc)"
+	}
+	var b strings.Builder
+	_ = report.SecretDetail(&b, sd)
+	return b.String()
+}

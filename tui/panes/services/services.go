@@ -1,0 +1,78 @@
+// Package services is the Services pane: every service with its stack,
+// tasks, rollout state, secrets and drift; its detail shows secret references,
+// env var names (exposures flagged), update config and previous spec.
+package services
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/secretdeck/secretdeck/internal/report"
+	"github.com/secretdeck/secretdeck/model"
+	"github.com/secretdeck/secretdeck/tui/common"
+	"github.com/secretdeck/secretdeck/tui/list"
+	"github.com/secretdeck/secretdeck/tui/table"
+)
+
+// Name is the pane's name in tabs and in `:` jumps.
+const Name = "services"
+
+// New returns the Services pane.
+func New(c *common.Common) *list.Pane {
+	return list.New(c, list.Spec{
+		Name: Name,
+		Columns: []table.Column{
+			{Title: "NAME", Width: 16, Flex: true}, {Title: "STACK", Width: 8},
+			{Title: "TASKS", Width: 7}, {Title: "UPDATE", Width: 10}, {Title: "SECRETS", Width: 7},
+			{Title: "DRIFT", Width: 6},
+		},
+		Rows:   func(d *common.Data) []table.Row { return rows(c, d) },
+		Detail: detail,
+		Empty:  "no services in this swarm",
+	})
+}
+
+func rows(c *common.Common, d *common.Data) []table.Row {
+	if d == nil || d.Swarm == nil {
+		return nil
+	}
+	findings := map[string][]model.Finding{}
+	for _, f := range d.Findings() {
+		if f.Service != "" {
+			findings[f.Service] = append(findings[f.Service], f)
+		}
+	}
+	running, desired := d.Swarm.TaskCounts()
+	out := make([]table.Row, 0, len(d.Swarm.Services))
+	for _, s := range d.Swarm.Services {
+		state := "-"
+		if s.UpdateStatus != nil && s.UpdateStatus.State != "" {
+			state = s.UpdateStatus.State
+		}
+		stack := s.Stack
+		if stack == "" {
+			stack = "-"
+		}
+		r := table.Row{Key: s.Name, Cells: []string{
+			s.Name, stack, fmt.Sprintf("%d/%d", running[s.ID], desired[s.ID]), state,
+			strconv.Itoa(len(s.Spec.Secrets)), "",
+		}}
+		common.Badge(c, &r, 5, findings[s.Name])
+		out = append(out, r)
+	}
+	return out
+}
+
+func detail(d *common.Data, name string, _ int) string {
+	if d == nil || d.Swarm == nil {
+		return ""
+	}
+	sd, err := d.Swarm.InspectService(name, d.Drift)
+	if err != nil {
+		return err.Error() + " (it was removed: press esc)"
+	}
+	var b strings.Builder
+	_ = report.ServiceDetail(&b, sd)
+	return b.String()
+}

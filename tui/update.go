@@ -1,0 +1,203 @@
+package tui
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/spinner"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/secretdeck/secretdeck/tui/common"
+	"github.com/secretdeck/secretdeck/tui/panes/properties"
+)
+
+// Update routes messages: app-level ones here, keys to the input, the app's
+// keys or the focused pane, everything else to every pane (their timers).
+func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		a.c.Width, a.c.Height = msg.Width, msg.Height
+		a.resize()
+		return a, nil
+	case loadedMsg:
+		return a, a.loaded(msg)
+	case changeMsg:
+		if msg.err != nil {
+			a.setStatus("live updates stopped ("+msg.err.Error()+"); press r to refresh", true)
+			return a, nil
+		}
+		a.gen++
+		gen := a.gen
+		return a, tea.Batch(a.waitEvent(), tea.Tick(debounce, func(_ time.Time) tea.Msg { return debounceMsg{gen: gen} }))
+	case debounceMsg:
+		if msg.gen == a.gen {
+			return a, a.load()
+		}
+		return a, nil
+	case spinner.TickMsg:
+		if !a.loading {
+			return a, nil
+		}
+		var cmd tea.Cmd
+		a.spinner, cmd = a.spinner.Update(msg)
+		return a, cmd
+	case common.StatusMsg:
+		a.setStatus(msg.Text, msg.Error)
+		return a, nil
+	case common.JumpMsg:
+		a.jump(msg.Ref)
+		return a, nil
+	case properties.SwitchEnvMsg:
+		a.env = msg.Env
+		a.setStatus("loading environment "+msg.Env+"…", false)
+		return a, tea.Batch(a.load(), a.spinner.Tick)
+	case tea.KeyPressMsg:
+		return a, a.key(msg)
+	}
+	var cmds []tea.Cmd
+	for i, p := range a.panes {
+		var cmd tea.Cmd
+		a.panes[i], cmd = p.Update(msg)
+		cmds = append(cmds, cmd)
+	}
+	return a, tea.Batch(cmds...)
+}
+
+func (a *App) loaded(msg loadedMsg) tea.Cmd {
+	if msg.seq != a.seq {
+		return nil // an older load finished after a newer one was asked for
+	}
+	a.loading = false
+	a.loadErr = ""
+	if msg.err != nil {
+		a.loadErr = oneLine(msg.err.Error())
+		what := "cannot load"
+		if a.data != nil {
+			what = "refresh failed, showing the last good data"
+		}
+		a.setStatus(fmt.Sprintf("%s: %s (press r to retry)", what, oneLine(msg.err.Error())), true)
+		return nil
+	}
+	a.data = msg.data
+	if a.data.Source != nil {
+		a.env = a.data.Source.Env
+	}
+	for _, p := range a.panes {
+		p.SetData(a.data)
+	}
+	a.setStatus(fmt.Sprintf("loaded at %s", a.c.Now().Format("15:04:05")), false)
+	return nil
+}
+
+func (a *App) key(msg tea.KeyPressMsg) tea.Cmd {
+	k := a.c.Keys
+	if a.mode != modeNone {
+		return a.inputKey(msg)
+	}
+	if a.fullHelp {
+		if key.Matches(msg, k.Help, k.Back, k.Quit) {
+			a.fullHelp = false
+		}
+		return nil
+	}
+	switch {
+	case msg.String() == "ctrl+c", key.Matches(msg, k.Quit) && !a.pane().InDetail():
+		return tea.Quit
+	case key.Matches(msg, k.Help):
+		a.fullHelp = true
+	case key.Matches(msg, k.NextPane):
+		a.active = (a.active + 1) % len(a.panes)
+	case key.Matches(msg, k.PrevPane):
+		a.active = (a.active + len(a.panes) - 1) % len(a.panes)
+	case key.Matches(msg, k.Refresh):
+		a.setStatus("refreshing…", false)
+		return tea.Batch(a.load(), a.spinner.Tick)
+	case key.Matches(msg, k.Filter) && !a.pane().InDetail():
+		a.startInput(modeFilter, "/", a.filters[a.pane().Name()])
+	case key.Matches(msg, k.Jump):
+		a.startInput(modeJump, ":", "")
+	case key.Matches(msg, k.Back) && !a.pane().InDetail() && a.filters[a.pane().Name()] != "":
+		a.setFilter("")
+	case key.Matches(msg, k.Quit): // q in a detail view goes back
+		_, cmd := a.pane().Update(tea.KeyPressMsg{Code: tea.KeyEscape})
+		return cmd
+	default:
+		var cmd tea.Cmd
+		a.panes[a.active], cmd = a.pane().Update(msg)
+		return cmd
+	}
+	return nil
+}
+
+func (a *App) startInput(m inputMode, prompt, value string) {
+	a.mode = m
+	a.input.Prompt = prompt
+	a.input.SetValue(value)
+	a.input.CursorEnd()
+	a.input.Focus()
+}
+
+func (a *App) setFilter(f string) {
+	a.filters[a.pane().Name()] = f
+	a.pane().SetFilter(f)
+}
+
+// inputKey handles keys while the filter or the jump prompt is open.
+func (a *App) inputKey(msg tea.KeyPressMsg) tea.Cmd {
+	switch msg.String() {
+	case "esc":
+		if a.mode == modeFilter {
+			a.setFilter("")
+		}
+		a.mode = modeNone
+		a.input.Blur()
+		return nil
+	case "enter":
+		if a.mode == modeJump {
+			a.jumpTo(strings.TrimSpace(a.input.Value()))
+		}
+		a.mode = modeNone
+		a.input.Blur()
+		return nil
+	}
+	var cmd tea.Cmd
+	a.input, cmd = a.input.Update(msg)
+	if a.mode == modeFilter {
+		a.setFilter(a.input.Value()) // live, as in k9s
+	}
+	return cmd
+}
+
+// jumpTo switches to the pane whose name starts with what was typed.
+func (a *App) jumpTo(name string) {
+	name = strings.ToLower(strings.TrimPrefix(name, ":"))
+	if name == "props" {
+		name = "properties"
+	}
+	for i, p := range a.panes {
+		if name != "" && strings.HasPrefix(p.Name(), name) {
+			a.active = i
+			return
+		}
+	}
+	a.setStatus(fmt.Sprintf("no pane %q: try secrets, services, properties or drift", name), true)
+}
+
+// jump shows ref's detail in its pane.
+func (a *App) jump(ref common.Ref) {
+	for i, p := range a.panes {
+		if p.Name() != ref.Pane {
+			continue
+		}
+		a.filters[p.Name()] = ""
+		if p.Focus(ref.Key) {
+			a.active = i
+			return
+		}
+	}
+	a.setStatus(fmt.Sprintf("%s %s is not in the %s pane", strings.TrimSuffix(ref.Pane, "s"), ref.Key, ref.Pane), true)
+}
+
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
