@@ -11,11 +11,14 @@ import (
 	"github.com/secretdeck/secretdeck/tui/styles"
 )
 
-// Column is a column's title and width; Flex columns share what is left.
+// Column is a column's title and minimum width. Flex columns share what is
+// left in proportion to their Flex weight. Middle truncates a long cell in the
+// middle, keeping its end: a secret name's version suffix matters most.
 type Column struct {
-	Title string
-	Width int
-	Flex  bool
+	Title  string
+	Width  int
+	Flex   int
+	Middle bool
 }
 
 // Row is one line of the table. Key identifies it across reloads; Styles,
@@ -150,16 +153,12 @@ func (m *Model) widths() []int {
 	for i, c := range m.cols {
 		ws[i] = c.Width
 		fixed += c.Width + 1
-		if c.Flex {
-			flex++
-		}
+		flex += c.Flex
 	}
 	if flex > 0 {
-		extra := max(m.width-gutter-fixed, 0) / flex
+		extra := max(m.width-gutter-fixed, 0)
 		for i, c := range m.cols {
-			if c.Flex {
-				ws[i] += extra
-			}
+			ws[i] += extra * c.Flex / flex
 		}
 	}
 	return ws
@@ -202,7 +201,7 @@ func (m *Model) line(cells []string, st []*lipgloss.Style, ws []int) string {
 		if i < len(cells) {
 			c = cells[i]
 		}
-		c = fit(c, w)
+		c = fit(c, w, m.cols[i].Middle)
 		if i < len(st) && st[i] != nil {
 			c = st[i].Render(c)
 		}
@@ -215,8 +214,12 @@ func (m *Model) line(cells []string, st []*lipgloss.Style, ws []int) string {
 const gutter = 2
 
 // fit pads or truncates s to exactly w cells.
-func fit(s string, w int) string {
-	if ansi.StringWidth(s) > w {
+func fit(s string, w int, middle bool) string {
+	if n := ansi.StringWidth(s); n > w {
+		if middle && w > 8 {
+			head := (w - 1) / 2
+			return ansi.Truncate(s, head, "") + "…" + ansi.TruncateLeft(s, n-(w-1-head), "")
+		}
 		return ansi.Truncate(s, w, "…")
 	}
 	return s + strings.Repeat(" ", w-ansi.StringWidth(s))

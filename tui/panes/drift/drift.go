@@ -25,7 +25,7 @@ func New(c *common.Common) *list.Pane {
 	return list.New(c, list.Spec{
 		Name: Name,
 		Columns: []table.Column{
-			{Title: "SEVERITY", Width: 8}, {Title: "KIND", Width: 15}, {Title: "SUBJECT", Width: 20, Flex: true},
+			{Title: "SEVERITY", Width: 8}, {Title: "KIND", Width: 15}, {Title: "SUBJECT", Width: 20, Flex: 1},
 			{Title: "ACTION", Width: 17},
 		},
 		Rows:   func(d *common.Data) []table.Row { return rows(c, d) },

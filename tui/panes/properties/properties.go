@@ -45,7 +45,7 @@ func New(c *common.Common) *list.Pane {
 	return list.New(c, list.Spec{
 		Name: Name,
 		Columns: []table.Column{
-			{Title: "FILE / KEY", Width: 20, Flex: true}, {Title: "VALUE", Width: 16, Flex: true},
+			{Title: "FILE / KEY", Width: 20, Flex: 3, Middle: true}, {Title: "VALUE", Width: 16, Flex: 2},
 			{Title: "BYTES", Width: 6}, {Title: "STATE", Width: 14},
 		},
 		Rows:   p.rows,

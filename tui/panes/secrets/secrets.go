@@ -22,8 +22,8 @@ func New(c *common.Common) *list.Pane {
 	return list.New(c, list.Spec{
 		Name: Name,
 		Columns: []table.Column{
-			{Title: "NAME", Width: 14, Flex: true}, {Title: "LOGICAL", Width: 8, Flex: true},
-			{Title: "VER", Width: 3}, {Title: "FINGERPRINT", Width: 11}, {Title: "USED", Width: 4},
+			{Title: "NAME", Width: 14, Flex: 3, Middle: true}, {Title: "LOGICAL", Width: 8, Flex: 2, Middle: true},
+			{Title: "VER", Width: 3}, {Title: "FPRINT", Width: 9}, {Title: "USED", Width: 4},
 			{Title: "AGE", Width: 4}, {Title: "DRIFT", Width: 6},
 		},
 		Rows:   func(d *common.Data) []table.Row { return rows(c, d) },

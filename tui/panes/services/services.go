@@ -23,7 +23,7 @@ func New(c *common.Common) *list.Pane {
 	return list.New(c, list.Spec{
 		Name: Name,
 		Columns: []table.Column{
-			{Title: "NAME", Width: 16, Flex: true}, {Title: "STACK", Width: 8},
+			{Title: "NAME", Width: 16, Flex: 1, Middle: true}, {Title: "STACK", Width: 8},
 			{Title: "TASKS", Width: 7}, {Title: "UPDATE", Width: 10}, {Title: "SECRETS", Width: 7},
 			{Title: "DRIFT", Width: 6},
 		},
