@@ -104,7 +104,7 @@ Property files are named <service>.<format>.<env> (my_service.json.prod) or
   secretdeck status --json --source ./props --env dev`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
-		Args: cobra.NoArgs,
+		Args:          cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runTUI(cmd, opts)
 		},

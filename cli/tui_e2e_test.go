@@ -81,7 +81,7 @@ func TestTUIInARealTerminal(t *testing.T) {
 	sw.secret("api_token_v1", old, managedLabels(key, p+"api_token", 1, old))
 	sw.service("api", []string{"API_PASSWORD=e2e-Env-Value-1618"}, nil, "api_token_v1:token")
 	bucket := srv.NewBucket(t, map[string]string{
-		model.FingerprintKeyPath: string(keyBytes),
+		model.FingerprintKeyPath:  string(keyBytes),
 		p + "api.properties.prod": "token = " + current + "\n",
 	})
 

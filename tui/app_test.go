@@ -233,4 +233,3 @@ func TestGoldenScreens(t *testing.T) {
 		}
 	}
 }
-

@@ -31,7 +31,7 @@ func fixture() *common.Data {
 		}}
 	}
 	sw := &model.SwarmSnapshot{
-		Endpoint: model.Endpoint{Host: "unix:///var/run/docker.sock", Context: "default", Source: "default", APIVersion: "1.41"},
+		Endpoint:  model.Endpoint{Host: "unix:///var/run/docker.sock", Context: "default", Source: "default", APIVersion: "1.41"},
 		ClusterID: "6x4ge8l9tfoj30nql22qhl3b1", NodeID: "n1", NodeRole: "manager",
 		Nodes: []model.Node{{ID: "n1", Hostname: "manager1", Role: "manager", Leader: true}},
 		Secrets: []model.Secret{
