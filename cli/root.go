@@ -83,14 +83,18 @@ func newRootCommand(build BuildInfo, stdout, stderr io.Writer) *cobra.Command {
 		Short: "A terminal workbench for Docker Swarm secrets",
 		Long: `secretdeck shows the secrets of a Docker Swarm next to the property files that
 hold their desired values (in an S3 bucket or a local folder), finds the drift
-between the two without ever reading a secret back, and rotates secrets safely.
+between the two without ever reading a secret back. (Rotation — plan and
+apply — is being built.)
 
 It connects to Docker like the docker CLI: --host, --context, DOCKER_HOST,
 DOCKER_CONTEXT, the current context of ~/.docker/config.json, then the default
 socket. It must talk to a MANAGER node of an active swarm.
 
 Property files are named <service>.<format>.<env> (my_service.json.prod) or
-<env>/<service>.<format>, in json, properties, env or yaml.`,
+<env>/<service>.<format>, in json, properties, env or yaml.
+
+Without a command, secretdeck opens its terminal UI (80×24 at least; NO_COLOR
+is honoured): panes for Secrets, Services, Properties and Drift; ? shows keys.`,
 		Example: `  # The workbench (a terminal UI) on the prod property files
   secretdeck --source s3://ops-config/services --env prod
 

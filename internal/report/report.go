@@ -28,7 +28,7 @@ func SecretDetail(out io.Writer, d *model.SecretDetail) error {
 	}
 	w.printf("Logical      %s, version %d, %s\n", dash(d.Logical), d.Version, owner)
 	w.printf("Fingerprint  %s\n", d.Fingerprint)
-	writeLabels(w, s.Labels)
+	writeLabels(w, 13, s.Labels)
 
 	w.printf("\nVERSIONS OF %s\n", d.Logical)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
@@ -84,7 +84,7 @@ func ServiceDetail(out io.Writer, d *model.ServiceDetail) error {
 		w.printf("Rollout   parallelism %d, order %s, on failure %s, monitor %s, delay %s\n",
 			u.Parallelism, dash(u.Order), dash(u.FailureAction), u.Monitor, u.Delay)
 	}
-	writeLabels(w, s.Spec.Labels)
+	writeLabels(w, 10, s.Spec.Labels)
 	writeRefs(w, "SECRETS", s.Spec.Secrets)
 	if s.Previous != nil {
 		writeRefs(w, "SECRETS OF THE PREVIOUS SPEC (what a rollback restores)", s.Previous.Secrets)
@@ -111,9 +111,9 @@ func writeRefs(w *errWriter, title string, refs []model.FileRef) {
 	w.flush(tw)
 }
 
-func writeLabels(w *errWriter, labels map[string]string) {
+func writeLabels(w *errWriter, width int, labels map[string]string) {
 	for _, k := range sortedKeys(labels) {
-		w.printf("Label        %s=%s\n", k, labels[k])
+		w.printf("%-*s%s=%s\n", width, "Label", k, labels[k])
 	}
 }
 

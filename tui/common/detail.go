@@ -8,19 +8,32 @@ import (
 
 // Detail is a scrollable page of text lines, for detail views.
 type Detail struct {
+	text          string
 	lines         []string
 	offset        int
 	width, height int
 }
 
 // SetContent replaces the text, keeping the scroll position if it fits.
+// Lines wider than the pane wrap at spaces rather than lose their end: an
+// explanation cut in half is no explanation.
 func (d *Detail) SetContent(s string) {
-	d.lines = strings.Split(strings.TrimRight(s, "\n"), "\n")
+	d.text = s
+	d.lines = d.lines[:0]
+	for _, l := range strings.Split(strings.TrimRight(s, "\n"), "\n") {
+		if d.width > 0 && ansi.StringWidth(l) > d.width {
+			l = ansi.Wrap(l, d.width, " ")
+		}
+		d.lines = append(d.lines, strings.Split(l, "\n")...)
+	}
 	d.Scroll(0)
 }
 
 // SetSize sets the visible area.
-func (d *Detail) SetSize(w, h int) { d.width, d.height = w, h; d.Scroll(0) }
+func (d *Detail) SetSize(w, h int) {
+	d.width, d.height = w, h
+	d.SetContent(d.text)
+}
 
 // Scroll moves by n lines.
 func (d *Detail) Scroll(n int) {
