@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/secretdeck/secretdeck/internal/report"
 	"github.com/secretdeck/secretdeck/model"
 )
 
@@ -101,23 +102,23 @@ func newDriftOutput(src *model.SourceSnapshot, r *model.DriftReport) driftOutput
 }
 
 func (o driftOutput) writeText(out io.Writer) error {
-	w := &errWriter{w: out}
+	w := report.NewWriter(out)
 	if len(o.Findings) == 0 {
-		w.printf("No drift: the swarm matches %s (env %s).\n", o.Source, o.Env)
-		return w.err
+		w.Printf("No drift: the swarm matches %s (env %s).\n", o.Source, o.Env)
+		return w.Err()
 	}
 	current := model.Severity(-1)
 	for _, f := range o.Findings {
 		if f.Severity != current {
 			current = f.Severity
-			w.printf("\n%s (%d)\n", strings.ToUpper(current.String()), o.Summary.BySeverity[current.String()])
+			w.Printf("\n%s (%d)\n", strings.ToUpper(current.String()), o.Summary.BySeverity[current.String()])
 		}
-		w.printf("  %-15s %s\n", f.Kind, subject(f))
-		w.printf("  %-15s %s\n", "", f.Explanation)
-		w.printf("  %-15s → %s\n", "", joinActions(f.Actions))
+		w.Printf("  %-15s %s\n", f.Kind, subject(f))
+		w.Printf("  %-15s %s\n", "", f.Explanation)
+		w.Printf("  %-15s → %s\n", "", joinActions(f.Actions))
 	}
-	w.printf("\n%s\n", o.summaryLine())
-	return w.err
+	w.Printf("\n%s\n", o.summaryLine())
+	return w.Err()
 }
 
 func (o driftOutput) summaryLine() string {

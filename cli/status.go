@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/secretdeck/secretdeck/internal/report"
 	"github.com/secretdeck/secretdeck/model"
 )
 
@@ -151,25 +152,25 @@ func newSourceStatus(src *model.SourceSnapshot) *sourceStatus {
 }
 
 func (r statusReport) writeText(out io.Writer) error {
-	w := &errWriter{w: out}
+	w := report.NewWriter(out)
 	e := r.Endpoint
-	w.printf("Docker   %s (context %s, chosen by %s, API %s)\n", e.Host, e.Context, e.Source, e.APIVersion)
+	w.Printf("Docker   %s (context %s, chosen by %s, API %s)\n", e.Host, e.Context, e.Source, e.APIVersion)
 	s := r.Swarm
-	w.printf("Swarm    %s · this node is a %s · %s (%s) · %s · %s · %s · %s\n",
+	w.Printf("Swarm    %s · this node is a %s · %s (%s) · %s · %s · %s · %s\n",
 		s.ClusterID, s.NodeRole, plural(s.Nodes, "node"), plural(s.Managers, "manager"), plural(s.Secrets, "secret"),
 		plural(s.Configs, "config"), plural(s.Services, "service"), plural(s.Tasks, "task"))
 	if r.Source == nil {
-		w.printf("Source   none (give --source s3://bucket/prefix or a folder to compare with property files)\n")
+		w.Printf("Source   none (give --source s3://bucket/prefix or a folder to compare with property files)\n")
 	} else {
-		w.printf("Source   %s · env %s (environments: %s) · %s\n", r.Source.URI, r.Source.Env,
+		w.Printf("Source   %s · env %s (environments: %s) · %s\n", r.Source.URI, r.Source.Env,
 			strings.Join(r.Source.Environments, ", "), r.Source.summary())
 	}
 
-	w.printf("\nSERVICES\n")
+	w.Printf("\nSERVICES\n")
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "NAME\tSTACK\tTASKS\tUPDATE\tSECRET\tTARGET\tUID:GID\tMODE")
 	for _, svc := range r.Services {
-		row := []string{svc.Name, dash(svc.Stack), fmt.Sprintf("%d/%d", svc.Running, svc.Desired), dash(svc.UpdateState)}
+		row := []string{svc.Name, report.Dash(svc.Stack), fmt.Sprintf("%d/%d", svc.Running, svc.Desired), report.Dash(svc.UpdateState)}
 		if len(svc.Secrets) == 0 {
 			fmt.Fprintln(tw, strings.Join(append(row, "-", "", "", ""), "\t"))
 		}
@@ -180,10 +181,10 @@ func (r statusReport) writeText(out io.Writer) error {
 			fmt.Fprintln(tw, strings.Join(append(row, ref.Name, ref.Target, ref.UID+":"+ref.GID, fmt.Sprintf("%04o", ref.Mode)), "\t"))
 		}
 	}
-	w.flush(tw)
+	w.Flush(tw)
 
 	if r.Source != nil {
-		w.printf("\nPROPERTY FILES (%s)\n", r.Source.Env)
+		w.Printf("\nPROPERTY FILES (%s)\n", r.Source.Env)
 		tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "FILE\tSERVICE\tFORMAT\tVERSION\tKEYS")
 		for _, f := range r.Source.Files {
@@ -197,14 +198,14 @@ func (r statusReport) writeText(out io.Writer) error {
 			} else if keys == "" {
 				keys = "(empty)"
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", f.Key, f.Service, f.Format, short(dash(version), 12), keys)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", f.Key, f.Service, f.Format, short(report.Dash(version), 12), keys)
 		}
-		w.flush(tw)
+		w.Flush(tw)
 		for _, k := range r.Source.Ignored {
-			w.printf("ignored: %s (not named <service>.<format>.<env> or <env>/<service>.<format>)\n", k)
+			w.Printf("ignored: %s (not named <service>.<format>.<env> or <env>/<service>.<format>)\n", k)
 		}
 	}
-	return w.err
+	return w.Err()
 }
 
 func (s *sourceStatus) summary() string {

@@ -139,21 +139,3 @@ type Task struct {
 
 // IsManager reports whether the snapshot was loaded through a manager node.
 func (s *SwarmSnapshot) IsManager() bool { return s.NodeRole == "manager" }
-
-// ServiceTasks returns the number of running tasks and of tasks desired to run
-// for service id, as `docker service ls` counts them.
-func (s *SwarmSnapshot) ServiceTasks(id string) (running, desired int) {
-	for i := range s.Tasks {
-		t := &s.Tasks[i]
-		if t.ServiceID != id {
-			continue
-		}
-		if t.DesiredState == "running" || t.DesiredState == "complete" {
-			desired++
-		}
-		if t.State == "running" {
-			running++
-		}
-	}
-	return running, desired
-}

@@ -18,34 +18,34 @@ const TimeLayout = "2006-01-02 15:04:05Z"
 
 // SecretDetail writes what `inspect secret` shows.
 func SecretDetail(out io.Writer, d *model.SecretDetail) error {
-	w := &errWriter{w: out}
+	w := NewWriter(out)
 	s := d.Secret
-	w.printf("Secret       %s (%s)\n", s.Name, s.ID)
-	w.printf("Created      %s, updated %s\n", s.CreatedAt.UTC().Format(TimeLayout), s.UpdatedAt.UTC().Format(TimeLayout))
+	w.Printf("Secret       %s (%s)\n", s.Name, s.ID)
+	w.Printf("Created      %s, updated %s\n", s.CreatedAt.UTC().Format(TimeLayout), s.UpdatedAt.UTC().Format(TimeLayout))
 	owner := "made outside secretdeck (adopted by its name)"
 	if d.Managed {
 		owner = "made by secretdeck"
 	}
-	w.printf("Logical      %s, version %d, %s\n", dash(d.Logical), d.Version, owner)
-	w.printf("Fingerprint  %s\n", d.Fingerprint)
+	w.Printf("Logical      %s, version %d, %s\n", dash(d.Logical), d.Version, owner)
+	w.Printf("Fingerprint  %s\n", d.Fingerprint)
 	writeLabels(w, 13, s.Labels)
 
-	w.printf("\nVERSIONS OF %s\n", d.Logical)
+	w.Printf("\nVERSIONS OF %s\n", d.Logical)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "NAME\tVERSION\tCREATED\tPLAN\tMOUNTED BY\tROLLBACK OF")
 	for _, v := range d.Versions {
 		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\n", v.Name, v.N, v.CreatedAt.UTC().Format(TimeLayout), dash(v.Plan),
 			dash(strings.Join(v.MountedBy, ", ")), dash(strings.Join(v.Previous, ", ")))
 	}
-	w.flush(tw)
+	w.Flush(tw)
 
 	writeBlast(w, d.Blast)
 	writeFindings(w, d.Findings)
-	return w.err
+	return w.Err()
 }
 
-func writeBlast(w *errWriter, b model.BlastRadius) {
-	w.printf("\nBLAST RADIUS\n")
+func writeBlast(w *Writer, b model.BlastRadius) {
+	w.Printf("\nBLAST RADIUS\n")
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "SERVICE\tSTACK\tIN\tTARGET\tUID:GID\tMODE")
 	for _, u := range b.Services {
@@ -58,30 +58,30 @@ func writeBlast(w *errWriter, b model.BlastRadius) {
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s:%s\t%04o\n", u.Service, dash(u.Stack), in, u.Ref.Target, u.Ref.UID, u.Ref.GID, u.Ref.Mode)
 	}
-	w.flush(tw)
+	w.Flush(tw)
 	if len(b.Services) == 0 {
-		w.printf("No service mounts it, nor would a rollback.\n")
+		w.Printf("No service mounts it, nor would a rollback.\n")
 	}
-	w.printf("Tasks that mounted it: %d · nodes: %s · managers (hold every secret): %s\n",
+	w.Printf("Tasks that mounted it: %d · nodes: %s · managers (hold every secret): %s\n",
 		len(b.Tasks), dash(strings.Join(b.Nodes, ", ")), dash(strings.Join(b.Managers, ", ")))
 	if !b.Complete {
-		w.printf("Incomplete: %s\n", b.Incomplete)
+		w.Printf("Incomplete: %s\n", b.Incomplete)
 	}
 }
 
 // ServiceDetail writes what `inspect service` shows.
 func ServiceDetail(out io.Writer, d *model.ServiceDetail) error {
-	w := &errWriter{w: out}
+	w := NewWriter(out)
 	s := d.Service
-	w.printf("Service   %s (%s)\n", s.Name, s.ID)
-	w.printf("Stack     %s\n", dash(s.Stack))
-	w.printf("Image     %s\n", s.Spec.Image)
-	w.printf("Tasks     %d/%d running (%s)\n", d.Running, d.Desired, s.Mode)
+	w.Printf("Service   %s (%s)\n", s.Name, s.ID)
+	w.Printf("Stack     %s\n", dash(s.Stack))
+	w.Printf("Image     %s\n", s.Spec.Image)
+	w.Printf("Tasks     %d/%d running (%s)\n", d.Running, d.Desired, s.Mode)
 	if s.UpdateStatus != nil {
-		w.printf("Update    %s %s\n", s.UpdateStatus.State, s.UpdateStatus.Message)
+		w.Printf("Update    %s %s\n", s.UpdateStatus.State, s.UpdateStatus.Message)
 	}
 	if u := s.UpdateConfig; u != nil {
-		w.printf("Rollout   parallelism %d, order %s, on failure %s, monitor %s, delay %s\n",
+		w.Printf("Rollout   parallelism %d, order %s, on failure %s, monitor %s, delay %s\n",
 			u.Parallelism, dash(u.Order), dash(u.FailureAction), u.Monitor, u.Delay)
 	}
 	writeLabels(w, 10, s.Spec.Labels)
@@ -89,51 +89,58 @@ func ServiceDetail(out io.Writer, d *model.ServiceDetail) error {
 	if s.Previous != nil {
 		writeRefs(w, "SECRETS OF THE PREVIOUS SPEC (what a rollback restores)", s.Previous.Secrets)
 	}
-	w.printf("\nENV (values never shown)\n")
+	w.Printf("\nENV (values never shown)\n")
 	for _, e := range d.Env {
 		flag := ""
 		if e.Exposed {
 			flag = "  ← EXPOSED: see findings"
 		}
-		w.printf("  %s (%d bytes)%s\n", e.Name, e.Length, flag)
+		w.Printf("  %s (%d bytes)%s\n", e.Name, e.Length, flag)
 	}
 	writeFindings(w, d.Findings)
-	return w.err
+	return w.Err()
 }
 
-func writeRefs(w *errWriter, title string, refs []model.FileRef) {
-	w.printf("\n%s\n", title)
+func writeRefs(w *Writer, title string, refs []model.FileRef) {
+	w.Printf("\n%s\n", title)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "SECRET\tTARGET\tUID:GID\tMODE")
 	for _, r := range refs {
 		fmt.Fprintf(tw, "%s\t%s\t%s:%s\t%04o\n", r.Name, r.Target, r.UID, r.GID, r.Mode)
 	}
-	w.flush(tw)
+	w.Flush(tw)
 }
 
-func writeLabels(w *errWriter, width int, labels map[string]string) {
+func writeLabels(w *Writer, width int, labels map[string]string) {
 	for _, k := range sortedKeys(labels) {
-		w.printf("%-*s%s=%s\n", width, "Label", k, labels[k])
+		w.Printf("%-*s%s=%s\n", width, "Label", k, labels[k])
 	}
 }
 
-func writeFindings(w *errWriter, fs []model.Finding) {
+func writeFindings(w *Writer, fs []model.Finding) {
 	if len(fs) == 0 {
 		return
 	}
-	w.printf("\nFINDINGS\n")
+	w.Printf("\nFINDINGS\n")
 	for _, f := range fs {
-		w.printf("  %-6s %-15s %s\n", f.Severity, f.Kind, f.Explanation)
+		w.Printf("  %-6s %-15s %s\n", f.Severity, f.Kind, f.Explanation)
 	}
 }
 
-// errWriter remembers the first write error so renderers stay linear.
-type errWriter struct {
+// Writer remembers the first write error, so that renderers stay linear and
+// check it once at the end (Err).
+type Writer struct {
 	w   io.Writer
 	err error
 }
 
-func (e *errWriter) Write(p []byte) (int, error) {
+// NewWriter wraps w.
+func NewWriter(w io.Writer) *Writer { return &Writer{w: w} }
+
+// Err is the first write error.
+func (e *Writer) Err() error { return e.err }
+
+func (e *Writer) Write(p []byte) (int, error) {
 	if e.err != nil {
 		return 0, e.err
 	}
@@ -142,13 +149,18 @@ func (e *errWriter) Write(p []byte) (int, error) {
 	return n, err
 }
 
-func (e *errWriter) printf(format string, args ...any) { fmt.Fprintf(e, format, args...) }
+// Printf writes a formatted line.
+func (e *Writer) Printf(format string, args ...any) { fmt.Fprintf(e, format, args...) }
 
-func (e *errWriter) flush(tw *tabwriter.Writer) {
+// Flush flushes a tabwriter writing into e, keeping the first error.
+func (e *Writer) Flush(tw *tabwriter.Writer) {
 	if err := tw.Flush(); e.err == nil {
 		e.err = err
 	}
 }
+
+// Dash shows an empty string as "-".
+func Dash(s string) string { return dash(s) }
 
 func dash(s string) string {
 	if s == "" {
