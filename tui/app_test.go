@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"os"
@@ -231,5 +232,45 @@ func TestGoldenScreens(t *testing.T) {
 				t.Errorf("%s differs from the golden file:\n%s", path, got)
 			}
 		}
+	}
+}
+
+// watchLoader's event stream is a channel the test controls.
+type watchLoader struct {
+	fakeLoader
+	streams []chan error
+}
+
+func (w *watchLoader) Watch(context.Context) <-chan error {
+	ch := make(chan error, 1)
+	w.streams = append(w.streams, ch)
+	return ch
+}
+
+func TestLiveUpdatesReloadAndSurviveABrokenStream(t *testing.T) {
+	l := &watchLoader{fakeLoader: fakeLoader{data: fixture()}}
+	a := New(Options{Loader: l, Now: func() time.Time { return clock }})
+	a.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
+	a.Init()
+	a.Update(a.load()())
+	loads := len(l.envs)
+	a.Update(changeMsg{})                 // an event: a reload after the debounce
+	a.Update(changeMsg{})                 // a second one in the burst
+	a.Update(debounceMsg{gen: a.gen - 1}) // the first timer: superseded
+	if len(l.envs) != loads {
+		t.Fatal("a superseded debounce timer must not reload")
+	}
+	_, cmd := a.Update(debounceMsg{gen: a.gen})
+	a.drain(cmd)
+	if len(l.envs) != loads+1 {
+		t.Fatalf("one reload per burst of events, got %d", len(l.envs)-loads)
+	}
+	a.Update(changeMsg{err: errors.New("EOF")})
+	if !strings.Contains(screen(a), "live updates stopped") {
+		t.Fatalf("a broken stream is said:\n%s", screen(a))
+	}
+	a.Update(a.load()())
+	if len(l.streams) != 2 {
+		t.Fatalf("the next good load re-opens the stream: %d streams", len(l.streams))
 	}
 }

@@ -25,7 +25,8 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return a, a.loaded(msg)
 	case changeMsg:
 		if msg.err != nil {
-			a.setStatus("live updates stopped ("+msg.err.Error()+"); press r to refresh", true)
+			a.events = nil // re-opened by the next good load
+			a.setStatus("live updates stopped ("+oneLine(msg.err.Error())+"); press r to refresh", true)
 			return a, nil
 		}
 		a.gen++
@@ -88,6 +89,10 @@ func (a *App) loaded(msg loadedMsg) tea.Cmd {
 		p.SetData(a.data)
 	}
 	a.setStatus(fmt.Sprintf("loaded at %s", a.c.Now().Format("15:04:05")), false)
+	if a.events == nil { // the event stream broke: the engine is back, re-open it
+		a.events = a.opts.Loader.Watch(a.opts.Ctx)
+		return a.waitEvent()
+	}
 	return nil
 }
 
