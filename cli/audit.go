@@ -17,6 +17,7 @@ type auditRecord struct {
 	User    string    `json:"user"`
 	Context string    `json:"context,omitempty"`
 	Swarm   string    `json:"swarm,omitempty"`
+	Plan    string    `json:"plan,omitempty"`
 	Action  string    `json:"action"`
 	Subject string    `json:"subject"`
 	Result  string    `json:"result"`

@@ -133,6 +133,8 @@ is honoured): panes for Secrets, Services, Properties and Drift; ? shows keys.`,
 		newStatusCommand(opts),
 		newDriftCommand(opts),
 		newInspectCommand(opts),
+		newPlanCommand(opts),
+		newApplyCommand(opts),
 		newVersionCommand(build),
 	)
 	return root

@@ -28,6 +28,7 @@ type Options struct {
 	Region      string // default: the AWS chain's, else us-east-1
 	SecretsDir  string // in-swarm credentials bootstrap; default /run/secrets
 	Concurrency int    // parallel reads; default 16
+	ReadOnly    bool   // refuse every write
 	pageSize    int32  // list page size; 0 = the server's default (tests set it)
 }
 
@@ -52,6 +53,7 @@ type backend interface {
 	uri() string
 	list(ctx context.Context) ([]object, error)
 	read(ctx context.Context, o *object) ([]byte, error) // may set o.versionID
+	createOnly(ctx context.Context, key string, data []byte) ([]byte, error)
 }
 
 // Open checks opts and returns the source; it does not touch the network.

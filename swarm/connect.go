@@ -36,6 +36,7 @@ type ConnectOptions struct {
 type Client struct {
 	api      *client.Client
 	endpoint model.Endpoint
+	readOnly bool
 }
 
 // Endpoint says where the client is connected and why.

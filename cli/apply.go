@@ -1,0 +1,159 @@
+package cli
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/x/term"
+	"github.com/spf13/cobra"
+
+	"github.com/secretdeck/secretdeck/model"
+	"github.com/secretdeck/secretdeck/s3"
+	"github.com/secretdeck/secretdeck/swarm"
+)
+
+type applyOptions struct {
+	planOptions
+	yes     bool
+	timeout time.Duration
+}
+
+func newApplyCommand(global *globalOptions) *cobra.Command {
+	opts := &applyOptions{}
+	cmd := &cobra.Command{
+		Use:   "apply [PLAN-FILE]",
+		Short: "Apply a plan: create, swap, watch every rollout, verify — or roll back",
+		Long: `Apply a plan written by "secretdeck plan --out", or a fresh one. Values are
+re-read from the source now; the plan is refused if a source file or a service
+changed since it was made, or if it is for another swarm.
+
+Services are updated concurrently (4 at a time). A service is done when Docker
+says its update is "completed" AND every running task mounts the new secrets;
+paused, rolled back, or not done in --timeout is a failure. On failure the
+services this plan updated are rolled back, the secrets it created are removed,
+and secretdeck exits 1 saying exactly where the swarm stands.
+
+Asks for confirmation (the environment's name for a protected one) unless
+--yes, which is required when stdin is not a terminal.`,
+		Example: `  secretdeck apply --source s3://ops-config/services --env prod
+  secretdeck apply rotate-payment.json --yes`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runApply(cmd, global, opts, args)
+		},
+	}
+	addSelectFlags(cmd, &opts.planOptions)
+	cmd.Flags().BoolVarP(&opts.yes, "yes", "y", false, "do not ask for confirmation")
+	cmd.Flags().DurationVar(&opts.timeout, "timeout", 5*time.Minute, "how long one service's rollout may take")
+	return cmd
+}
+
+func runApply(cmd *cobra.Command, global *globalOptions, opts *applyOptions, args []string) error {
+	if global.readOnly {
+		return errors.New("apply changes the swarm, and secretdeck was started with --read-only")
+	}
+	if global.source == "" {
+		return errNeedSource
+	}
+	out := cmd.OutOrStdout()
+	var (
+		p   *model.RotationPlan
+		err error
+	)
+	if len(args) == 1 {
+		data, err := os.ReadFile(args[0])
+		if err != nil {
+			return err
+		}
+		if p, err = model.ReadPlan(data); err != nil {
+			return err
+		}
+	} else if p, _, err = makePlan(cmd, global, &opts.planOptions); err != nil {
+		return err
+	}
+	if err := writePreview(out, p); err != nil {
+		return err
+	}
+	if err := confirm(cmd, p, opts.yes); err != nil {
+		return err
+	}
+
+	ctx := cmd.Context()
+	c, err := swarm.Connect(ctx, swarm.ConnectOptions{Host: global.host, Context: global.context})
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	snap, err := c.Snapshot(ctx)
+	if err != nil {
+		return err
+	}
+	src, err := s3.Open(ctx, s3.Options{URI: global.source, Endpoint: global.s3Endpoint})
+	if err != nil {
+		return err
+	}
+	current, err := src.Load(ctx, p.Env)
+	if err != nil {
+		return err
+	}
+	audit, err := openAuditLog()
+	if err != nil {
+		return err
+	}
+	in := model.ApplyInput{Plan: p, Swarm: c.NewWriter(snap.ClusterID), Source: current, By: userAtHost(), Timeout: opts.timeout}
+	if err := model.Check(ctx, in); err != nil {
+		return err
+	}
+	if in.Key, err = s3.EnsureKey(ctx, src); err != nil {
+		return err
+	}
+	in.Progress = func(s model.Step) {
+		fmt.Fprintln(out, progressLine(s))
+		_ = audit.append(auditRecord{Context: snap.Endpoint.Context, Swarm: snap.ClusterID, Plan: s.Plan,
+			Action: s.Action, Subject: s.Service + s.Secret, Result: s.Result})
+	}
+	fmt.Fprintf(out, "\nApplying plan %s…\n", p.ID)
+	res, err := model.Apply(ctx, in)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(out, res.Summary)
+	return nil
+}
+
+func progressLine(s model.Step) string {
+	subject := s.Service + s.Secret
+	line := fmt.Sprintf("  %-9s %-40s %s", s.Action, subject, s.Result)
+	if s.Desired > 0 {
+		line += fmt.Sprintf(" (%d/%d tasks running)", s.Running, s.Desired)
+	}
+	if s.Detail != "" {
+		line += ": " + s.Detail
+	}
+	return line
+}
+
+// confirm asks the operator, unless --yes. A protected environment needs its
+// name typed.
+func confirm(cmd *cobra.Command, p *model.RotationPlan, yes bool) error {
+	if yes {
+		return nil
+	}
+	if !term.IsTerminal(os.Stdin.Fd()) {
+		return errors.New("apply asks for confirmation and stdin is not a terminal: add --yes to apply without asking")
+	}
+	want, prompt := "y", fmt.Sprintf("\nCreate %d secret(s) and update %d service(s) in %s? [y/N] ", len(p.Creates), len(p.Services), p.Env)
+	if p.Protected {
+		want, prompt = p.Env, fmt.Sprintf("\n%s is protected: type its name to apply: ", p.Env)
+	}
+	fmt.Fprint(cmd.OutOrStdout(), prompt)
+	answer, _ := bufio.NewReader(cmd.InOrStdin()).ReadString('\n')
+	if strings.TrimSpace(answer) != want {
+		return errors.New("not applied: not confirmed")
+	}
+	return nil
+}

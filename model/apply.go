@@ -1,0 +1,427 @@
+package model
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// SwarmWriter is what applying a plan needs from the engine.
+type SwarmWriter interface {
+	ClusterID() string
+	CreateSecret(ctx context.Context, name string, labels map[string]string, v Value) (id string, err error)
+	RemoveSecret(ctx context.Context, id string) error
+	// Service returns a service as the engine has it now.
+	Service(ctx context.Context, id string) (*Service, error)
+	// SetSecrets replaces the service's secret references in ONE update sent
+	// with version; every other field of the spec is kept.
+	SetSecrets(ctx context.Context, id string, version uint64, refs []FileRef) error
+	// Rollback asks the engine to roll the service back to its PreviousSpec.
+	Rollback(ctx context.Context, id string, version uint64) error
+	// Tasks returns the service's tasks.
+	Tasks(ctx context.Context, serviceID string) ([]Task, error)
+}
+
+// ErrOutOfSequence is what a SwarmWriter returns when the service changed
+// since it was read (Docker's "update out of sequence").
+var ErrOutOfSequence = errors.New("update out of sequence")
+
+// ApplyInput is what Apply works with.
+type ApplyInput struct {
+	Plan   *RotationPlan
+	Swarm  SwarmWriter
+	Source *SourceSnapshot // re-read now: values come from here, never from the plan
+	Key    FingerprintKey  // the source's key (created by the caller if it had none)
+	By     string          // user@host, for the created-by label
+	// Concurrency bounds service updates in flight (default 4).
+	Concurrency int
+	// Timeout bounds each rollout (default 5 minutes); Poll is its pace.
+	Timeout, Poll time.Duration
+	// Progress receives a line per step (never a value).
+	Progress func(Step)
+}
+
+// Step is one thing apply did or saw, for progress lines and the audit log.
+type Step struct {
+	Plan    string `json:"plan"`
+	Service string `json:"service,omitempty"`
+	Secret  string `json:"secret,omitempty"`
+	Action  string `json:"action"` // create, update, watch, verified, rollback, remove, refuse
+	Result  string `json:"result"` // ok, failed, or a state
+	Detail  string `json:"detail,omitempty"`
+	Running int    `json:"running,omitempty"`
+	Desired int    `json:"desired,omitempty"`
+}
+
+// ApplyResult says what happened to each service and what state the swarm is
+// in now, in words an operator can act on.
+type ApplyResult struct {
+	Created  []string          `json:"created"`
+	Services map[string]string `json:"services"` // service → verified | rolled-back | failed | unchanged
+	Removed  []string          `json:"removed"`
+	Summary  string            `json:"summary"`
+}
+
+// ApplyError is a failed apply; the swarm has been brought back as far as
+// possible and Result says where it stands.
+type ApplyError struct {
+	Result *ApplyResult
+	Err    error
+}
+
+func (e *ApplyError) Error() string { return e.Err.Error() + "; " + e.Result.Summary }
+func (e *ApplyError) Unwrap() error { return e.Err }
+
+// Check refuses a plan that no longer matches the swarm or the source, before
+// anything is changed.
+func Check(ctx context.Context, in ApplyInput) error {
+	p := in.Plan
+	if id := in.Swarm.ClusterID(); id != p.ClusterID {
+		return fmt.Errorf("plan %s is for swarm %s, but this is swarm %s: make a plan against this swarm", p.ID, p.ClusterID, id)
+	}
+	if in.Source.URI != p.Source || in.Source.Env != p.Env {
+		return fmt.Errorf("plan %s is for %s (env %s), not %s (env %s)", p.ID, p.Source, p.Env, in.Source.URI, in.Source.Env)
+	}
+	for _, c := range p.Creates {
+		f := findFile(in.Source, c.File)
+		switch {
+		case f == nil:
+			return fmt.Errorf("%s is gone from %s since plan %s: run plan again", c.File, p.Source, p.ID)
+		case firstNonEmpty(f.VersionID, f.ETag) != c.SourceVersion:
+			return fmt.Errorf("%s changed since plan %s (version %s, now %s): run plan again", c.File, p.ID, c.SourceVersion, firstNonEmpty(f.VersionID, f.ETag))
+		}
+		v, ok := entryValue(f, c.Key)
+		switch {
+		case !ok:
+			return fmt.Errorf("key %q is gone from %s since plan %s: run plan again", c.Key, c.File, p.ID)
+		case v.Len() >= MaxSecretSize:
+			return fmt.Errorf("key %q of %s is %d bytes: a swarm secret must be under 500 KiB (512,000 bytes)", c.Key, c.File, v.Len())
+		case v.IsZero():
+			return fmt.Errorf("key %q of %s is empty: a swarm secret cannot be empty", c.Key, c.File)
+		case !ValidSecretName(c.Name):
+			return fmt.Errorf("%q is not a valid secret name", c.Name)
+		}
+	}
+	for _, sc := range p.Services {
+		svc, err := in.Swarm.Service(ctx, sc.ServiceID)
+		if err != nil {
+			return fmt.Errorf("service %s: %w", sc.Service, err)
+		}
+		if svc.Version != sc.Version {
+			return fmt.Errorf("service %s was changed by someone else since plan %s (version %d, now %d): run plan again", sc.Service, p.ID, sc.Version, svc.Version)
+		}
+	}
+	return nil
+}
+
+// Apply carries out a checked plan: create the secrets, update the services
+// concurrently (bounded), watch each rollout until Docker says `completed`
+// AND every running task mounts the new secrets. On any failure it rolls
+// back the services it updated, removes the secrets it created that no
+// service mounts, and returns an *ApplyError whose result says where the
+// swarm stands.
+func Apply(ctx context.Context, in ApplyInput) (*ApplyResult, error) {
+	in = withDefaults(in)
+	r := &ApplyResult{Services: map[string]string{}, Created: []string{}, Removed: []string{}}
+	ids := map[string]string{} // created name → ID
+	for _, c := range in.Plan.Creates {
+		v, _ := entryValue(findFile(in.Source, c.File), c.Key)
+		id, err := in.Swarm.CreateSecret(ctx, c.Name, createLabels(in, c, v), v)
+		if err != nil {
+			in.Progress(Step{Plan: in.Plan.ID, Secret: c.Name, Action: "create", Result: "failed", Detail: err.Error()})
+			return nil, in.undo(ctx, r, ids, nil, fmt.Errorf("create secret %s: %w", c.Name, err))
+		}
+		ids[c.Name] = id
+		r.Created = append(r.Created, c.Name)
+		in.Progress(Step{Plan: in.Plan.ID, Secret: c.Name, Action: "create", Result: "ok"})
+	}
+
+	var (
+		mu      sync.Mutex
+		updated []ServiceChange
+		failed  error
+	)
+	sem := make(chan struct{}, in.Concurrency)
+	var wg sync.WaitGroup
+	for _, sc := range in.Plan.Services {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			refs := resolve(sc.After, ids)
+			sent, err := in.update(ctx, sc, refs)
+			mu.Lock()
+			if sent {
+				updated = append(updated, sc)
+			}
+			mu.Unlock()
+			if err == nil {
+				err = in.watch(ctx, sc, refs)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				r.Services[sc.Service] = "failed"
+				failed = errors.Join(failed, fmt.Errorf("service %s: %w", sc.Service, err))
+				return
+			}
+			r.Services[sc.Service] = "verified"
+		}()
+	}
+	wg.Wait()
+	if failed != nil {
+		return nil, in.undo(ctx, r, ids, updated, failed)
+	}
+	r.Summary = fmt.Sprintf("plan %s applied: %d secrets created, %d services updated and verified (every running task mounts the new secrets)",
+		in.Plan.ID, len(r.Created), len(in.Plan.Services))
+	return r, nil
+}
+
+func withDefaults(in ApplyInput) ApplyInput {
+	if in.Concurrency <= 0 {
+		in.Concurrency = 4
+	}
+	if in.Timeout <= 0 {
+		in.Timeout = 5 * time.Minute
+	}
+	if in.Poll <= 0 {
+		in.Poll = 500 * time.Millisecond
+	}
+	if in.Progress == nil {
+		in.Progress = func(Step) {}
+	}
+	return in
+}
+
+func createLabels(in ApplyInput, c SecretCreate, v Value) map[string]string {
+	return map[string]string{
+		LabelLogical: c.Logical, LabelVersion: strconv.Itoa(c.Version),
+		LabelFingerprint: string(in.Key.Fingerprint(v)), LabelSource: in.Plan.Source + "#" + c.File + "#" + c.Key,
+		LabelSourceVersion: c.SourceVersion, LabelEnv: in.Plan.Env, LabelPlan: in.Plan.ID, LabelCreatedBy: in.By,
+	}
+}
+
+// resolve fills the IDs of refs to secrets the plan created.
+func resolve(refs []FileRef, ids map[string]string) []FileRef {
+	out := slices.Clone(refs)
+	for i, r := range out {
+		if r.ID == "" {
+			out[i].ID = ids[r.Name]
+		}
+	}
+	return out
+}
+
+// update sends the one service update, retrying once after "update out of
+// sequence" when the service's references are still what the plan saw.
+func (in ApplyInput) update(ctx context.Context, sc ServiceChange, refs []FileRef) (sent bool, err error) {
+	err = in.Swarm.SetSecrets(ctx, sc.ServiceID, sc.Version, refs)
+	if errors.Is(err, ErrOutOfSequence) {
+		svc, ierr := in.Swarm.Service(ctx, sc.ServiceID)
+		if ierr != nil {
+			return false, ierr
+		}
+		if !slices.Equal(svc.Spec.Secrets, sc.Before) {
+			return false, fmt.Errorf("someone else changed its secrets since plan %s: stopped (run plan again)", in.Plan.ID)
+		}
+		in.Progress(Step{Plan: in.Plan.ID, Service: sc.Service, Action: "update", Result: "retry", Detail: "out of sequence; its secrets are unchanged, retrying once"})
+		err = in.Swarm.SetSecrets(ctx, sc.ServiceID, svc.Version, refs)
+	}
+	if err != nil {
+		in.Progress(Step{Plan: in.Plan.ID, Service: sc.Service, Action: "update", Result: "failed", Detail: err.Error()})
+		return false, err
+	}
+	in.Progress(Step{Plan: in.Plan.ID, Service: sc.Service, Action: "update", Result: "ok"})
+	return true, nil
+}
+
+// watch waits for the rollout: success is UpdateStatus completed AND every
+// running task mounting the new secret IDs. paused, rollback_*, a timeout
+// are failures (`docker service update` exits 0 after an automatic rollback:
+// convergence alone proves nothing).
+func (in ApplyInput) watch(ctx context.Context, sc ServiceChange, refs []FileRef) error {
+	want := make([]string, 0, len(refs))
+	for _, r := range refs {
+		want = append(want, r.ID)
+	}
+	deadline := time.Now().Add(in.Timeout)
+	last := ""
+	for {
+		svc, err := in.Swarm.Service(ctx, sc.ServiceID)
+		if err != nil {
+			return err
+		}
+		tasks, err := in.Swarm.Tasks(ctx, sc.ServiceID)
+		if err != nil {
+			return err
+		}
+		state := "updating"
+		if svc.UpdateStatus != nil && svc.UpdateStatus.State != "" {
+			state = svc.UpdateStatus.State
+		}
+		running, desired, mounting := taskState(tasks, want)
+		if line := fmt.Sprintf("%s %d/%d", state, running, desired); line != last {
+			last = line
+			in.Progress(Step{Plan: in.Plan.ID, Service: sc.Service, Action: "watch", Result: state, Running: running, Desired: desired})
+		}
+		switch {
+		case strings.HasPrefix(state, "rollback") || state == "paused":
+			msg := ""
+			if svc.UpdateStatus != nil {
+				msg = svc.UpdateStatus.Message
+			}
+			return fmt.Errorf("rollout %s: %s", state, msg)
+		case state == "completed" && running == desired && mounting == running:
+			in.Progress(Step{Plan: in.Plan.ID, Service: sc.Service, Action: "verified", Result: "ok", Running: running, Desired: desired})
+			return nil
+		case time.Now().After(deadline):
+			return fmt.Errorf("rollout not done after %s (state %s, %d/%d tasks running with the new secrets)", in.Timeout, state, mounting, desired)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(in.Poll):
+		}
+	}
+}
+
+// taskState counts tasks meant to run, those running, and those running with
+// every wanted secret mounted.
+func taskState(tasks []Task, want []string) (running, desired, mounting int) {
+	for _, t := range tasks {
+		if t.DesiredState != "running" {
+			continue
+		}
+		desired++
+		if t.State != "running" {
+			continue
+		}
+		running++
+		ok := true
+		for _, id := range want {
+			ok = ok && slices.Contains(t.SecretIDs, id)
+		}
+		if ok {
+			mounting++
+		}
+	}
+	return running, desired, mounting
+}
+
+// undo rolls back the services this plan updated and removes the secrets it
+// created that no service's Spec mounts, then says where the swarm stands.
+func (in ApplyInput) undo(ctx context.Context, r *ApplyResult, ids map[string]string, updated []ServiceChange, cause error) error {
+	ctx = context.WithoutCancel(ctx) // finish undoing even if the operator interrupted
+	var problems []string
+	for _, sc := range updated {
+		if err := in.rollback(ctx, sc); err != nil {
+			r.Services[sc.Service] = "failed"
+			problems = append(problems, fmt.Sprintf("service %s could not be rolled back (%v): run `docker service rollback %s`", sc.Service, err, sc.Service))
+			continue
+		}
+		r.Services[sc.Service] = "rolled-back"
+	}
+	for _, sc := range in.Plan.Services {
+		if _, ok := r.Services[sc.Service]; !ok {
+			r.Services[sc.Service] = "unchanged"
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(ids)) {
+		if err := in.Swarm.RemoveSecret(ctx, ids[name]); err != nil {
+			problems = append(problems, fmt.Sprintf("secret %s stays (%v)", name, err))
+			in.Progress(Step{Plan: in.Plan.ID, Secret: name, Action: "remove", Result: "failed", Detail: err.Error()})
+			continue
+		}
+		r.Removed = append(r.Removed, name)
+		in.Progress(Step{Plan: in.Plan.ID, Secret: name, Action: "remove", Result: "ok"})
+	}
+	var states []string
+	for _, s := range slices.Sorted(maps.Keys(r.Services)) {
+		states = append(states, s+" "+r.Services[s])
+	}
+	r.Summary = fmt.Sprintf("plan %s failed and was undone: services: %s; secrets created then removed: %d",
+		in.Plan.ID, strings.Join(states, ", "), len(r.Removed))
+	if len(problems) > 0 {
+		r.Summary += "; NOT undone: " + strings.Join(problems, "; ")
+	}
+	return &ApplyError{Result: r, Err: cause}
+}
+
+// rollback returns a service to the spec it had before this plan. Docker may
+// already have rolled it back by itself (failure action rollback): a second
+// rollback would roll FORWARD to the failed spec, so only wait then.
+func (in ApplyInput) rollback(ctx context.Context, sc ServiceChange) error {
+	svc, err := in.Swarm.Service(ctx, sc.ServiceID)
+	if err != nil {
+		return err
+	}
+	if svc.UpdateStatus == nil || !strings.HasPrefix(svc.UpdateStatus.State, "rollback") {
+		if slices.Equal(svc.Spec.Secrets, sc.Before) {
+			return nil // the update never took
+		}
+		in.Progress(Step{Plan: in.Plan.ID, Service: sc.Service, Action: "rollback", Result: "started"})
+		if err := in.Swarm.Rollback(ctx, sc.ServiceID, svc.Version); err != nil {
+			return err
+		}
+	}
+	deadline := time.Now().Add(in.Timeout)
+	for {
+		svc, err := in.Swarm.Service(ctx, sc.ServiceID)
+		if err != nil {
+			return err
+		}
+		state := ""
+		if svc.UpdateStatus != nil {
+			state = svc.UpdateStatus.State
+		}
+		if state == "rollback_completed" && slices.Equal(svc.Spec.Secrets, sc.Before) {
+			in.Progress(Step{Plan: in.Plan.ID, Service: sc.Service, Action: "rollback", Result: "ok"})
+			return nil
+		}
+		if state == "rollback_paused" {
+			return fmt.Errorf("the rollback paused: %s", svc.UpdateStatus.Message)
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("the rollback did not complete in %s (state %s)", in.Timeout, state)
+		}
+		time.Sleep(in.Poll)
+	}
+}
+
+func findFile(s *SourceSnapshot, key string) *PropertyFile {
+	for i := range s.Files {
+		if s.Files[i].Key == key {
+			return &s.Files[i]
+		}
+	}
+	return nil
+}
+
+func entryValue(f *PropertyFile, key string) (Value, bool) {
+	if f == nil {
+		return Value{}, false
+	}
+	if key == "" {
+		return f.Raw, true
+	}
+	for _, e := range f.Entries {
+		if e.Key == key {
+			return e.Value, true
+		}
+	}
+	return Value{}, false
+}
+
+func firstNonEmpty(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}

@@ -1,0 +1,260 @@
+package model
+
+import (
+	"cmp"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// fixableKinds are the findings a plan fixes by default.
+var fixableKinds = map[Kind]bool{
+	KindMissing: true, KindNotMounted: true, KindStale: true, KindUnverifiable: true,
+	KindLagging: true, KindTargetMismatch: true,
+}
+
+// Fixable reports whether a plan can fix a finding.
+func Fixable(f Finding) bool { return fixableKinds[f.Kind] && f.Logical != "" }
+
+// RotationPlan is a reviewed change: secrets to create, then ONE service
+// update per service carrying all its swaps. It holds no value: names,
+// versions and fingerprints only, so it can be written to a file.
+type RotationPlan struct {
+	ID        string          `json:"id"`
+	CreatedAt time.Time       `json:"createdAt"`
+	ClusterID string          `json:"clusterId"`
+	Source    string          `json:"source"`
+	Env       string          `json:"env"`
+	Protected bool            `json:"protected"`
+	Creates   []SecretCreate  `json:"creates"`
+	Services  []ServiceChange `json:"services"`
+	Digest    string          `json:"digest,omitempty"` // of everything above, to catch hand edits
+}
+
+// SecretCreate is a new version of a logical secret.
+type SecretCreate struct {
+	Name          string `json:"name"`
+	Logical       string `json:"logical"`
+	Version       int    `json:"version"`
+	File          string `json:"file"`
+	Key           string `json:"key,omitempty"`
+	SourceVersion string `json:"sourceVersion"` // VersionId or ETag of the file when planned
+	Shortened     bool   `json:"shortened,omitempty"`
+}
+
+// ServiceChange is one service update: its references before and after.
+type ServiceChange struct {
+	Service   string        `json:"service"`
+	ServiceID string        `json:"serviceId"`
+	Version   uint64        `json:"version"` // the inspected version the update is sent with
+	Stack     string        `json:"stack,omitempty"`
+	Before    []FileRef     `json:"before"`
+	After     []FileRef     `json:"after"` // an After ref of a secret to create has no ID yet
+	Restarts  int           `json:"restarts"`
+	Update    *UpdateConfig `json:"updateConfig,omitempty"`
+	Fixes     []string      `json:"fixes"` // finding IDs
+}
+
+// PlanInput is what a plan is made from.
+type PlanInput struct {
+	Drift  *DriftReport
+	Swarm  *SwarmSnapshot
+	Source *SourceSnapshot
+	// Select picks findings; nil picks every fixable one.
+	Select func(Finding) bool
+	ID     string
+	Now    time.Time
+}
+
+// NewPlan compiles the selected findings into a plan. A logical secret whose
+// newest version already holds the source value (fingerprint match) is
+// mounted as it is; otherwise a new version L_v<N+1> is created. Each
+// consuming service gets the ref at the desired target, keeping the uid, gid
+// and mode of the ref it replaces unless the manifest sets them.
+func NewPlan(in PlanInput) (*RotationPlan, error) {
+	p := &RotationPlan{ID: in.ID, CreatedAt: in.Now.UTC(), ClusterID: in.Swarm.ClusterID, Source: in.Source.URI, Env: in.Source.Env,
+		Protected: in.Source.Manifest.Protected(in.Source.Env), Creates: []SecretCreate{}, Services: []ServiceChange{}}
+	picked := map[string][]Finding{} // logical → findings
+	for _, f := range in.Drift.Findings {
+		if Fixable(f) && (in.Select == nil || in.Select(f)) {
+			picked[f.Logical] = append(picked[f.Logical], f)
+		}
+	}
+	ix := newVersionIndex(in.Swarm.Secrets)
+	services := map[string]*Service{}
+	for i := range in.Swarm.Services {
+		services[in.Swarm.Services[i].Name] = &in.Swarm.Services[i]
+	}
+	files := map[string]*PropertyFile{}
+	for i := range in.Source.Files {
+		files[in.Source.Files[i].Key] = &in.Source.Files[i]
+	}
+	changes := map[string]*ServiceChange{}
+	running, _ := in.Swarm.TaskCounts()
+	for _, ds := range in.Drift.Desired {
+		fs := picked[ds.Logical]
+		if len(fs) == 0 {
+			continue
+		}
+		ix.adopt(ds.Logical)
+		target := chooseVersion(ix.versions(ds.Logical), ds, in.Source.Key)
+		if target.ID == "" {
+			f := files[ds.File]
+			n := target.N
+			name, short := VersionName(ds.Logical, n)
+			p.Creates = append(p.Creates, SecretCreate{Name: name, Logical: ds.Logical, Version: n, File: ds.File, Key: ds.Key,
+				SourceVersion: cmp.Or(f.VersionID, f.ETag), Shortened: short})
+			target.Name = name
+		}
+		for _, name := range ds.Consumers {
+			svc := services[name]
+			if svc == nil || !wants(fs, name) {
+				continue
+			}
+			ch := changes[name]
+			if ch == nil {
+				ch = &ServiceChange{Service: name, ServiceID: svc.ID, Version: svc.Version, Stack: svc.Stack,
+					Before: slices.Clone(svc.Spec.Secrets), After: slices.Clone(svc.Spec.Secrets),
+					Restarts: running[svc.ID], Update: svc.UpdateConfig}
+				changes[name] = ch
+			}
+			ch.After = swapRef(ch.After, ix, ds, target)
+			for _, f := range fs {
+				if f.Service == name {
+					ch.Fixes = append(ch.Fixes, f.ID())
+				}
+			}
+		}
+	}
+	for _, ch := range changes {
+		if !slices.Equal(ch.Before, ch.After) {
+			p.Services = append(p.Services, *ch)
+		}
+	}
+	slices.SortFunc(p.Services, func(a, b ServiceChange) int { return strings.Compare(a.Service, b.Service) })
+	slices.SortFunc(p.Creates, func(a, b SecretCreate) int { return strings.Compare(a.Name, b.Name) })
+	if len(p.Creates) == 0 && len(p.Services) == 0 {
+		return nil, fmt.Errorf("nothing to do: no selected finding can be fixed by a rotation")
+	}
+	p.Digest = p.digest()
+	return p, nil
+}
+
+// wants reports whether the picked findings concern service (a finding with
+// no service, such as a shared secret without consumers, concerns all).
+func wants(fs []Finding, service string) bool {
+	for _, f := range fs {
+		if f.Service == service || f.Service == "" {
+			return true
+		}
+	}
+	return false
+}
+
+// chosen is the version a plan mounts: an existing one (ID set) or the
+// number of one to create.
+type chosen struct {
+	ID, Name string
+	N        int
+}
+
+func chooseVersion(vs []SecretVersion, ds DesiredSecret, key FingerprintKey) chosen {
+	last, ok := newest(vs)
+	if !ok {
+		return chosen{N: 1}
+	}
+	if last.Managed && key.Compare(last.Fingerprint(), ds.Value) == FingerprintMatches {
+		return chosen{ID: last.Secret.ID, Name: last.Secret.Name, N: last.N}
+	}
+	return chosen{N: last.N + 1}
+}
+
+// swapRef puts target at ds.Target in refs: it replaces the ref at that
+// target, or a version of the same logical secret mounted elsewhere
+// (target-mismatch), keeping its uid/gid/mode; else it adds one.
+func swapRef(refs []FileRef, ix *versionIndex, ds DesiredSecret, target chosen) []FileRef {
+	at := -1
+	for i, r := range refs {
+		if r.Target == ds.Target {
+			at = i
+		}
+	}
+	if at < 0 {
+		for i, r := range refs {
+			if v, ok := ix.byID[r.ID]; ok && v.Logical == ds.Logical {
+				at = i
+			}
+		}
+	}
+	ref := FileRef{ID: target.ID, Name: target.Name, Target: ds.Target, UID: "0", GID: "0", Mode: 0o444}
+	if at >= 0 {
+		ref.UID, ref.GID, ref.Mode = refs[at].UID, refs[at].GID, refs[at].Mode
+	}
+	if ds.Mount.UID != nil {
+		ref.UID = *ds.Mount.UID
+	}
+	if ds.Mount.GID != nil {
+		ref.GID = *ds.Mount.GID
+	}
+	if ds.Mount.Mode != nil {
+		ref.Mode = uint32(*ds.Mount.Mode)
+	}
+	out := slices.Clone(refs)
+	if at >= 0 {
+		out[at] = ref
+		return out
+	}
+	return append(out, ref)
+}
+
+// digest is a SHA-256 of the plan without its digest.
+func (p *RotationPlan) digest() string {
+	c := *p
+	c.Digest = ""
+	b, _ := json.Marshal(c)
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
+
+// ReadPlan parses a plan file and checks that nobody edited it.
+func ReadPlan(data []byte) (*RotationPlan, error) {
+	var p RotationPlan
+	dec := json.NewDecoder(strings.NewReader(string(data)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&p); err != nil {
+		return nil, fmt.Errorf("not a secretdeck plan: %w", err)
+	}
+	if p.Digest == "" || p.Digest != p.digest() {
+		return nil, fmt.Errorf("plan %s was changed after `secretdeck plan` wrote it: make a new plan instead of editing one", p.ID)
+	}
+	return &p, nil
+}
+
+// DockerCommand is the docker CLI line that would make the same change to a
+// service (secrets to create named as they will be).
+func (c ServiceChange) DockerCommand() string {
+	var parts []string
+	before := map[string]FileRef{}
+	for _, r := range c.Before {
+		before[r.Target] = r
+	}
+	after := map[string]FileRef{}
+	for _, r := range c.After {
+		after[r.Target] = r
+	}
+	for _, r := range c.Before {
+		if a, ok := after[r.Target]; !ok || a != r {
+			parts = append(parts, "--secret-rm "+r.Name)
+		}
+	}
+	for _, r := range c.After {
+		if b, ok := before[r.Target]; !ok || b != r {
+			parts = append(parts, fmt.Sprintf("--secret-add source=%s,target=%s,uid=%s,gid=%s,mode=%04o", r.Name, r.Target, r.UID, r.GID, r.Mode))
+		}
+	}
+	return "docker service update " + strings.Join(parts, " ") + " " + c.Service
+}

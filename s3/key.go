@@ -1,0 +1,82 @@
+package s3
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/smithy-go"
+
+	"github.com/secretdeck/secretdeck/model"
+)
+
+// ErrReadOnly is returned by every write of a read-only source.
+var ErrReadOnly = errors.New("read-only: secretdeck was started with --read-only, nothing is changed")
+
+// EnsureKey returns the source's fingerprint key, creating it first if the
+// source has none. The creation is create-only (If-None-Match: * on S3,
+// O_EXCL in a folder): when two operators race, one key wins and both use it.
+func EnsureKey(ctx context.Context, src Source) (model.FingerprintKey, error) {
+	s, ok := src.(*source)
+	if !ok {
+		return model.FingerprintKey{}, errors.New("this source cannot store a fingerprint key")
+	}
+	if s.opts.ReadOnly {
+		return model.FingerprintKey{}, fmt.Errorf("create %s: %w", model.FingerprintKeyPath, ErrReadOnly)
+	}
+	fresh := make([]byte, model.FingerprintKeySize)
+	if _, err := rand.Read(fresh); err != nil {
+		return model.FingerprintKey{}, err
+	}
+	stored, err := s.b.createOnly(ctx, model.FingerprintKeyPath, fresh)
+	if err != nil {
+		return model.FingerprintKey{}, fmt.Errorf("fingerprint key in %s: %w", s.URI(), err)
+	}
+	return model.NewFingerprintKey(stored)
+}
+
+// createOnly writes data at key unless something is there; it returns what
+// the key holds afterwards.
+func (b *bucket) createOnly(ctx context.Context, key string, data []byte) ([]byte, error) {
+	full := b.keyPrefix() + key
+	_, err := b.client.PutObject(ctx, &s3.PutObjectInput{Bucket: &b.name, Key: &full, Body: bytes.NewReader(data), IfNoneMatch: aws.String("*")})
+	var api smithy.APIError
+	if err == nil {
+		return data, nil
+	}
+	if !errors.As(err, &api) || (api.ErrorCode() != "PreconditionFailed" && api.ErrorCode() != "ConditionalRequestConflict") {
+		return nil, b.explain(err)
+	}
+	res, err := b.client.GetObject(ctx, &s3.GetObjectInput{Bucket: &b.name, Key: &full})
+	if err != nil {
+		return nil, b.explain(err)
+	}
+	defer res.Body.Close()
+	return io.ReadAll(io.LimitReader(res.Body, 1024))
+}
+
+func (f *folder) createOnly(_ context.Context, key string, data []byte) ([]byte, error) {
+	p := filepath.Join(f.root, filepath.FromSlash(key))
+	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+		return nil, err
+	}
+	fh, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, os.ErrExist) {
+		return os.ReadFile(p)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if _, err := fh.Write(data); err != nil {
+		fh.Close()
+		return nil, err
+	}
+	return data, fh.Close()
+}

@@ -1,0 +1,125 @@
+package swarm
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/moby/moby/api/types/swarm"
+	"github.com/moby/moby/client"
+
+	"github.com/secretdeck/secretdeck/model"
+)
+
+// ErrReadOnly is returned by every mutating call of a read-only client.
+var ErrReadOnly = errors.New("read-only: secretdeck was started with --read-only, nothing is changed")
+
+// SetReadOnly makes every mutating call fail with ErrReadOnly, whatever the
+// caller (the UI hides actions too, but this is the guarantee).
+func (c *Client) SetReadOnly(ro bool) { c.readOnly = ro }
+
+func (c *Client) mutate(what string) error {
+	if c.readOnly {
+		return fmt.Errorf("%s: %w", what, ErrReadOnly)
+	}
+	return nil
+}
+
+// Writer adapts a Client to model.SwarmWriter for applying plans.
+type Writer struct {
+	c         *Client
+	clusterID string
+}
+
+// NewWriter returns the plan writer for the swarm with clusterID.
+func (c *Client) NewWriter(clusterID string) *Writer { return &Writer{c: c, clusterID: clusterID} }
+
+// ClusterID implements model.SwarmWriter.
+func (w *Writer) ClusterID() string { return w.clusterID }
+
+// CreateSecret implements model.SwarmWriter.
+func (w *Writer) CreateSecret(ctx context.Context, name string, labels map[string]string, v model.Value) (string, error) {
+	if err := w.c.mutate("create secret " + name); err != nil {
+		return "", err
+	}
+	res, err := w.c.api.SecretCreate(ctx, client.SecretCreateOptions{Spec: swarm.SecretSpec{
+		Annotations: swarm.Annotations{Name: name, Labels: labels}, Data: v.Bytes(),
+	}})
+	if err != nil {
+		// The engine's error names the secret, never its data.
+		return "", classify(err)
+	}
+	return res.ID, nil
+}
+
+// RemoveSecret implements model.SwarmWriter.
+func (w *Writer) RemoveSecret(ctx context.Context, id string) error {
+	if err := w.c.mutate("remove secret " + id); err != nil {
+		return err
+	}
+	_, err := w.c.api.SecretRemove(ctx, id, client.SecretRemoveOptions{})
+	return classify(err)
+}
+
+// Service implements model.SwarmWriter.
+func (w *Writer) Service(ctx context.Context, id string) (*model.Service, error) {
+	res, err := w.c.api.ServiceInspect(ctx, id, client.ServiceInspectOptions{})
+	if err != nil {
+		return nil, classify(err)
+	}
+	svc := convertService(&res.Service)
+	return &svc, nil
+}
+
+// SetSecrets implements model.SwarmWriter: one ServiceUpdate with the
+// inspected spec, only its secret references replaced.
+func (w *Writer) SetSecrets(ctx context.Context, id string, version uint64, refs []model.FileRef) error {
+	if err := w.c.mutate("update service " + id); err != nil {
+		return err
+	}
+	res, err := w.c.api.ServiceInspect(ctx, id, client.ServiceInspectOptions{})
+	if err != nil {
+		return classify(err)
+	}
+	spec := res.Service.Spec
+	if spec.TaskTemplate.ContainerSpec == nil {
+		return fmt.Errorf("service %s has no container spec", spec.Name)
+	}
+	secrets := make([]*swarm.SecretReference, 0, len(refs))
+	for _, r := range refs {
+		secrets = append(secrets, &swarm.SecretReference{SecretID: r.ID, SecretName: r.Name,
+			File: &swarm.SecretReferenceFileTarget{Name: r.Target, UID: r.UID, GID: r.GID, Mode: os.FileMode(r.Mode)}})
+	}
+	spec.TaskTemplate.ContainerSpec.Secrets = secrets
+	_, err = w.c.api.ServiceUpdate(ctx, id, client.ServiceUpdateOptions{Version: swarm.Version{Index: version}, Spec: spec})
+	err = classify(err)
+	if errors.Is(err, ErrOutOfSequence) {
+		return fmt.Errorf("%w: %w", model.ErrOutOfSequence, err)
+	}
+	return err
+}
+
+// Rollback implements model.SwarmWriter.
+func (w *Writer) Rollback(ctx context.Context, id string, version uint64) error {
+	if err := w.c.mutate("roll back service " + id); err != nil {
+		return err
+	}
+	res, err := w.c.api.ServiceInspect(ctx, id, client.ServiceInspectOptions{})
+	if err != nil {
+		return classify(err)
+	}
+	_, err = w.c.api.ServiceUpdate(ctx, id, client.ServiceUpdateOptions{
+		Version: swarm.Version{Index: version}, Spec: res.Service.Spec, Rollback: "previous",
+	})
+	return classify(err)
+}
+
+// Tasks implements model.SwarmWriter.
+func (w *Writer) Tasks(ctx context.Context, serviceID string) ([]model.Task, error) {
+	res, err := w.c.api.TaskList(ctx, client.TaskListOptions{Filters: client.Filters{}.Add("service", serviceID)})
+	if err != nil {
+		return nil, classify(err)
+	}
+	return convertAll(res.Items, convertTask), nil
+}
