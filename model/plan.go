@@ -138,7 +138,7 @@ func NewPlan(in PlanInput) (*RotationPlan, error) {
 	slices.SortFunc(p.Services, func(a, b ServiceChange) int { return strings.Compare(a.Service, b.Service) })
 	slices.SortFunc(p.Creates, func(a, b SecretCreate) int { return strings.Compare(a.Name, b.Name) })
 	if len(p.Creates) == 0 && len(p.Services) == 0 {
-		return nil, fmt.Errorf("nothing to do: no selected finding can be fixed by a rotation")
+		return nil, nothingToDo(in)
 	}
 	p.Digest = p.digest()
 	return p, nil
@@ -257,4 +257,19 @@ func (c ServiceChange) DockerCommand() string {
 		}
 	}
 	return "docker service update " + strings.Join(parts, " ") + " " + c.Service
+}
+
+// nothingToDo explains an empty plan with the findings that block it (an
+// oversize value, a bad key), so an operator knows what to fix.
+func nothingToDo(in PlanInput) error {
+	var why []string
+	for _, f := range in.Drift.Findings {
+		if (f.Kind == KindOversize || f.Kind == KindUnparsable) && (in.Select == nil || in.Select(f)) && len(why) < 3 {
+			why = append(why, f.Explanation)
+		}
+	}
+	if len(why) == 0 {
+		return fmt.Errorf("nothing to do: no selected finding can be fixed by a rotation")
+	}
+	return fmt.Errorf("nothing to do: %s", strings.Join(why, "; "))
 }
