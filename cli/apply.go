@@ -18,8 +18,11 @@ import (
 
 type applyOptions struct {
 	planOptions
-	yes     bool
-	timeout time.Duration
+	yes      bool
+	timeout  time.Duration
+	parallel int
+	resume   string
+	revert   string
 }
 
 func newApplyCommand(global *globalOptions) *cobra.Command {
@@ -40,7 +43,9 @@ and secretdeck exits 1 saying exactly where the swarm stands.
 Asks for confirmation (the environment's name for a protected one) unless
 --yes, which is required when stdin is not a terminal.`,
 		Example: `  secretdeck apply --source s3://ops-config/services --env prod
-  secretdeck apply rotate-payment.json --yes`,
+  secretdeck apply rotate-payment.json --yes
+  secretdeck apply --resume p-20261122-154512-3fa9 --env prod
+  secretdeck apply --revert p-20261122-154512-3fa9 --env prod`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runApply(cmd, global, opts, args)
@@ -49,6 +54,9 @@ Asks for confirmation (the environment's name for a protected one) unless
 	addSelectFlags(cmd, &opts.planOptions)
 	cmd.Flags().BoolVarP(&opts.yes, "yes", "y", false, "do not ask for confirmation")
 	cmd.Flags().DurationVar(&opts.timeout, "timeout", 5*time.Minute, "how long one service's rollout may take")
+	cmd.Flags().IntVar(&opts.parallel, "parallel", 4, "services updated at the same time")
+	cmd.Flags().StringVar(&opts.resume, "resume", "", "finish plan ID, left half-done (drift shows it as lagging)")
+	cmd.Flags().StringVar(&opts.revert, "revert", "", "undo plan ID: services back on the versions before it, its secrets removed")
 	return cmd
 }
 
@@ -64,7 +72,26 @@ func runApply(cmd *cobra.Command, global *globalOptions, opts *applyOptions, arg
 		p   *model.RotationPlan
 		err error
 	)
-	if len(args) == 1 {
+	var undo map[string]string // secrets to remove after a revert
+	switch {
+	case opts.resume != "" && (opts.revert != "" || len(args) == 1):
+		return errors.New("--resume takes no plan file and no --revert")
+	case opts.resume != "":
+		id := opts.resume
+		opts.logicals = func(w *world) []string { return w.swarm.PlanLogicals(id) }
+		if p, _, err = makePlan(cmd, global, &opts.planOptions); err != nil {
+			return err
+		}
+	case opts.revert != "":
+		w, err := loadWorld(cmd.Context(), global)
+		if err != nil {
+			return err
+		}
+		if p, err = model.NewRevertPlan(w.swarm, w.source, opts.revert, newPlanID(), time.Now()); err != nil {
+			return err
+		}
+		undo = w.swarm.PlanSecrets(opts.revert)
+	case len(args) == 1:
 		data, err := os.ReadFile(args[0])
 		if err != nil {
 			return err
@@ -72,8 +99,10 @@ func runApply(cmd *cobra.Command, global *globalOptions, opts *applyOptions, arg
 		if p, err = model.ReadPlan(data); err != nil {
 			return err
 		}
-	} else if p, _, err = makePlan(cmd, global, &opts.planOptions); err != nil {
-		return err
+	default:
+		if p, _, err = makePlan(cmd, global, &opts.planOptions); err != nil {
+			return err
+		}
 	}
 	if err := writePreview(out, p); err != nil {
 		return err
@@ -104,7 +133,8 @@ func runApply(cmd *cobra.Command, global *globalOptions, opts *applyOptions, arg
 	if err != nil {
 		return err
 	}
-	in := model.ApplyInput{Plan: p, Swarm: c.NewWriter(snap.ClusterID), Source: current, By: userAtHost(), Timeout: opts.timeout}
+	writer := c.NewWriter(snap.ClusterID)
+	in := model.ApplyInput{Plan: p, Swarm: writer, Source: current, By: userAtHost(), Timeout: opts.timeout, Concurrency: opts.parallel}
 	if err := model.Check(ctx, in); err != nil {
 		return err
 	}
@@ -122,7 +152,21 @@ func runApply(cmd *cobra.Command, global *globalOptions, opts *applyOptions, arg
 		return err
 	}
 	fmt.Fprintln(out, res.Summary)
+	for id, name := range undo {
+		err := writer.RemoveSecret(ctx, id)
+		in.Progress(model.Step{Plan: p.ID, Secret: name, Action: "remove", Result: resultOf(err)})
+		if err != nil {
+			return fmt.Errorf("plan %s reverted, but its secret %s stays: %w", opts.revert, name, err)
+		}
+	}
 	return nil
+}
+
+func resultOf(err error) string {
+	if err != nil {
+		return "failed: " + err.Error()
+	}
+	return "ok"
 }
 
 func progressLine(s model.Step) string {

@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -21,6 +22,8 @@ type planOptions struct {
 	out      string
 	secrets  []string
 	services []string
+	// logicals restricts the plan further (apply --resume); nil: no limit.
+	logicals func(w *world) []string
 }
 
 func newPlanCommand(global *globalOptions) *cobra.Command {
@@ -82,9 +85,16 @@ func makePlan(cmd *cobra.Command, global *globalOptions, opts *planOptions) (*mo
 	if err != nil {
 		return nil, nil, err
 	}
+	var only []string
+	if opts.logicals != nil {
+		if only = opts.logicals(w); len(only) == 0 {
+			return nil, nil, errors.New("no secret in this swarm carries that plan id: nothing to resume")
+		}
+	}
 	sel := func(f model.Finding) bool {
 		return (len(opts.secrets) == 0 || slices.Contains(opts.secrets, f.Logical)) &&
-			(len(opts.services) == 0 || slices.Contains(opts.services, f.Service))
+			(len(opts.services) == 0 || slices.Contains(opts.services, f.Service)) &&
+			(only == nil || slices.Contains(only, f.Logical))
 	}
 	p, err := model.NewPlan(model.PlanInput{Drift: w.drift(), Swarm: w.swarm, Source: w.source, Select: sel, ID: newPlanID(), Now: time.Now()})
 	if err != nil {

@@ -70,10 +70,7 @@ func TestTUIInARealTerminal(t *testing.T) {
 	srv := useRigS3(t)
 	sw := newRigSwarm(t)
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "secretdeck")
-	if out, err := exec.Command("go", "build", "-o", bin, "..").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := builtBinary(t)
 	keyBytes := bytes.Repeat([]byte{7}, model.FingerprintKeySize)
 	key, _ := model.NewFingerprintKey(keyBytes)
 	const current, old = "e2e-Current-Value-3141", "e2e-Old-Value-2718"

@@ -273,3 +273,75 @@ func nothingToDo(in PlanInput) error {
 	}
 	return fmt.Errorf("nothing to do: %s", strings.Join(why, "; "))
 }
+
+// PlanLogicals are the logical secrets whose versions plan id created, found
+// by the secretdeck.plan label: what a resume finishes.
+func (s *SwarmSnapshot) PlanLogicals(id string) []string {
+	var out []string
+	for _, sec := range s.Secrets {
+		if sec.Labels[LabelPlan] == id && !slices.Contains(out, sec.Labels[LabelLogical]) {
+			out = append(out, sec.Labels[LabelLogical])
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// NewRevertPlan undoes plan id: every service that mounts a secret the plan
+// created goes back to the newest older version of that logical secret (same
+// target, uid, gid, mode), or loses the mount if there is none. The plan's
+// secrets are then unused and can be removed (RevertRemovals).
+func NewRevertPlan(s *SwarmSnapshot, source *SourceSnapshot, id, revertID string, now time.Time) (*RotationPlan, error) {
+	created := map[string]bool{}
+	for _, sec := range s.Secrets {
+		if sec.Labels[LabelPlan] == id {
+			created[sec.ID] = true
+		}
+	}
+	if len(created) == 0 {
+		return nil, fmt.Errorf("no secret of plan %s in this swarm: nothing to revert", id)
+	}
+	ix := newVersionIndex(s.Secrets)
+	p := &RotationPlan{ID: revertID, CreatedAt: now.UTC(), ClusterID: s.ClusterID, Source: source.URI, Env: source.Env,
+		Protected: source.Manifest.Protected(source.Env), Creates: []SecretCreate{}, Services: []ServiceChange{}}
+	running, _ := s.TaskCounts()
+	for _, svc := range s.Services {
+		var after []FileRef
+		changed := false
+		for _, r := range svc.Spec.Secrets {
+			if !created[r.ID] {
+				after = append(after, r)
+				continue
+			}
+			changed = true
+			v := ix.byID[r.ID]
+			var prev *SecretVersion
+			for _, o := range ix.versions(v.Logical) {
+				if o.N < v.N && !created[o.Secret.ID] {
+					prev = &o
+				}
+			}
+			if prev != nil {
+				after = append(after, FileRef{ID: prev.Secret.ID, Name: prev.Secret.Name, Target: r.Target, UID: r.UID, GID: r.GID, Mode: r.Mode})
+			}
+		}
+		if changed {
+			p.Services = append(p.Services, ServiceChange{Service: svc.Name, ServiceID: svc.ID, Version: svc.Version, Stack: svc.Stack,
+				Before: slices.Clone(svc.Spec.Secrets), After: after, Restarts: running[svc.ID], Update: svc.UpdateConfig,
+				Fixes: []string{"revert " + id}})
+		}
+	}
+	p.Digest = p.digest()
+	return p, nil
+}
+
+// PlanSecrets are the IDs and names of the secrets plan id created.
+func (s *SwarmSnapshot) PlanSecrets(id string) map[string]string {
+	out := map[string]string{}
+	for _, sec := range s.Secrets {
+		if sec.Labels[LabelPlan] == id {
+			out[sec.ID] = sec.Name
+		}
+	}
+	return out
+}
