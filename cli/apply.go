@@ -13,7 +13,6 @@ import (
 
 	"github.com/secretdeck/secretdeck/model"
 	"github.com/secretdeck/secretdeck/s3"
-	"github.com/secretdeck/secretdeck/swarm"
 )
 
 type applyOptions struct {
@@ -112,7 +111,7 @@ func runApply(cmd *cobra.Command, global *globalOptions, opts *applyOptions, arg
 	}
 
 	ctx := cmd.Context()
-	c, err := swarm.Connect(ctx, swarm.ConnectOptions{Host: global.host, Context: global.context})
+	c, err := global.connect(ctx)
 	if err != nil {
 		return err
 	}
@@ -121,7 +120,7 @@ func runApply(cmd *cobra.Command, global *globalOptions, opts *applyOptions, arg
 	if err != nil {
 		return err
 	}
-	src, err := s3.Open(ctx, s3.Options{URI: global.source, Endpoint: global.s3Endpoint})
+	src, err := global.openSource(ctx)
 	if err != nil {
 		return err
 	}

@@ -8,8 +8,6 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/secretdeck/secretdeck/model"
-	"github.com/secretdeck/secretdeck/s3"
-	"github.com/secretdeck/secretdeck/swarm"
 )
 
 // world is what secretdeck knows at one moment: the swarm, and the property
@@ -26,7 +24,7 @@ func loadWorld(ctx context.Context, opts *globalOptions) (*world, error) {
 	g, ctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
 		start := time.Now()
-		c, err := swarm.Connect(ctx, swarm.ConnectOptions{Host: opts.host, Context: opts.context})
+		c, err := opts.connect(ctx)
 		if err != nil {
 			return err
 		}
@@ -41,7 +39,7 @@ func loadWorld(ctx context.Context, opts *globalOptions) (*world, error) {
 	if opts.source != "" {
 		g.Go(func() error {
 			start := time.Now()
-			src, err := s3.Open(ctx, s3.Options{URI: opts.source, Endpoint: opts.s3Endpoint})
+			src, err := opts.openSource(ctx)
 			if err != nil {
 				return err
 			}

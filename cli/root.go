@@ -14,6 +14,9 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
+
+	"github.com/secretdeck/secretdeck/s3"
+	"github.com/secretdeck/secretdeck/swarm"
 )
 
 // BuildInfo is injected by the release build.
@@ -146,4 +149,14 @@ func newLogger(w io.Writer, debug bool) *slog.Logger {
 		level = slog.LevelDebug
 	}
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
+}
+
+// connect opens the engine with the global flags.
+func (o *globalOptions) connect(ctx context.Context) (*swarm.Client, error) {
+	return swarm.Connect(ctx, swarm.ConnectOptions{Host: o.host, Context: o.context, ReadOnly: o.readOnly})
+}
+
+// openSource opens the property source with the global flags.
+func (o *globalOptions) openSource(ctx context.Context) (s3.Source, error) {
+	return s3.Open(ctx, s3.Options{URI: o.source, Endpoint: o.s3Endpoint, ReadOnly: o.readOnly})
 }

@@ -4,15 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net"
-	"net/http"
-	"net/http/httputil"
-	"net/url"
-	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/secretdeck/secretdeck/internal/seed"
@@ -64,58 +57,6 @@ func TestStatusErrorsAreOneActionableLine(t *testing.T) {
 	}
 }
 
-// requestCounter is a Docker API proxy on a unix socket that counts the
-// requests secretdeck makes, by path without the /v1.xx prefix.
-type requestCounter struct {
-	host string
-	mu   sync.Mutex
-	hits map[string]int
-}
-
-var apiVersionPrefix = regexp.MustCompile(`^/v[0-9.]+`)
-
-func newRequestCounter(t *testing.T, upstream string) *requestCounter {
-	t.Helper()
-	sock := filepath.Join(t.TempDir(), "docker.sock")
-	l, err := net.Listen("unix", sock)
-	if err != nil {
-		t.Fatal(err)
-	}
-	upstreamPath := strings.TrimPrefix(upstream, "unix://")
-	rc := &requestCounter{host: "unix://" + sock, hits: map[string]int{}}
-	proxy := &httputil.ReverseProxy{
-		Rewrite: func(r *httputil.ProxyRequest) {
-			r.SetURL(&url.URL{Scheme: "http", Host: "docker"})
-			rc.mu.Lock()
-			rc.hits[apiVersionPrefix.ReplaceAllString(r.In.URL.Path, "")]++
-			rc.mu.Unlock()
-		},
-		Transport: &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
-			return (&net.Dialer{}).DialContext(ctx, "unix", upstreamPath)
-		}},
-	}
-	srv := &http.Server{Handler: proxy}
-	go func() { _ = srv.Serve(l) }()
-	t.Cleanup(func() { _ = srv.Close() })
-	return rc
-}
-
-func (rc *requestCounter) snapshot() map[string]int {
-	rc.mu.Lock()
-	defer rc.mu.Unlock()
-	out := make(map[string]int, len(rc.hits))
-	for k, v := range rc.hits {
-		out[k] = v
-	}
-	return out
-}
-
-func (rc *requestCounter) reset() {
-	rc.mu.Lock()
-	defer rc.mu.Unlock()
-	rc.hits = map[string]int{}
-}
-
 func decodeStatus(t *testing.T, r result) statusReport {
 	t.Helper()
 	if r.code != 0 {
@@ -136,24 +77,24 @@ func TestStatusJSONOnALargeSwarm(t *testing.T) {
 		t.Skip("seeds 1,000 secrets and 200 services")
 	}
 	sw := newRigSwarm(t)
-	counter := newRequestCounter(t, testrig.Docker(t))
+	counter := testrig.CountingProxy(t, testrig.Docker(t))
 	o := seed.Options{Prefix: sw.prefix, Secrets: 1000, Services: 200, Running: 1, Image: testrig.Image(t)}
 
-	small := decodeStatus(t, runCLI(t, "status", "--json", "--host", counter.host))
-	smallHits := counter.snapshot()
-	counter.reset()
+	small := decodeStatus(t, runCLI(t, "status", "--json", "--host", counter.Host))
+	smallHits := counter.Hits()
+	counter.Reset()
 
 	if err := seed.Seed(context.Background(), sw.api, o); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = seed.Cleanup(context.Background(), sw.api, o.Prefix) })
-	big := decodeStatus(t, runCLI(t, "status", "--json", "--host", counter.host))
-	bigHits := counter.snapshot()
+	big := decodeStatus(t, runCLI(t, "status", "--json", "--host", counter.Host))
+	bigHits := counter.Hits()
 
 	if fmt.Sprint(smallHits) != fmt.Sprint(bigHits) {
 		t.Errorf("requests grew with the swarm:\nsmall %v\nlarge %v", smallHits, bigHits)
 	}
-	for _, path := range []string{"/info", "/nodes", "/secrets", "/configs", "/services", "/tasks"} {
+	for _, path := range []string{"GET /info", "GET /nodes", "GET /secrets", "GET /configs", "GET /services", "GET /tasks"} {
 		if bigHits[path] != 1 {
 			t.Errorf("%s requested %d times, want once", path, bigHits[path])
 		}

@@ -60,7 +60,7 @@ func (l *worldLoader) connect(ctx context.Context) (*swarm.Client, error) {
 	if l.client != nil {
 		return l.client, nil
 	}
-	c, err := swarm.Connect(ctx, swarm.ConnectOptions{Host: l.global.host, Context: l.global.context})
+	c, err := l.global.connect(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -91,7 +91,7 @@ func (l *worldLoader) Load(ctx context.Context, env string) (*common.Data, error
 	d := &common.Data{Swarm: snap}
 	if l.global.source != "" {
 		if l.source == nil {
-			if l.source, err = s3.Open(ctx, s3.Options{URI: l.global.source, Endpoint: l.global.s3Endpoint}); err != nil {
+			if l.source, err = l.global.openSource(ctx); err != nil {
 				return nil, err
 			}
 		}

@@ -278,6 +278,10 @@ func (in ApplyInput) watch(ctx context.Context, sc ServiceChange, refs []FileRef
 				msg = svc.UpdateStatus.Message
 			}
 			return fmt.Errorf("rollout %s: %s", state, msg)
+		case desired == 0 && (svc.UpdateStatus == nil || state == "completed") && slices.Equal(svc.Spec.Secrets, refs):
+			// No task to restart (0 replicas): Docker records no rollout.
+			in.Progress(Step{Plan: in.Plan.ID, Service: sc.Service, Action: "verified", Result: "ok", Detail: "no task runs"})
+			return nil
 		case state == "completed" && running == desired && mounting == running:
 			in.Progress(Step{Plan: in.Plan.ID, Service: sc.Service, Action: "verified", Result: "ok", Running: running, Desired: desired})
 			return nil

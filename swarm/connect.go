@@ -30,6 +30,8 @@ type ConnectOptions struct {
 	Context   string              // --context
 	ConfigDir string              // default: $DOCKER_CONFIG or ~/.docker
 	Getenv    func(string) string // nil: os.Getenv (tests inject)
+	// ReadOnly makes every mutating call fail with ErrReadOnly (--read-only).
+	ReadOnly bool
 }
 
 // Client is a connection to one Docker engine.
@@ -78,7 +80,7 @@ func Connect(ctx context.Context, o ConnectOptions) (*Client, error) {
 		return nil, &ConnectError{Endpoint: ep, Err: err}
 	}
 	ep.APIVersion = api.ClientVersion()
-	return &Client{api: api, endpoint: ep}, nil
+	return &Client{api: api, endpoint: ep, readOnly: o.ReadOnly}, nil
 }
 
 // resolve picks the endpoint and builds the client options for it.

@@ -15,10 +15,8 @@ import (
 // ErrReadOnly is returned by every mutating call of a read-only client.
 var ErrReadOnly = errors.New("read-only: secretdeck was started with --read-only, nothing is changed")
 
-// SetReadOnly makes every mutating call fail with ErrReadOnly, whatever the
-// caller (the UI hides actions too, but this is the guarantee).
-func (c *Client) SetReadOnly(ro bool) { c.readOnly = ro }
-
+// mutate guards every mutating call: a read-only client refuses it here,
+// whatever the caller (the UI hides actions too, but this is the guarantee).
 func (c *Client) mutate(what string) error {
 	if c.readOnly {
 		return fmt.Errorf("%s: %w", what, ErrReadOnly)
