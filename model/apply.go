@@ -147,26 +147,34 @@ func Apply(ctx context.Context, in ApplyInput) (*ApplyResult, error) {
 		updated []ServiceChange
 		failed  error
 	)
+	// Updates start in plan order, at most Concurrency at a time, so the
+	// apply takes about as long as the slowest rollout, not their sum; none
+	// starts after a failure.
 	sem := make(chan struct{}, in.Concurrency)
 	var wg sync.WaitGroup
 	for _, sc := range in.Plan.Services {
+		sem <- struct{}{}
+		mu.Lock()
+		stop := failed != nil
+		mu.Unlock()
+		if stop {
+			<-sem
+			break
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			sem <- struct{}{}
 			defer func() { <-sem }()
 			refs := resolve(sc.After, ids)
 			sent, err := in.update(ctx, sc, refs)
-			mu.Lock()
-			if sent {
-				updated = append(updated, sc)
-			}
-			mu.Unlock()
 			if err == nil {
 				err = in.watch(ctx, sc, refs)
 			}
 			mu.Lock()
 			defer mu.Unlock()
+			if sent {
+				updated = append(updated, sc)
+			}
 			if err != nil {
 				r.Services[sc.Service] = "failed"
 				failed = errors.Join(failed, fmt.Errorf("service %s: %w", sc.Service, err))
