@@ -2,8 +2,11 @@ package cli
 
 import (
 	"bufio"
+	"bytes"
+	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"time"
@@ -13,6 +16,7 @@ import (
 
 	"github.com/secretdeck/secretdeck/model"
 	"github.com/secretdeck/secretdeck/s3"
+	"github.com/secretdeck/secretdeck/swarm"
 )
 
 type applyOptions struct {
@@ -22,6 +26,7 @@ type applyOptions struct {
 	parallel int
 	resume   string
 	revert   string
+	keep     int
 }
 
 func newApplyCommand(global *globalOptions) *cobra.Command {
@@ -54,6 +59,7 @@ Asks for confirmation (the environment's name for a protected one) unless
 	cmd.Flags().BoolVarP(&opts.yes, "yes", "y", false, "do not ask for confirmation")
 	cmd.Flags().DurationVar(&opts.timeout, "timeout", 5*time.Minute, "how long one service's rollout may take")
 	cmd.Flags().IntVar(&opts.parallel, "parallel", 4, "services updated at the same time")
+	cmd.Flags().IntVar(&opts.keep, "keep", 1, "after success, prune versions of the rotated secrets beyond this many previous ones (-1: prune nothing)")
 	cmd.Flags().StringVar(&opts.resume, "resume", "", "finish plan ID, left half-done (drift shows it as lagging)")
 	cmd.Flags().StringVar(&opts.revert, "revert", "", "undo plan ID: services back on the versions before it, its secrets removed")
 	return cmd
@@ -140,17 +146,36 @@ func runApply(cmd *cobra.Command, global *globalOptions, opts *applyOptions, arg
 	if in.Key, err = s3.EnsureKey(ctx, src); err != nil {
 		return err
 	}
+	// Every step goes to the local audit log, and at the end to the source's
+	// .secretdeck/audit/<plan>.jsonl so the team sees it from anywhere.
+	var shared bytes.Buffer
 	in.Progress = func(s model.Step) {
 		fmt.Fprintln(out, progressLine(s))
-		_ = audit.append(auditRecord{Context: snap.Endpoint.Context, Swarm: snap.ClusterID, Plan: s.Plan,
-			Action: s.Action, Subject: s.Service + s.Secret, Result: s.Result})
+		rec := auditRecord{Context: snap.Endpoint.Context, Swarm: snap.ClusterID, Plan: s.Plan,
+			Action: s.Action, Subject: s.Service + s.Secret, Result: s.Result, Fingerprint: s.Fingerprint}
+		if line, err := audit.append(rec); err == nil {
+			shared.Write(line)
+		}
 	}
+	defer func() {
+		if shared.Len() == 0 {
+			return
+		}
+		if err := s3.WriteAudit(context.WithoutCancel(ctx), src, p.ID+".jsonl", shared.Bytes()); err != nil {
+			fmt.Fprintf(cmd.ErrOrStderr(), "secretdeck: warning: the audit log could not be copied to the source: %s\n", oneLine(err.Error()))
+		}
+	}()
 	fmt.Fprintf(out, "\nApplying plan %s…\n", p.ID)
 	res, err := model.Apply(ctx, in)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintln(out, res.Summary)
+	if opts.keep >= 0 && len(undo) == 0 {
+		if err := pruneAfter(ctx, out, c, p, opts.keep, in.Progress); err != nil {
+			return fmt.Errorf("plan %s applied, but pruning failed: %w", p.ID, err)
+		}
+	}
 	for id, name := range undo {
 		err := writer.RemoveSecret(ctx, id)
 		in.Progress(model.Step{Plan: p.ID, Secret: name, Action: "remove", Result: resultOf(err)})
@@ -180,23 +205,61 @@ func progressLine(s model.Step) string {
 	return line
 }
 
+// pruneAfter removes versions of the plan's logical secrets beyond keep.
+func pruneAfter(ctx context.Context, out io.Writer, c *swarm.Client, p *model.RotationPlan, keep int, progress func(model.Step)) error {
+	snap, err := c.Snapshot(ctx)
+	if err != nil {
+		return err
+	}
+	var logicals []string
+	for _, cr := range p.Creates {
+		logicals = append(logicals, cr.Logical)
+	}
+	for _, sc := range p.Services {
+		for _, r := range sc.After {
+			if l := snap.LogicalOf(r.ID); l != "" {
+				logicals = append(logicals, l)
+			}
+		}
+	}
+	if len(logicals) == 0 {
+		return nil
+	}
+	return removeSecrets(ctx, out, c, snap, snap.PruneCandidates(logicals, keep, false), func(s model.Step) {
+		s.Plan = p.ID
+		progress(s)
+	})
+}
+
 // confirm asks the operator, unless --yes. A protected environment needs its
 // name typed.
 func confirm(cmd *cobra.Command, p *model.RotationPlan, yes bool) error {
 	if yes {
 		return nil
 	}
-	if !term.IsTerminal(os.Stdin.Fd()) {
-		return errors.New("apply asks for confirmation and stdin is not a terminal: add --yes to apply without asking")
-	}
 	want, prompt := "y", fmt.Sprintf("\nCreate %d secret(s) and update %d service(s) in %s? [y/N] ", len(p.Creates), len(p.Services), p.Env)
 	if p.Protected {
 		want, prompt = p.Env, fmt.Sprintf("\n%s is protected: type its name to apply: ", p.Env)
 	}
+	return ask(cmd, prompt, want)
+}
+
+// confirmYes asks a y/N question unless yes.
+func confirmYes(cmd *cobra.Command, yes bool, prompt string) error {
+	if yes {
+		return nil
+	}
+	return ask(cmd, prompt, "y")
+}
+
+func ask(cmd *cobra.Command, prompt, want string) error {
+	if !term.IsTerminal(os.Stdin.Fd()) {
+		return fmt.Errorf("%s asks for confirmation and stdin is not a terminal: add --yes to go ahead without asking", cmd.Name())
+	}
 	fmt.Fprint(cmd.OutOrStdout(), prompt)
 	answer, _ := bufio.NewReader(cmd.InOrStdin()).ReadString('\n')
 	if strings.TrimSpace(answer) != want {
-		return errors.New("not applied: not confirmed")
+		return errors.New("nothing changed: not confirmed")
 	}
 	return nil
 }

@@ -258,3 +258,27 @@ func assertOneLineErrorAfterPreview(t *testing.T, r result, want ...string) {
 	r.stdout = ""
 	assertOneLineError(t, r, want...)
 }
+
+// TestPrune removes old versions nothing uses, never one a rollback needs.
+func TestPrune(t *testing.T) {
+	sw := newRigSwarm(t)
+	p := sw.prefix
+	for n := 1; n <= 4; n++ {
+		sw.secret(fmt.Sprintf("k_v%d", n), "v", map[string]string{"secretdeck.logical": p + "k", "secretdeck.version": fmt.Sprint(n)})
+	}
+	sw.secret("k_v0", "unmanaged", nil)
+	sw.service("api", nil, nil, "k_v4:k")
+	r := runCLI(t, "prune", "--keep", "1", "--yes", "--host", testrig.Docker(t))
+	if r.code != 0 {
+		t.Fatalf("prune: %s", r.all())
+	}
+	for name, want := range map[string]bool{"k_v0": true, "k_v1": false, "k_v2": false, "k_v3": true, "k_v4": true} {
+		if sw.secretExists(name) != want {
+			t.Errorf("%s exists=%v, want %v\n%s", name, !want, want, r.stdout)
+		}
+	}
+	r = runCLI(t, "prune", "--keep", "0", "--host", testrig.Docker(t))
+	if r.code != exitError || !strings.Contains(r.stderr, "not a terminal") || !sw.secretExists("k_v3") {
+		t.Errorf("without --yes and a terminal, prune must ask and remove nothing: %s", r.all())
+	}
+}

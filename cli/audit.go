@@ -2,10 +2,12 @@ package cli
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/user"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 )
@@ -21,6 +23,8 @@ type auditRecord struct {
 	Action  string    `json:"action"`
 	Subject string    `json:"subject"`
 	Result  string    `json:"result"`
+	// Fingerprint of a created secret: keyed, so it reveals nothing.
+	Fingerprint string `json:"fingerprint,omitempty"`
 }
 
 // auditLog appends records to a JSONL file in the user's state directory.
@@ -49,8 +53,9 @@ func openAuditLog() (*auditLog, error) {
 	return &auditLog{path: filepath.Join(dir, "audit.jsonl")}, nil
 }
 
-// append writes one record, creating the file 0600 in a 0700 directory.
-func (l *auditLog) append(r auditRecord) error {
+// append writes one record, creating the file 0600 in a 0700 directory, and
+// returns the line it wrote.
+func (l *auditLog) append(r auditRecord) ([]byte, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if r.Time.IsZero() {
@@ -60,22 +65,23 @@ func (l *auditLog) append(r auditRecord) error {
 		r.User = userAtHost()
 	}
 	if err := os.MkdirAll(filepath.Dir(l.path), 0o700); err != nil {
-		return err
+		return nil, err
 	}
 	f, err := os.OpenFile(l.path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o600)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	line, err := json.Marshal(r)
 	if err != nil {
 		f.Close()
-		return err
+		return nil, err
 	}
-	if _, err := f.Write(append(line, '\n')); err != nil {
+	line = append(line, '\n')
+	if _, err := f.Write(line); err != nil {
 		f.Close()
-		return err
+		return nil, err
 	}
-	return f.Close()
+	return line, f.Close()
 }
 
 func userAtHost() string {
@@ -85,4 +91,27 @@ func userAtHost() string {
 	}
 	host, _ := os.Hostname()
 	return name + "@" + host
+}
+
+// read returns the records, oldest first.
+func (l *auditLog) read() ([]auditRecord, error) {
+	data, err := os.ReadFile(l.path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var out []auditRecord
+	for i, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		if line == "" {
+			continue
+		}
+		var r auditRecord
+		if err := json.Unmarshal([]byte(line), &r); err != nil {
+			return nil, fmt.Errorf("%s:%d: not an audit record: %w", l.path, i+1, err)
+		}
+		out = append(out, r)
+	}
+	return out, nil
 }

@@ -2,11 +2,13 @@ package cli
 
 import (
 	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/secretdeck/secretdeck/internal/testrig"
@@ -109,6 +111,20 @@ func TestApplyLeavesNoValueAnywhere(t *testing.T) {
 				t.Errorf("%s holds a value:\n%s", what, text)
 			}
 		}
+	}
+	// The source got a copy of the steps, without values either.
+	var shared []byte
+	objs, err := srv.Client().ListObjectsV2(context.Background(), &s3.ListObjectsV2Input{Bucket: &bucket, Prefix: aws.String(".secretdeck/audit/")})
+	if err != nil || len(objs.Contents) != 1 {
+		t.Fatalf("audit copy in the source: %v %v", err, objs)
+	}
+	res, err := srv.Client().GetObject(context.Background(), &s3.GetObjectInput{Bucket: &bucket, Key: objs.Contents[0].Key})
+	if err == nil {
+		shared, _ = io.ReadAll(res.Body)
+		res.Body.Close()
+	}
+	if !strings.Contains(string(shared), `"action":"create"`) || !strings.Contains(string(shared), `"fingerprint":"hmac-sha256:`) || strings.Contains(string(shared), value) {
+		t.Errorf("the source's audit copy: %s", shared)
 	}
 	if entries, _ := os.ReadDir(tmp); len(entries) != 0 {
 		t.Errorf("files written to the temp dir: %v", entries)

@@ -138,6 +138,8 @@ is honoured): panes for Secrets, Services, Properties and Drift; ? shows keys.`,
 		newInspectCommand(opts),
 		newPlanCommand(opts),
 		newApplyCommand(opts),
+		newPruneCommand(opts),
+		newAuditCommand(),
 		newVersionCommand(build),
 	)
 	return root

@@ -33,7 +33,8 @@ func runTUI(cmd *cobra.Command, global *globalOptions) error {
 	app := tui.New(tui.Options{
 		Loader: loader, Env: global.env, ReadOnly: global.readOnly, NoReveal: global.noReveal, Ctx: ctx,
 		Audit: func(action, subject string) error {
-			return audit.append(auditRecord{Action: action, Subject: subject, Result: "ok", Context: loader.contextName(), Swarm: loader.clusterID()})
+			_, err := audit.append(auditRecord{Action: action, Subject: subject, Result: "ok", Context: loader.contextName(), Swarm: loader.clusterID()})
+			return err
 		},
 	})
 	_, err = tea.NewProgram(app, tea.WithContext(ctx)).Run()

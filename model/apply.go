@@ -55,8 +55,10 @@ type Step struct {
 	Action  string `json:"action"` // create, update, watch, verified, rollback, remove, refuse
 	Result  string `json:"result"` // ok, failed, or a state
 	Detail  string `json:"detail,omitempty"`
-	Running int    `json:"running,omitempty"`
-	Desired int    `json:"desired,omitempty"`
+	// Fingerprint of a created secret (keyed; never the value).
+	Fingerprint string `json:"fingerprint,omitempty"`
+	Running     int    `json:"running,omitempty"`
+	Desired     int    `json:"desired,omitempty"`
 }
 
 // ApplyResult says what happened to each service and what state the swarm is
@@ -132,14 +134,15 @@ func Apply(ctx context.Context, in ApplyInput) (*ApplyResult, error) {
 	ids := map[string]string{} // created name → ID
 	for _, c := range in.Plan.Creates {
 		v, _ := entryValue(findFile(in.Source, c.File), c.Key)
-		id, err := in.Swarm.CreateSecret(ctx, c.Name, createLabels(in, c, v), v)
+		labels := createLabels(in, c, v)
+		id, err := in.Swarm.CreateSecret(ctx, c.Name, labels, v)
 		if err != nil {
 			in.Progress(Step{Plan: in.Plan.ID, Secret: c.Name, Action: "create", Result: "failed", Detail: err.Error()})
 			return nil, in.undo(ctx, r, ids, nil, fmt.Errorf("create secret %s: %w", c.Name, err))
 		}
 		ids[c.Name] = id
 		r.Created = append(r.Created, c.Name)
-		in.Progress(Step{Plan: in.Plan.ID, Secret: c.Name, Action: "create", Result: "ok"})
+		in.Progress(Step{Plan: in.Plan.ID, Secret: c.Name, Action: "create", Result: "ok", Fingerprint: labels[LabelFingerprint]})
 	}
 
 	var (

@@ -264,3 +264,23 @@ func TestRevertPlan(t *testing.T) {
 		t.Errorf("plan logicals %v", got)
 	}
 }
+
+func TestPruneCandidates(t *testing.T) {
+	w := newWorld().managed("k", 1, "a").managed("k", 2, "b").managed("k", 3, "c").managed("k", 4, "d").
+		secret("k_v0").service("api", "k_v4:k")
+	w.last().Previous = &ServiceSpec{Secrets: []FileRef{{ID: "id-k_v2", Name: "k_v2", Target: "k"}}}
+	names := func(ss []Secret) string {
+		var out []string
+		for _, s := range ss {
+			out = append(out, s.Name)
+		}
+		return strings.Join(out, ",")
+	}
+	// keep 1: v4 (current) and v3 stay; v2 is a rollback's; v1 goes; k_v0 is not secretdeck's.
+	if got := names(w.swarm.PruneCandidates([]string{"k"}, 1, false)); got != "k_v1" {
+		t.Errorf("keep 1: %s", got)
+	}
+	if got := names(w.swarm.PruneCandidates(nil, 0, true)); got != "k_v0,k_v1,k_v3" {
+		t.Errorf("keep 0 with unmanaged: %s", got)
+	}
+}

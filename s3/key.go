@@ -80,3 +80,34 @@ func (f *folder) createOnly(_ context.Context, key string, data []byte) ([]byte,
 	}
 	return data, fh.Close()
 }
+
+// WriteAudit stores an audit record file under .secretdeck/audit/ in the
+// source, so that the team sees what was done from any machine. It never
+// holds a value (the caller writes names, results and fingerprints).
+func WriteAudit(ctx context.Context, src Source, name string, data []byte) error {
+	s, ok := src.(*source)
+	if !ok {
+		return errors.New("this source cannot store an audit log")
+	}
+	if s.opts.ReadOnly {
+		return fmt.Errorf("write audit: %w", ErrReadOnly)
+	}
+	return s.b.put(ctx, ".secretdeck/audit/"+name, data)
+}
+
+func (b *bucket) put(ctx context.Context, key string, data []byte) error {
+	full := b.keyPrefix() + key
+	_, err := b.client.PutObject(ctx, &s3.PutObjectInput{Bucket: &b.name, Key: &full, Body: bytes.NewReader(data)})
+	if err != nil {
+		return b.explain(err)
+	}
+	return nil
+}
+
+func (f *folder) put(_ context.Context, key string, data []byte) error {
+	p := filepath.Join(f.root, filepath.FromSlash(key))
+	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+		return err
+	}
+	return os.WriteFile(p, data, 0o600)
+}
