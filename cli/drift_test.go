@@ -20,13 +20,13 @@ import (
 
 // rigSwarm is a client of the rig's engine for arranging a test's objects.
 type rigSwarm struct {
-	t      *testing.T
+	t      testing.TB
 	api    *client.Client
 	prefix string
 	ids    map[string]string
 }
 
-func newRigSwarm(t *testing.T) *rigSwarm {
+func newRigSwarm(t testing.TB) *rigSwarm {
 	t.Helper()
 	api, err := client.New(client.WithHost(testrig.Docker(t)), client.WithAPIVersionNegotiation())
 	if err != nil {
