@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -16,6 +17,7 @@ import (
 	"github.com/moby/moby/client"
 
 	"github.com/secretdeck/secretdeck/internal/testrig"
+	"github.com/secretdeck/secretdeck/model"
 )
 
 // runningService creates prefix+name with one replica of the echo image that
@@ -232,6 +234,23 @@ func TestApplyRefusesAPlanOverAServiceSomeoneChanged(t *testing.T) {
 		t.Fatal(err)
 	}
 	assertOneLineError(t, runCLI(t, append([]string{"apply", planFile, "--yes"}, args...)...), "was changed after `secretdeck plan` wrote it")
+
+	// A genuine plan, for another swarm.
+	p2, err := model.ReadPlan(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p2.ClusterID = "another-swarm-id"
+	p2.Seal()
+	other, _ := json.Marshal(p2)
+	if err := os.WriteFile(planFile, other, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r = runCLI(t, append([]string{"apply", planFile, "--yes"}, args...)...)
+	assertOneLineErrorAfterPreview(t, r, "is for swarm another-swarm-id, but this is swarm")
+	if sw.secretExists("api_key_v2") {
+		t.Error("a refused apply created a secret")
+	}
 }
 
 // TestApplyBadInputsChangeNothing: an oversize value, a key that normalizes

@@ -86,8 +86,8 @@ func newRootCommand(build BuildInfo, stdout, stderr io.Writer) *cobra.Command {
 		Short: "A terminal workbench for Docker Swarm secrets",
 		Long: `secretdeck shows the secrets of a Docker Swarm next to the property files that
 hold their desired values (in an S3 bucket or a local folder), finds the drift
-between the two without ever reading a secret back. (Rotation — plan and
-apply — is being built.)
+between the two without ever reading a secret back, and rotates secrets as one
+reviewed change that completes verified or is rolled back (plan, apply).
 
 It connects to Docker like the docker CLI: --host, --context, DOCKER_HOST,
 DOCKER_CONTEXT, the current context of ~/.docker/config.json, then the default

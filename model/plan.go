@@ -140,9 +140,12 @@ func NewPlan(in PlanInput) (*RotationPlan, error) {
 	if len(p.Creates) == 0 && len(p.Services) == 0 {
 		return nil, nothingToDo(in)
 	}
-	p.Digest = p.digest()
+	p.Seal()
 	return p, nil
 }
+
+// Seal records the digest that ReadPlan checks.
+func (p *RotationPlan) Seal() { p.Digest = p.digest() }
 
 // wants reports whether the picked findings concern service (a finding with
 // no service, such as a shared secret without consumers, concerns all).
@@ -331,7 +334,7 @@ func NewRevertPlan(s *SwarmSnapshot, source *SourceSnapshot, id, revertID string
 				Fixes: []string{"revert " + id}})
 		}
 	}
-	p.Digest = p.digest()
+	p.Seal()
 	return p, nil
 }
 
