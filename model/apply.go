@@ -43,7 +43,7 @@ type ApplyInput struct {
 	Concurrency int
 	// Timeout bounds each rollout (default 5 minutes); Poll is its pace.
 	Timeout, Poll time.Duration
-	// Progress receives a line per step (never a value).
+	// Progress receives a line per step (never a value), one call at a time.
 	Progress func(Step)
 }
 
@@ -207,6 +207,14 @@ func withDefaults(in ApplyInput) ApplyInput {
 	}
 	if in.Progress == nil {
 		in.Progress = func(Step) {}
+	}
+	// Services report from their own goroutines: serialise the callback.
+	var mu sync.Mutex
+	report := in.Progress
+	in.Progress = func(s Step) {
+		mu.Lock()
+		defer mu.Unlock()
+		report(s)
 	}
 	return in
 }
