@@ -14,6 +14,7 @@ import (
 	"github.com/charmbracelet/x/term"
 	"github.com/spf13/cobra"
 
+	"github.com/secretdeck/secretdeck/internal/report"
 	"github.com/secretdeck/secretdeck/model"
 	"github.com/secretdeck/secretdeck/s3"
 	"github.com/secretdeck/secretdeck/swarm"
@@ -109,48 +110,71 @@ func runApply(cmd *cobra.Command, global *globalOptions, opts *applyOptions, arg
 			return err
 		}
 	}
-	if err := writePreview(out, p); err != nil {
+	if err := report.Plan(out, p); err != nil {
 		return err
 	}
 	if err := confirm(cmd, p, opts.yes); err != nil {
 		return err
 	}
 
-	ctx := cmd.Context()
-	c, err := global.connect(ctx)
+	fmt.Fprintf(out, "\nApplying plan %s…\n", p.ID)
+	res, err := executePlan(cmd.Context(), global, p, execOptions{timeout: opts.timeout, parallel: opts.parallel, keep: opts.keep, undo: undo},
+		func(s model.Step) { fmt.Fprintln(out, progressLine(s)) },
+		func(warning string) { fmt.Fprintln(cmd.ErrOrStderr(), "secretdeck: warning: "+warning) })
 	if err != nil {
 		return err
+	}
+	fmt.Fprintln(out, res.Summary)
+	return nil
+}
+
+// execOptions tune executePlan.
+type execOptions struct {
+	timeout  time.Duration
+	parallel int
+	keep     int               // prune beyond this many previous versions; -1: no prune
+	undo     map[string]string // secrets to remove after a revert (ID → name)
+}
+
+// executePlan is apply's one code path, for the command and the TUI: connect,
+// check the plan against the swarm and the source now, make sure the source
+// has a fingerprint key, apply, prune, and audit every step locally and in
+// the source.
+func executePlan(ctx context.Context, global *globalOptions, p *model.RotationPlan, o execOptions, progress func(model.Step), warn func(string)) (*model.ApplyResult, error) {
+	c, err := global.connect(ctx)
+	if err != nil {
+		return nil, err
 	}
 	defer c.Close()
 	snap, err := c.Snapshot(ctx)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	src, err := global.openSource(ctx)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	current, err := src.Load(ctx, p.Env)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	audit, err := openAuditLog()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	writer := c.NewWriter(snap.ClusterID)
-	in := model.ApplyInput{Plan: p, Swarm: writer, Source: current, By: userAtHost(), Timeout: opts.timeout, Concurrency: opts.parallel}
+	in := model.ApplyInput{Plan: p, Swarm: writer, Source: current, By: userAtHost(), Timeout: o.timeout, Concurrency: o.parallel}
 	if err := model.Check(ctx, in); err != nil {
-		return err
+		return nil, err
 	}
 	if in.Key, err = s3.EnsureKey(ctx, src); err != nil {
-		return err
+		return nil, err
 	}
 	// Every step goes to the local audit log, and at the end to the source's
 	// .secretdeck/audit/<plan>.jsonl so the team sees it from anywhere.
 	var shared bytes.Buffer
 	in.Progress = func(s model.Step) {
-		fmt.Fprintln(out, progressLine(s))
+		progress(s)
 		rec := auditRecord{Context: snap.Endpoint.Context, Swarm: snap.ClusterID, Plan: s.Plan,
 			Action: s.Action, Subject: s.Service + s.Secret, Result: s.Result, Fingerprint: s.Fingerprint}
 		if line, err := audit.append(rec); err == nil {
@@ -162,28 +186,26 @@ func runApply(cmd *cobra.Command, global *globalOptions, opts *applyOptions, arg
 			return
 		}
 		if err := s3.WriteAudit(context.WithoutCancel(ctx), src, p.ID+".jsonl", shared.Bytes()); err != nil {
-			fmt.Fprintf(cmd.ErrOrStderr(), "secretdeck: warning: the audit log could not be copied to the source: %s\n", oneLine(err.Error()))
+			warn("the audit log could not be copied to the source: " + oneLine(err.Error()))
 		}
 	}()
-	fmt.Fprintf(out, "\nApplying plan %s…\n", p.ID)
 	res, err := model.Apply(ctx, in)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	fmt.Fprintln(out, res.Summary)
-	if opts.keep >= 0 && len(undo) == 0 {
-		if err := pruneAfter(ctx, out, c, p, opts.keep, in.Progress); err != nil {
-			return fmt.Errorf("plan %s applied, but pruning failed: %w", p.ID, err)
+	if o.keep >= 0 && len(o.undo) == 0 {
+		if err := pruneAfter(ctx, c, p, o.keep, in.Progress); err != nil {
+			return res, fmt.Errorf("plan %s applied, but pruning failed: %w", p.ID, err)
 		}
 	}
-	for id, name := range undo {
+	for id, name := range o.undo {
 		err := writer.RemoveSecret(ctx, id)
 		in.Progress(model.Step{Plan: p.ID, Secret: name, Action: "remove", Result: resultOf(err)})
 		if err != nil {
-			return fmt.Errorf("plan %s reverted, but its secret %s stays: %w", opts.revert, name, err)
+			return res, fmt.Errorf("plan reverted, but its secret %s stays: %w", name, err)
 		}
 	}
-	return nil
+	return res, nil
 }
 
 func resultOf(err error) string {
@@ -206,7 +228,7 @@ func progressLine(s model.Step) string {
 }
 
 // pruneAfter removes versions of the plan's logical secrets beyond keep.
-func pruneAfter(ctx context.Context, out io.Writer, c *swarm.Client, p *model.RotationPlan, keep int, progress func(model.Step)) error {
+func pruneAfter(ctx context.Context, c *swarm.Client, p *model.RotationPlan, keep int, progress func(model.Step)) error {
 	snap, err := c.Snapshot(ctx)
 	if err != nil {
 		return err
@@ -225,7 +247,7 @@ func pruneAfter(ctx context.Context, out io.Writer, c *swarm.Client, p *model.Ro
 	if len(logicals) == 0 {
 		return nil
 	}
-	return removeSecrets(ctx, out, c, snap, snap.PruneCandidates(logicals, keep, false), func(s model.Step) {
+	return removeSecrets(ctx, io.Discard, c, snap, snap.PruneCandidates(logicals, keep, false), func(s model.Step) {
 		s.Plan = p.ID
 		progress(s)
 	})

@@ -1,0 +1,69 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+
+	"github.com/secretdeck/secretdeck/model"
+)
+
+// Plan writes the preview of a rotation plan: what is created, and per
+// service the references before and after, its rollout, the tasks that
+// restart, stack warnings and the equivalent docker command.
+func Plan(out io.Writer, p *model.RotationPlan) error {
+	w := NewWriter(out)
+	w.Printf("PLAN %s · env %s · %s · swarm %s\n", p.ID, p.Env, p.Source, p.ClusterID)
+	if p.Protected {
+		w.Printf("Environment %s is PROTECTED: apply asks for its name to be typed.\n", p.Env)
+	}
+	w.Printf("\nCreate %d secret(s):\n", len(p.Creates))
+	for _, c := range p.Creates {
+		w.Printf("  + %s   (from %s key %q, source version %s)\n", c.Name, c.File, c.Key, Dash(c.SourceVersion))
+		if c.Shortened {
+			w.Printf("    (name shortened with a hash: the logical name is longer than Docker allows)\n")
+		}
+	}
+	w.Printf("\nUpdate %d service(s), one update each:\n", len(p.Services))
+	for _, s := range p.Services {
+		w.Printf("\n  %s   %d running task(s) restart%s\n", s.Service, s.Restarts, rollout(s.Update))
+		for _, line := range refDiff(s) {
+			w.Printf("    %s\n", line)
+		}
+		w.Printf("    $ %s\n", s.DockerCommand())
+		if s.Stack != "" {
+			w.Printf("    ! stack %s: the next `docker stack deploy` reverts this unless the stack file names the new secret\n", s.Stack)
+		}
+	}
+	return w.Err()
+}
+
+func rollout(u *model.UpdateConfig) string {
+	if u == nil {
+		return " · Docker's default rollout (parallelism 1, stop-first, on failure pause)"
+	}
+	return fmt.Sprintf(" · parallelism %d, order %s, on failure %s, monitor %s", u.Parallelism, Dash(u.Order), Dash(u.FailureAction), u.Monitor)
+}
+
+// refDiff lists the references a service loses (-), gains (+) and keeps.
+func refDiff(s model.ServiceChange) []string {
+	f := func(r model.FileRef) string {
+		return fmt.Sprintf("%s → %s  %s:%s %04o", r.Name, r.Target, r.UID, r.GID, r.Mode)
+	}
+	var out []string
+	for _, b := range s.Before {
+		if !slices.Contains(s.After, b) {
+			out = append(out, "- "+f(b))
+		}
+	}
+	for _, a := range s.After {
+		if !slices.Contains(s.Before, a) {
+			out = append(out, "+ "+f(a))
+		} else {
+			out = append(out, "  "+f(a))
+		}
+	}
+	slices.SortStableFunc(out, func(a, b string) int { return strings.Compare(a[2:], b[2:]) })
+	return out
+}
