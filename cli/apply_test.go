@@ -301,3 +301,13 @@ func TestPrune(t *testing.T) {
 		t.Errorf("without --yes and a terminal, prune must ask and remove nothing: %s", r.all())
 	}
 }
+
+// serviceID is the ID of prefix+name.
+func (r *rigSwarm) serviceID(name string) string {
+	r.t.Helper()
+	res, err := r.api.ServiceInspect(context.Background(), r.prefix+name, client.ServiceInspectOptions{})
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	return res.Service.ID
+}

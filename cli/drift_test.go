@@ -95,6 +95,14 @@ func (r *rigSwarm) cleanup() {
 			_, _ = r.api.ServiceRemove(ctx, s.ID, client.ServiceRemoveOptions{})
 		}
 	}
+	// Also what the test made secretdeck create (new versions carry the prefix).
+	if secrets, err := r.api.SecretList(ctx, client.SecretListOptions{}); err == nil {
+		for _, s := range secrets.Items {
+			if strings.HasPrefix(s.Spec.Name, r.prefix) {
+				r.ids[s.Spec.Name] = s.ID
+			}
+		}
+	}
 	deadline := time.Now().Add(20 * time.Second)
 	for _, id := range r.ids {
 		for {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"sync"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/term"
@@ -28,10 +29,17 @@ func runTUI(cmd *cobra.Command, global *globalOptions) error {
 	}
 	ctx, cancel := context.WithCancel(cmd.Context())
 	defer cancel()
-	loader := &worldLoader{global: global}
+	loader := &worldLoader{global: global, audit: audit}
 	defer loader.close()
 	app := tui.New(tui.Options{
 		Loader: loader, Env: global.env, ReadOnly: global.readOnly, NoReveal: global.noReveal, Ctx: ctx,
+		NewPlanID: newPlanID,
+		Apply: func(ctx context.Context, req tui.ApplyRequest, progress func(model.Step)) (*model.ApplyResult, error) {
+			o := execOptions{timeout: 5 * time.Minute, parallel: 4, keep: 1, undo: req.Undo}
+			return executePlan(ctx, global, req.Plan, o, progress, func(w string) {
+				progress(model.Step{Plan: req.Plan.ID, Action: "warning", Result: w})
+			})
+		},
 		Audit: func(action, subject string) error {
 			_, err := audit.append(auditRecord{Action: action, Subject: subject, Result: "ok", Context: loader.contextName(), Swarm: loader.clusterID()})
 			return err
@@ -48,6 +56,7 @@ func runTUI(cmd *cobra.Command, global *globalOptions) error {
 // connection is costly) and reconnecting after a failure.
 type worldLoader struct {
 	global *globalOptions
+	audit  *auditLog
 
 	mu     sync.Mutex
 	client *swarm.Client
@@ -100,6 +109,11 @@ func (l *worldLoader) Load(ctx context.Context, env string) (*common.Data, error
 			return nil, err
 		}
 		d.Drift = model.Drift(model.DriftInput{Swarm: snap, Source: d.Source, Manifest: d.Source.Manifest, Key: d.Source.Key})
+	}
+	if recs, err := l.audit.read(); err == nil {
+		for _, r := range recs {
+			d.Audit = append(d.Audit, common.AuditEntry{Time: r.Time, User: r.User, Plan: r.Plan, Action: r.Action, Subject: r.Subject, Result: r.Result})
+		}
 	}
 	l.mu.Lock()
 	l.last = snap

@@ -284,3 +284,15 @@ func TestPruneCandidates(t *testing.T) {
 		t.Errorf("keep 0 with unmanaged: %s", got)
 	}
 }
+
+func TestPlanANewVersionGoesToEveryConsumer(t *testing.T) {
+	w := threeConsumers()
+	p, err := NewPlan(PlanInput{Drift: w.drift(), Swarm: &w.swarm, Source: &w.source, ID: "p-1", Now: t0,
+		Select: func(f Finding) bool { return f.Service == "b" }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Creates) != 1 || len(p.Services) != 3 {
+		t.Fatalf("selecting b's finding rotates the secret for a, b and c: %d creates, %d services", len(p.Creates), len(p.Services))
+	}
+}

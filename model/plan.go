@@ -110,9 +110,12 @@ func NewPlan(in PlanInput) (*RotationPlan, error) {
 				SourceVersion: cmp.Or(f.VersionID, f.ETag), Shortened: short})
 			target.Name = name
 		}
+		creating := target.ID == ""
 		for _, name := range ds.Consumers {
 			svc := services[name]
-			if svc == nil || !wants(fs, name) {
+			// A new version goes to EVERY consumer: a rotation is one change
+			// across all the services that mount the secret.
+			if svc == nil || (!creating && !wants(fs, name)) {
 				continue
 			}
 			ch := changes[name]

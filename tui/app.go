@@ -5,6 +5,7 @@ package tui
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"charm.land/bubbles/v2/help"
@@ -12,9 +13,12 @@ import (
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/secretdeck/secretdeck/model"
 	"github.com/secretdeck/secretdeck/tui/common"
 	"github.com/secretdeck/secretdeck/tui/keys"
+	"github.com/secretdeck/secretdeck/tui/panes/audit"
 	"github.com/secretdeck/secretdeck/tui/panes/drift"
+	"github.com/secretdeck/secretdeck/tui/panes/plan"
 	"github.com/secretdeck/secretdeck/tui/panes/properties"
 	"github.com/secretdeck/secretdeck/tui/panes/secrets"
 	"github.com/secretdeck/secretdeck/tui/panes/services"
@@ -52,6 +56,10 @@ type Options struct {
 	// RevealFor is how long a revealed value stays on screen (default 10s).
 	RevealFor time.Duration
 	Ctx       context.Context // ends the event stream; nil: background
+	// Apply runs a confirmed plan (nil: the TUI cannot apply).
+	Apply ApplyFunc
+	// NewPlanID names a plan (nil: a time-based id).
+	NewPlanID func() string
 }
 
 // App is the root model.
@@ -75,9 +83,15 @@ type App struct {
 	mode     inputMode
 	filters  map[string]string
 
-	status    string
-	statusErr bool
-	loadErr   string // the last load's error, shown whole when nothing is loaded
+	planPane *plan.Pane
+	confirm  *model.RotationPlan // the plan the dialog asks about
+	undo     map[string]string   // secrets a revert plan removes after it
+	applyCh  chan tea.Msg
+
+	status      string
+	statusErr   bool
+	statusUntil time.Time // a verdict stays on the status line until then
+	loadErr     string    // the last load's error, shown whole when nothing is loaded
 }
 
 type inputMode int
@@ -86,6 +100,7 @@ const (
 	modeNone inputMode = iota
 	modeFilter
 	modeJump
+	modeConfirm
 )
 
 // Messages of the app.
@@ -113,16 +128,27 @@ func New(o Options) *App {
 	if o.Audit == nil {
 		o.Audit = func(string, string) error { return nil }
 	}
-	c := &common.Common{Styles: styles.Default(), Keys: keys.Default(), Now: o.Now, Audit: o.Audit, NoReveal: o.NoReveal, RevealFor: o.RevealFor}
+	if o.NewPlanID == nil {
+		o.NewPlanID = func() string { return "p-" + time.Now().UTC().Format("20060102-150405") }
+	}
+	if o.Apply == nil {
+		o.Apply = func(context.Context, ApplyRequest, func(model.Step)) (*model.ApplyResult, error) {
+			return nil, errors.New("this build cannot apply plans")
+		}
+	}
+	c := &common.Common{Styles: styles.Default(), Keys: keys.Default(), Now: o.Now, Audit: o.Audit, NoReveal: o.NoReveal,
+		RevealFor: o.RevealFor, Staging: common.NewStaging()}
+	planPane := plan.New(c)
 	in := textinput.New()
 	in.Prompt = "/"
 	a := &App{
 		c: c, opts: o, env: o.Env, filters: map[string]string{},
-		panes:   []common.Pane{secrets.New(c), services.New(c), properties.New(c), drift.New(c)},
-		spinner: spinner.New(spinner.WithSpinner(spinner.MiniDot)),
-		help:    help.New(),
-		input:   in,
-		loading: true, // Init starts the first load
+		panes:    []common.Pane{secrets.New(c), services.New(c), properties.New(c), drift.New(c), planPane, audit.New(c)},
+		planPane: planPane,
+		spinner:  spinner.New(spinner.WithSpinner(spinner.MiniDot)),
+		help:     help.New(),
+		input:    in,
+		loading:  true, // Init starts the first load
 	}
 	return a
 }

@@ -207,6 +207,9 @@ func TestGoldenScreens(t *testing.T) {
 		{"drift", []string{":", "drift", "enter"}},
 		{"drift-detail", []string{":", "drift", "enter", "enter"}},
 		{"help", []string{"?"}},
+		{"plan", []string{":", "drift", "enter", "space", "p"}},
+		{"confirm", []string{":", "drift", "enter", "space", "p", "a"}},
+		{"plan-empty", []string{":", "plan", "enter"}},
 	}
 	for _, size := range [][2]int{{80, 24}, {160, 48}} {
 		for _, c := range cases {

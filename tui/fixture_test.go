@@ -91,7 +91,8 @@ func newTestApp(t testing.TB, w, h int, opts ...func(*Options)) (*App, *[]auditC
 	var calls []auditCall
 	o := Options{
 		Loader: &fakeLoader{data: fixture()}, Env: "prod", Now: func() time.Time { return clock },
-		Audit: func(a, s string) error { calls = append(calls, auditCall{a, s}); return nil },
+		Audit:     func(a, s string) error { calls = append(calls, auditCall{a, s}); return nil },
+		NewPlanID: func() string { return "p-golden" },
 	}
 	for _, f := range opts {
 		f(&o)
@@ -119,6 +120,8 @@ func press(a *App, keys ...string) {
 			msg = tea.KeyPressMsg{Code: tea.KeyDown}
 		case "up":
 			msg = tea.KeyPressMsg{Code: tea.KeyUp}
+		case "space":
+			msg = tea.KeyPressMsg{Code: tea.KeySpace, Text: " "}
 		default:
 			for _, r := range k {
 				a.run(tea.KeyPressMsg{Code: r, Text: string(r)})

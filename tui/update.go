@@ -10,6 +10,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/secretdeck/secretdeck/tui/common"
+	"github.com/secretdeck/secretdeck/tui/panes/plan"
 	"github.com/secretdeck/secretdeck/tui/panes/properties"
 )
 
@@ -50,6 +51,14 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case common.JumpMsg:
 		a.jump(msg.Ref)
 		return a, nil
+	case common.StageMsg:
+		a.stage(msg)
+		return a, nil
+	case applyStepMsg:
+		a.planPane.Step(msg.step)
+		return a, a.waitApply()
+	case applyDoneMsg:
+		return a, a.applyDone(msg)
 	case properties.SwitchEnvMsg:
 		a.env = msg.Env
 		a.setStatus("loading environment "+msg.Env+"…", false)
@@ -88,7 +97,9 @@ func (a *App) loaded(msg loadedMsg) tea.Cmd {
 	for _, p := range a.panes {
 		p.SetData(a.data)
 	}
-	a.setStatus(fmt.Sprintf("loaded at %s", a.c.Now().Format("15:04:05")), false)
+	if a.c.Now().After(a.statusUntil) {
+		a.setStatus(fmt.Sprintf("loaded at %s", a.c.Now().Format("15:04:05")), false)
+	}
 	if a.events == nil { // the event stream broke: the engine is back, re-open it
 		a.events = a.opts.Loader.Watch(a.opts.Ctx)
 		return a.waitEvent()
@@ -98,8 +109,16 @@ func (a *App) loaded(msg loadedMsg) tea.Cmd {
 
 func (a *App) key(msg tea.KeyPressMsg) tea.Cmd {
 	k := a.c.Keys
+	if a.confirm != nil {
+		return a.confirmKey(msg)
+	}
 	if a.mode != modeNone {
 		return a.inputKey(msg)
+	}
+	if a.pane().Name() == plan.Name {
+		if handled, cmd := a.planKey(msg); handled {
+			return cmd
+		}
 	}
 	if a.fullHelp {
 		if key.Matches(msg, k.Help, k.Back, k.Quit) {
@@ -112,6 +131,9 @@ func (a *App) key(msg tea.KeyPressMsg) tea.Cmd {
 		return tea.Quit
 	case key.Matches(msg, k.Help):
 		a.fullHelp = true
+	case key.Matches(msg, k.Preview) && !a.pane().InDetail():
+		a.compile()
+		a.showPlan()
 	case key.Matches(msg, k.NextPane):
 		a.active = (a.active + 1) % len(a.panes)
 	case key.Matches(msg, k.PrevPane):
@@ -187,7 +209,7 @@ func (a *App) jumpTo(name string) {
 			return
 		}
 	}
-	a.setStatus(fmt.Sprintf("no pane %q: try secrets, services, properties or drift", name), true)
+	a.setStatus(fmt.Sprintf("no pane %q: try secrets, services, properties, drift, plan or audit", name), true)
 }
 
 // jump shows ref's detail in its pane.

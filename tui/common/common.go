@@ -18,6 +18,13 @@ type Data struct {
 	Swarm  *model.SwarmSnapshot
 	Source *model.SourceSnapshot // nil without --source
 	Drift  *model.DriftReport    // nil without --source
+	Audit  []AuditEntry          // this machine's audit log, oldest first
+}
+
+// AuditEntry is one line of the audit log (never a value).
+type AuditEntry struct {
+	Time                                time.Time
+	User, Plan, Action, Subject, Result string
 }
 
 // Key is the fingerprint key of the source, zero without one.
@@ -47,6 +54,8 @@ type Common struct {
 	NoReveal bool
 	// RevealFor is how long a revealed value stays on screen.
 	RevealFor time.Duration
+	// Staging is shared by every pane: staged rows are marked "+".
+	Staging *Staging
 }
 
 // Ref names an object a pane can show: a pane name and a row key.

@@ -10,6 +10,8 @@ type KeyMap struct {
 	NextPane, PrevPane, Jump                key.Binding
 	Filter, Help, Refresh, Quit             key.Binding
 	Reveal, SwitchEnv, GoTo                 key.Binding
+	Stage, Unstage, Preview, Apply          key.Binding
+	Resume, Revert, Confirm                 key.Binding
 }
 
 // Default returns the bindings.
@@ -33,5 +35,12 @@ func Default() *KeyMap {
 		Reveal:    key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "reveal 10s")),
 		SwitchEnv: key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "next env")),
 		GoTo:      key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "open subject")),
+		Stage:     key.NewBinding(key.WithKeys("space"), key.WithHelp("space", "stage")),
+		Unstage:   key.NewBinding(key.WithKeys("u"), key.WithHelp("u", "unstage")),
+		Preview:   key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "preview plan")),
+		Apply:     key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "apply")),
+		Resume:    key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "resume half-done plan")),
+		Revert:    key.NewBinding(key.WithKeys("V"), key.WithHelp("V", "revert half-done plan")),
+		Confirm:   key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "yes")),
 	}
 }

@@ -202,3 +202,22 @@ func (p *Pane) FullHelp() [][]key.Binding {
 		p.spec.Help,
 	}
 }
+
+// StageKeys handles space (stage) and u (unstage) for a pane whose rows map
+// to a staging item: kind is "finding", "logical" or "service", and item
+// gives the item for a row key ("" when the row cannot be staged).
+func StageKeys(c *common.Common, p *Pane, msg tea.Msg, kind string, item func(rowKey string) string) (bool, tea.Cmd) {
+	km, ok := msg.(tea.KeyPressMsg)
+	if !ok || p.InDetail() {
+		return false, nil
+	}
+	on := key.Matches(km, c.Keys.Stage)
+	if !on && !key.Matches(km, c.Keys.Unstage) {
+		return false, nil
+	}
+	k := item(p.Selected())
+	if k == "" {
+		return true, func() tea.Msg { return common.StatusMsg{Text: "nothing a plan can fix here", Error: true} }
+	}
+	return true, func() tea.Msg { return common.StageMsg{Kind: kind, Key: k, On: on} }
+}

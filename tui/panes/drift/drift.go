@@ -31,7 +31,7 @@ func New(c *common.Common) *list.Pane {
 		Rows:   func(d *common.Data) []table.Row { return rows(c, d) },
 		Detail: detail,
 		Handle: func(p *list.Pane, msg tea.Msg) (bool, tea.Cmd) { return handle(c, p, msg) },
-		Help:   []key.Binding{c.Keys.GoTo},
+		Help:   []key.Binding{c.Keys.GoTo, c.Keys.Stage, c.Keys.Unstage, c.Keys.Preview},
 		Empty:  "no drift (or no --source to compare with)",
 	})
 }
@@ -43,7 +43,7 @@ func rows(c *common.Common, d *common.Data) []table.Row {
 		st := c.Styles.Severity[f.Severity]
 		out = append(out, table.Row{
 			Key:    findingKey(i, f),
-			Cells:  []string{f.Severity.String(), string(f.Kind), Subject(f), actions(f)},
+			Cells:  []string{common.Mark(c.Staging.Selects(f), f.Severity.String()), string(f.Kind), Subject(f), actions(f)},
 			Styles: []*lipgloss.Style{&st},
 		})
 	}
@@ -117,6 +117,14 @@ func subjectRef(f model.Finding) common.Ref {
 }
 
 func handle(c *common.Common, p *list.Pane, msg tea.Msg) (bool, tea.Cmd) {
+	if ok, cmd := list.StageKeys(c, p, msg, "finding", func(k string) string {
+		if f, found := find(p.Data(), k); found && model.Fixable(f) {
+			return f.ID()
+		}
+		return ""
+	}); ok {
+		return true, cmd
+	}
 	km, ok := msg.(tea.KeyPressMsg)
 	if !ok || !key.Matches(km, c.Keys.GoTo) {
 		return false, nil

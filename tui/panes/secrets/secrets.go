@@ -4,6 +4,9 @@
 package secrets
 
 import (
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
 	"strconv"
 	"strings"
 
@@ -28,7 +31,11 @@ func New(c *common.Common) *list.Pane {
 		},
 		Rows:   func(d *common.Data) []table.Row { return rows(c, d) },
 		Detail: detail,
-		Empty:  "no secrets in this swarm",
+		Handle: func(p *list.Pane, msg tea.Msg) (bool, tea.Cmd) {
+			return list.StageKeys(c, p, msg, "logical", func(name string) string { return logicalOf(p.Data(), name) })
+		},
+		Help:  []key.Binding{c.Keys.Stage, c.Keys.Unstage, c.Keys.Preview},
+		Empty: "no secrets in this swarm",
 	})
 }
 
@@ -52,9 +59,11 @@ func rows(c *common.Common, d *common.Data) []table.Row {
 		}
 	}
 	findings := map[string][]model.Finding{}
+	staged := map[string]bool{} // a staged finding marks its secret too
 	for _, f := range d.Findings() {
 		if f.Secret != "" {
 			findings[f.Secret] = append(findings[f.Secret], f)
+			staged[f.Secret] = staged[f.Secret] || c.Staging.Selects(f)
 		}
 	}
 	out := make([]table.Row, 0, len(d.Swarm.Secrets))
@@ -65,7 +74,7 @@ func rows(c *common.Common, d *common.Data) []table.Row {
 			logical, version = l, strconv.Itoa(n)
 		}
 		r := table.Row{Key: s.Name, Cells: []string{
-			s.Name, logical, version, fingerprintState(d, s, findings[s.Name]), strconv.Itoa(used[s.ID]),
+			common.Mark(c.Staging.Logicals[logical] || staged[s.Name], s.Name), logical, version, fingerprintState(d, s, findings[s.Name]), strconv.Itoa(used[s.ID]),
 			common.Age(c.Now(), s.CreatedAt), "",
 		}}
 		common.Badge(c, &r, 6, findings[s.Name])
@@ -110,4 +119,17 @@ func detail(d *common.Data, name string, _ int) string {
 	var b strings.Builder
 	_ = report.SecretDetail(&b, sd)
 	return b.String()
+}
+
+// logicalOf is the logical secret of the secret called name.
+func logicalOf(d *common.Data, name string) string {
+	if d == nil || d.Swarm == nil {
+		return ""
+	}
+	for _, s := range d.Swarm.Secrets {
+		if s.Name == name {
+			return d.Swarm.LogicalOf(s.ID)
+		}
+	}
+	return ""
 }

@@ -4,6 +4,9 @@
 package services
 
 import (
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
 	"fmt"
 	"strconv"
 	"strings"
@@ -29,7 +32,11 @@ func New(c *common.Common) *list.Pane {
 		},
 		Rows:   func(d *common.Data) []table.Row { return rows(c, d) },
 		Detail: detail,
-		Empty:  "no services in this swarm",
+		Handle: func(p *list.Pane, msg tea.Msg) (bool, tea.Cmd) {
+			return list.StageKeys(c, p, msg, "service", func(name string) string { return name })
+		},
+		Help:  []key.Binding{c.Keys.Stage, c.Keys.Unstage, c.Keys.Preview},
+		Empty: "no services in this swarm",
 	})
 }
 
@@ -38,9 +45,11 @@ func rows(c *common.Common, d *common.Data) []table.Row {
 		return nil
 	}
 	findings := map[string][]model.Finding{}
+	staged := map[string]bool{} // a staged finding marks its service too
 	for _, f := range d.Findings() {
 		if f.Service != "" {
 			findings[f.Service] = append(findings[f.Service], f)
+			staged[f.Service] = staged[f.Service] || c.Staging.Selects(f)
 		}
 	}
 	running, desired := d.Swarm.TaskCounts()
@@ -55,7 +64,7 @@ func rows(c *common.Common, d *common.Data) []table.Row {
 			stack = "-"
 		}
 		r := table.Row{Key: s.Name, Cells: []string{
-			s.Name, stack, fmt.Sprintf("%d/%d", running[s.ID], desired[s.ID]), state,
+			common.Mark(c.Staging.Services[s.Name] || staged[s.Name], s.Name), stack, fmt.Sprintf("%d/%d", running[s.ID], desired[s.ID]), state,
 			strconv.Itoa(len(s.Spec.Secrets)), "",
 		}}
 		common.Badge(c, &r, 5, findings[s.Name])
