@@ -1,12 +1,17 @@
 package swarm
 
 import (
+	"os"
 	"strings"
 
 	"github.com/moby/moby/api/types/swarm"
 
 	"github.com/secretdeck/secretdeck/model"
 )
+
+// The converters translate engine objects into model types, one small
+// function per concept, each linear in its input: LoadSnapshot's cost is
+// their sum.
 
 func convertNode(n *swarm.Node) model.Node {
 	out := model.Node{
@@ -41,38 +46,55 @@ func convertService(s *swarm.Service) model.Service {
 	out := model.Service{
 		ID: s.ID, Name: s.Spec.Name, Version: s.Version.Index,
 		CreatedAt: s.CreatedAt, UpdatedAt: s.UpdatedAt,
-		Stack: s.Spec.Labels[model.StackNamespaceLabel],
-		Spec:  convertSpec(&s.Spec),
+		Stack:        s.Spec.Labels[model.StackNamespaceLabel],
+		Spec:         convertSpec(&s.Spec),
+		UpdateConfig: convertUpdateConfig(s.Spec.UpdateConfig),
+		UpdateStatus: convertUpdateStatus(s.UpdateStatus),
 	}
-	switch m := s.Spec.Mode; {
-	case m.Replicated != nil:
-		out.Mode, out.Replicas = "replicated", m.Replicated.Replicas
-	case m.Global != nil:
-		out.Mode = "global"
-	case m.ReplicatedJob != nil:
-		out.Mode = "replicated-job"
-	case m.GlobalJob != nil:
-		out.Mode = "global-job"
-	}
+	out.Mode, out.Replicas = convertMode(s.Spec.Mode)
 	if s.PreviousSpec != nil {
 		prev := convertSpec(s.PreviousSpec)
 		out.Previous = &prev
 	}
-	if u := s.Spec.UpdateConfig; u != nil {
-		out.UpdateConfig = &model.UpdateConfig{
-			Parallelism: u.Parallelism, Delay: u.Delay, FailureAction: string(u.FailureAction),
-			Monitor: u.Monitor, MaxFailureRatio: u.MaxFailureRatio, Order: string(u.Order),
-		}
+	return out
+}
+
+// convertMode names the mode as `docker service ls` does; replicas are the
+// desired count, for replicated services only.
+func convertMode(m swarm.ServiceMode) (string, *uint64) {
+	switch {
+	case m.Replicated != nil:
+		return "replicated", m.Replicated.Replicas
+	case m.Global != nil:
+		return "global", nil
+	case m.ReplicatedJob != nil:
+		return "replicated-job", nil
+	case m.GlobalJob != nil:
+		return "global-job", nil
 	}
-	if u := s.UpdateStatus; u != nil {
-		st := &model.UpdateStatus{State: string(u.State), Message: u.Message}
-		if u.StartedAt != nil {
-			st.StartedAt = *u.StartedAt
-		}
-		if u.CompletedAt != nil {
-			st.CompletedAt = *u.CompletedAt
-		}
-		out.UpdateStatus = st
+	return "", nil
+}
+
+func convertUpdateConfig(u *swarm.UpdateConfig) *model.UpdateConfig {
+	if u == nil {
+		return nil
+	}
+	return &model.UpdateConfig{
+		Parallelism: u.Parallelism, Delay: u.Delay, FailureAction: string(u.FailureAction),
+		Monitor: u.Monitor, MaxFailureRatio: u.MaxFailureRatio, Order: string(u.Order),
+	}
+}
+
+func convertUpdateStatus(u *swarm.UpdateStatus) *model.UpdateStatus {
+	if u == nil {
+		return nil
+	}
+	out := &model.UpdateStatus{State: string(u.State), Message: u.Message}
+	if u.StartedAt != nil {
+		out.StartedAt = *u.StartedAt
+	}
+	if u.CompletedAt != nil {
+		out.CompletedAt = *u.CompletedAt
 	}
 	return out
 }
@@ -80,30 +102,52 @@ func convertService(s *swarm.Service) model.Service {
 func convertSpec(spec *swarm.ServiceSpec) model.ServiceSpec {
 	out := model.ServiceSpec{Labels: spec.Labels, Secrets: []model.FileRef{}}
 	cs := spec.TaskTemplate.ContainerSpec
-	if cs == nil {
+	if cs == nil { // a plugin service: nothing mounted
 		return out
 	}
 	out.Image = cs.Image
-	for _, kv := range cs.Env {
-		name, value, _ := strings.Cut(kv, "=")
-		out.Env = append(out.Env, model.EnvVar{Name: name, Value: model.NewValueString(value)})
-	}
+	out.Env = convertEnv(cs.Env)
 	for _, r := range cs.Secrets {
-		ref := model.FileRef{ID: r.SecretID, Name: r.SecretName}
-		if r.File != nil {
-			ref.Target, ref.UID, ref.GID, ref.Mode = r.File.Name, r.File.UID, r.File.GID, uint32(r.File.Mode.Perm())
-		}
-		out.Secrets = append(out.Secrets, ref)
+		out.Secrets = append(out.Secrets, secretRef(r))
 	}
 	for _, r := range cs.Configs {
-		ref := model.FileRef{ID: r.ConfigID, Name: r.ConfigName}
-		if r.File != nil {
-			ref.Target, ref.UID, ref.GID, ref.Mode = r.File.Name, r.File.UID, r.File.GID, uint32(r.File.Mode.Perm())
-		}
-		out.Configs = append(out.Configs, ref)
+		out.Configs = append(out.Configs, configRef(r))
 	}
 	return out
 }
+
+// convertEnv splits NAME=value on the first '=' (values may contain more)
+// and holds each value as a model.Value: a plain variable may be a
+// credential passed in clear, and must never be printed by accident.
+func convertEnv(env []string) []model.EnvVar {
+	if len(env) == 0 {
+		return nil
+	}
+	out := make([]model.EnvVar, 0, len(env))
+	for _, kv := range env {
+		name, value, _ := strings.Cut(kv, "=")
+		out = append(out, model.EnvVar{Name: name, Value: model.NewValueString(value)})
+	}
+	return out
+}
+
+func secretRef(r *swarm.SecretReference) model.FileRef {
+	ref := model.FileRef{ID: r.SecretID, Name: r.SecretName}
+	if f := r.File; f != nil { // nil for a runtime target (credential specs)
+		ref.Target, ref.UID, ref.GID, ref.Mode = f.Name, f.UID, f.GID, perm(f.Mode)
+	}
+	return ref
+}
+
+func configRef(r *swarm.ConfigReference) model.FileRef {
+	ref := model.FileRef{ID: r.ConfigID, Name: r.ConfigName}
+	if f := r.File; f != nil {
+		ref.Target, ref.UID, ref.GID, ref.Mode = f.Name, f.UID, f.GID, perm(f.Mode)
+	}
+	return ref
+}
+
+func perm(m os.FileMode) uint32 { return uint32(m.Perm()) }
 
 func convertTask(t *swarm.Task) model.Task {
 	out := model.Task{
@@ -111,9 +155,12 @@ func convertTask(t *swarm.Task) model.Task {
 		DesiredState: string(t.DesiredState), State: string(t.Status.State),
 		Message: t.Status.Message, Err: t.Status.Err, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt,
 	}
-	if cs := t.Spec.ContainerSpec; cs != nil {
-		for _, r := range cs.Secrets {
-			out.SecretIDs = append(out.SecretIDs, r.SecretID)
+	// The task's own spec, not the service's: it says what this container
+	// really mounts, which is how a rollout is verified.
+	if cs := t.Spec.ContainerSpec; cs != nil && len(cs.Secrets) > 0 {
+		out.SecretIDs = make([]string, len(cs.Secrets))
+		for i, r := range cs.Secrets {
+			out.SecretIDs[i] = r.SecretID
 		}
 	}
 	return out

@@ -3,6 +3,7 @@ package swarm
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -23,35 +24,52 @@ type SnapshotAPI interface {
 	TaskList(context.Context, client.TaskListOptions) (client.TaskListResult, error)
 }
 
-// Snapshot reads the whole swarm through c.
+// Snapshot reads the whole swarm through c. Its errors name c's endpoint: a
+// *ConnectError when the engine stopped answering, a *NodeError when it is
+// not a manager of an active swarm.
 func (c *Client) Snapshot(ctx context.Context) (*model.SwarmSnapshot, error) {
-	s, err := LoadSnapshot(ctx, c.api, c.endpoint)
-	if err != nil {
+	s, err := LoadSnapshot(ctx, c.api)
+	var nodeErr *NodeError
+	switch {
+	case errors.As(err, &nodeErr):
+		nodeErr.Endpoint = c.endpoint
+		return nil, err
+	case client.IsErrConnectionFailed(err):
+		return nil, &ConnectError{Endpoint: c.endpoint, Err: err}
+	case err != nil:
 		return nil, err
 	}
+	s.Endpoint = c.endpoint
 	return s, nil
 }
 
 // LoadSnapshot reads a swarm with a CONSTANT number of calls, whatever its
-// size: one Info to check the node, then one list call per object type, run
-// concurrently, so the wait is the slowest call rather than their sum.
-func LoadSnapshot(ctx context.Context, api SnapshotAPI, ep model.Endpoint) (*model.SwarmSnapshot, error) {
+// size: one Info to check that the engine is a manager of an active swarm
+// (else a *NodeError wrapping ErrSwarmInactive or ErrNotManager), then one
+// list call per object type, run concurrently, so the wait is the slowest
+// call rather than their sum. Every slice is sorted, so two loads of an
+// unchanged swarm are equal.
+func LoadSnapshot(ctx context.Context, api SnapshotAPI) (*model.SwarmSnapshot, error) {
 	info, err := api.Info(ctx, client.InfoOptions{})
 	if err != nil {
-		return nil, &ConnectError{Endpoint: ep, Err: err}
+		return nil, fmt.Errorf("read engine info: %w", err)
 	}
 	sw := info.Info.Swarm
-	if sw.LocalNodeState != "active" {
-		return nil, &nodeError{endpoint: ep, err: fmt.Errorf("%w (node state %q)", ErrSwarmInactive, sw.LocalNodeState)}
+	if state := string(sw.LocalNodeState); state != "active" {
+		if state == "" {
+			state = "inactive"
+		}
+		return nil, &NodeError{State: state, Err: ErrSwarmInactive}
 	}
 	if !sw.ControlAvailable {
-		return nil, &nodeError{endpoint: ep, err: ErrNotManager}
+		return nil, &NodeError{State: "active", Err: ErrNotManager}
 	}
-	snap := &model.SwarmSnapshot{Endpoint: ep, NodeID: sw.NodeID, NodeRole: "manager", LoadedAt: time.Now()}
+	snap := &model.SwarmSnapshot{NodeID: sw.NodeID, NodeRole: "manager", LoadedAt: time.Now()}
 	if sw.Cluster != nil {
 		snap.ClusterID = sw.Cluster.ID
 	}
 
+	// Each goroutine fills its own field of snap: no lock needed.
 	g, ctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
 		res, err := api.NodeList(ctx, client.NodeListOptions{})
@@ -86,10 +104,15 @@ func LoadSnapshot(ctx context.Context, api SnapshotAPI, ep model.Endpoint) (*mod
 }
 
 func wrapList(what string, err error) error {
-	if err != nil {
-		return fmt.Errorf("list %s: %w", what, classify(err))
+	if err == nil {
+		return nil
 	}
-	return nil
+	err = classify(err)
+	var nodeErr *NodeError
+	if errors.As(err, &nodeErr) {
+		return err // demoted or left the swarm since Info: its own message says what to do
+	}
+	return fmt.Errorf("list %s: %w", what, err)
 }
 
 func convertAll[A, B any](in []A, f func(*A) B) []B {
@@ -100,11 +123,13 @@ func convertAll[A, B any](in []A, f func(*A) B) []B {
 	return out
 }
 
+// sortSnapshot orders every slice by name (ID breaks ties, since names of
+// nodes may repeat) and tasks by service, slot, then age.
 func sortSnapshot(s *model.SwarmSnapshot) {
 	slices.SortFunc(s.Nodes, func(a, b model.Node) int { return cmp.Or(cmp.Compare(a.Hostname, b.Hostname), cmp.Compare(a.ID, b.ID)) })
-	slices.SortFunc(s.Secrets, func(a, b model.Secret) int { return cmp.Compare(a.Name, b.Name) })
-	slices.SortFunc(s.Configs, func(a, b model.Config) int { return cmp.Compare(a.Name, b.Name) })
-	slices.SortFunc(s.Services, func(a, b model.Service) int { return cmp.Compare(a.Name, b.Name) })
+	slices.SortFunc(s.Secrets, func(a, b model.Secret) int { return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.ID, b.ID)) })
+	slices.SortFunc(s.Configs, func(a, b model.Config) int { return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.ID, b.ID)) })
+	slices.SortFunc(s.Services, func(a, b model.Service) int { return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.ID, b.ID)) })
 	slices.SortFunc(s.Tasks, func(a, b model.Task) int {
 		return cmp.Or(cmp.Compare(a.ServiceID, b.ServiceID), cmp.Compare(a.Slot, b.Slot), a.CreatedAt.Compare(b.CreatedAt), cmp.Compare(a.ID, b.ID))
 	})

@@ -91,11 +91,7 @@ func (w *Writer) SetSecrets(ctx context.Context, id string, version uint64, refs
 	}
 	spec.TaskTemplate.ContainerSpec.Secrets = secrets
 	_, err = w.c.api.ServiceUpdate(ctx, id, client.ServiceUpdateOptions{Version: swarm.Version{Index: version}, Spec: spec})
-	err = classify(err)
-	if errors.Is(err, ErrOutOfSequence) {
-		return fmt.Errorf("%w: %w", model.ErrOutOfSequence, err)
-	}
-	return err
+	return classify(err) // ErrOutOfSequence is model.ErrOutOfSequence
 }
 
 // Rollback implements model.SwarmWriter.

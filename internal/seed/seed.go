@@ -38,8 +38,10 @@ type Options struct {
 	Image    string // image of the services
 }
 
-// SecretName and ServiceName are the names Seed gives.
-func SecretName(prefix string, i int) string  { return fmt.Sprintf("%ssecret_%04d", prefix, i) }
+// SecretName is the name Seed gives to secret i.
+func SecretName(prefix string, i int) string { return fmt.Sprintf("%ssecret_%04d", prefix, i) }
+
+// ServiceName is the name Seed gives to service i.
 func ServiceName(prefix string, i int) string { return fmt.Sprintf("%sservice_%04d", prefix, i) }
 
 // Mount is what service i mounts as its j-th secret: secret (i*mounts+j) mod
@@ -56,7 +58,9 @@ func (o Options) mounts() int {
 	return o.Mounts
 }
 
-// Seed creates the secrets, then the services, with bounded concurrency.
+// Seed creates the secrets, then the services, with bounded concurrency (a
+// 2-core rig takes about a second for 1,000 secrets and 200 services). On
+// error, what was created stays: call Cleanup with the same prefix.
 func Seed(ctx context.Context, api API, o Options) error {
 	ids := make([]string, o.Secrets)
 	g, gctx := errgroup.WithContext(ctx)
@@ -106,15 +110,17 @@ func serviceSpec(o Options, i int, ids []string) swarm.ServiceSpec {
 			Image: o.Image, Secrets: refs, StopGracePeriod: &grace,
 			Env: []string{"ECHOAPP_INTERVAL=60s", fmt.Sprintf("SEED_INDEX=%d", i)},
 		}},
-		Mode:         swarm.ServiceMode{Replicated: &swarm.ReplicatedService{Replicas: &replicas}},
-		UpdateConfig: &swarm.UpdateConfig{Parallelism: 1, Monitor: time.Second, FailureAction: swarm.UpdateFailureActionRollback},
+		Mode: swarm.ServiceMode{Replicated: &swarm.ReplicatedService{Replicas: &replicas}},
+		// Fast rollouts, as every test service has: no delay, 1s monitor.
+		UpdateConfig: &swarm.UpdateConfig{Parallelism: 1, Delay: 0, Monitor: time.Second, FailureAction: swarm.UpdateFailureActionRollback},
 	}
 }
 
 // Cleanup removes what Seed created with this prefix: services first, then
 // secrets (a secret is in use until its services are gone).
 func Cleanup(ctx context.Context, api API, prefix string) error {
-	services, err := api.ServiceList(ctx, client.ServiceListOptions{})
+	mine := client.Filters{}.Add("label", Label+"="+prefix)
+	services, err := api.ServiceList(ctx, client.ServiceListOptions{Filters: mine})
 	if err != nil {
 		return err
 	}
@@ -131,7 +137,7 @@ func Cleanup(ctx context.Context, api API, prefix string) error {
 	if err := g.Wait(); err != nil {
 		return err
 	}
-	secrets, err := api.SecretList(ctx, client.SecretListOptions{})
+	secrets, err := api.SecretList(ctx, client.SecretListOptions{Filters: mine})
 	if err != nil {
 		return err
 	}
