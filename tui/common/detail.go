@@ -3,7 +3,12 @@ package common
 import (
 	"strings"
 
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
 	"github.com/charmbracelet/x/ansi"
+
+	"github.com/secretdeck/secretdeck/tui/keys"
 )
 
 // Detail is a scrollable page of text lines, for detail views.
@@ -57,4 +62,21 @@ func (d *Detail) View() string {
 		out = append(out, "")
 	}
 	return strings.Join(out, "\n")
+}
+
+// ScrollKey scrolls for the up/down/page keys of k; false for any other key.
+func (d *Detail) ScrollKey(k *keys.KeyMap, msg tea.KeyPressMsg) bool {
+	switch {
+	case key.Matches(msg, k.Up):
+		d.Scroll(-1)
+	case key.Matches(msg, k.Down):
+		d.Scroll(1)
+	case key.Matches(msg, k.PageUp):
+		d.Scroll(-d.height)
+	case key.Matches(msg, k.PageDown):
+		d.Scroll(d.height)
+	default:
+		return false
+	}
+	return true
 }

@@ -126,17 +126,10 @@ func (p *Pane) Update(msg tea.Msg) (common.Pane, tea.Cmd) {
 	}
 	k := p.c.Keys
 	if p.inDetail {
-		switch {
-		case key.Matches(km, k.Back):
+		if key.Matches(km, k.Back) {
 			p.inDetail = false
-		case key.Matches(km, k.Up):
-			p.detail.Scroll(-1)
-		case key.Matches(km, k.Down):
-			p.detail.Scroll(1)
-		case key.Matches(km, k.PageUp):
-			p.detail.Scroll(-p.detail.Height())
-		case key.Matches(km, k.PageDown):
-			p.detail.Scroll(p.detail.Height())
+		} else {
+			p.detail.ScrollKey(k, km)
 		}
 		return p, nil
 	}

@@ -188,20 +188,8 @@ func (p *Pane) SetFilter(string) {}
 
 // Update implements common.Pane: scrolling.
 func (p *Pane) Update(msg tea.Msg) (common.Pane, tea.Cmd) {
-	km, ok := msg.(tea.KeyPressMsg)
-	if !ok {
-		return p, nil
-	}
-	k := p.c.Keys
-	switch {
-	case key.Matches(km, k.Up):
-		p.detail.Scroll(-1)
-	case key.Matches(km, k.Down):
-		p.detail.Scroll(1)
-	case key.Matches(km, k.PageUp):
-		p.detail.Scroll(-p.detail.Height())
-	case key.Matches(km, k.PageDown):
-		p.detail.Scroll(p.detail.Height())
+	if km, ok := msg.(tea.KeyPressMsg); ok {
+		p.detail.ScrollKey(p.c.Keys, km)
 	}
 	return p, nil
 }
