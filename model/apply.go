@@ -297,11 +297,14 @@ func (in ApplyInput) watch(ctx context.Context, sc ServiceChange, refs []FileRef
 				msg = svc.UpdateStatus.Message
 			}
 			return fmt.Errorf("rollout %s: %s", state, msg)
-		case desired == 0 && (svc.UpdateStatus == nil || state == "completed") && slices.Equal(svc.Spec.Secrets, refs):
-			// No task to restart (0 replicas): Docker records no rollout.
+		case svc.Replicas != nil && *svc.Replicas == 0 && slices.Equal(svc.Spec.Secrets, refs):
+			// A service scaled to 0 has no task to restart: Docker records no rollout.
 			in.Progress(Step{Plan: in.Plan.ID, Service: sc.Service, Action: "verified", Result: "ok", Detail: "no task runs"})
 			return nil
-		case state == "completed" && running == desired && mounting == running:
+		case state == "completed" && desired == expected(svc, desired) && desired > 0 && running == desired && mounting == running:
+			// Counting against the declared replicas matters: mid-rollout (stop-first)
+			// no task may be desired at all, and a fresh service reports no status
+			// until the orchestrator picks the update up.
 			in.Progress(Step{Plan: in.Plan.ID, Service: sc.Service, Action: "verified", Result: "ok", Running: running, Desired: desired})
 			return nil
 		case time.Now().After(deadline):
@@ -313,6 +316,15 @@ func (in ApplyInput) watch(ctx context.Context, sc ServiceChange, refs []FileRef
 		case <-time.After(in.Poll):
 		}
 	}
+}
+
+// expected is how many tasks should run: the declared replicas of a
+// replicated service, else (global) what the orchestrator wants now.
+func expected(svc *Service, desired int) int {
+	if svc.Replicas != nil {
+		return int(*svc.Replicas)
+	}
+	return desired
 }
 
 // taskState counts tasks meant to run, those running, and those running with

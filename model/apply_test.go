@@ -176,7 +176,7 @@ func TestPlanOneUpdatePerServiceKeepingMounts(t *testing.T) {
 	}
 }
 
-func applyInput(w *world, f *fakeSwarm, p *RotationPlan) ApplyInput {
+func applyInput(w *world, f SwarmWriter, p *RotationPlan) ApplyInput {
 	return ApplyInput{Plan: p, Swarm: f, Source: &w.source, Key: w.key, By: "ops@host", Poll: time.Millisecond, Timeout: time.Second}
 }
 
@@ -294,5 +294,46 @@ func TestPlanANewVersionGoesToEveryConsumer(t *testing.T) {
 	}
 	if len(p.Creates) != 1 || len(p.Services) != 3 {
 		t.Fatalf("selecting b's finding rotates the secret for a, b and c: %d creates, %d services", len(p.Creates), len(p.Services))
+	}
+}
+
+// midRollout hides the service's tasks and status for the first polls, as
+// Docker does right after an update of a stop-first service: no task is
+// desired, and a service never updated before has no status yet.
+type midRollout struct {
+	*fakeSwarm
+	polls int
+}
+
+func (m *midRollout) Service(ctx context.Context, id string) (*Service, error) {
+	s, err := m.fakeSwarm.Service(ctx, id)
+	if m.polls < 3 && s != nil {
+		s.UpdateStatus = nil
+	}
+	return s, err
+}
+
+func (m *midRollout) Tasks(ctx context.Context, id string) ([]Task, error) {
+	m.polls++
+	if m.polls <= 3 {
+		return nil, nil
+	}
+	return m.fakeSwarm.Tasks(ctx, id)
+}
+
+func TestApplyDoesNotVerifyMidRollout(t *testing.T) {
+	w := threeConsumers()
+	one := uint64(1)
+	w.swarm.Services = w.swarm.Services[:1]
+	w.swarm.Services[0].Replicas = &one
+	f := &midRollout{fakeSwarm: newFakeSwarm(w)}
+	var steps []string
+	in := applyInput(w, f, planFor(t, w))
+	in.Progress = func(s Step) { steps = append(steps, s.Action+" "+s.Result) }
+	if _, err := Apply(context.Background(), in); err != nil {
+		t.Fatal(err)
+	}
+	if f.polls <= 3 || !slices.Contains(steps, "verified ok") {
+		t.Fatalf("verified after %d polls: %v", f.polls, steps)
 	}
 }
