@@ -28,7 +28,7 @@ type rigSwarm struct {
 
 func newRigSwarm(t testing.TB) *rigSwarm {
 	t.Helper()
-	api, err := client.New(client.WithHost(testrig.Docker(t)), client.WithAPIVersionNegotiation())
+	api, err := client.New(client.WithHost(testrig.Docker(t)))
 	if err != nil {
 		t.Fatal(err)
 	}
