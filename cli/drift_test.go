@@ -87,6 +87,16 @@ func (r *rigSwarm) service(name string, env []string, labels map[string]string, 
 	}
 }
 
+// decoy makes a secret and a service (with a credential-looking env var,
+// hence a finding) whose names match none of the test's own filters: a test
+// that filters a list needs rows it filters out, on a clean rig as on a used
+// one, and must not borrow them from other tests.
+func (r *rigSwarm) decoy() {
+	r.t.Helper()
+	r.secret("zz_decoy_token", "decoy-Secret-Value-0001", nil)
+	r.service("zz_decoy", []string{"DECOY_PASSWORD=decoy-Env-Value-0002"}, nil)
+}
+
 func (r *rigSwarm) cleanup() {
 	ctx := context.Background()
 	services, _ := r.api.ServiceList(ctx, client.ServiceListOptions{})

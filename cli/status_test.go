@@ -80,7 +80,7 @@ func TestStatusJSONOnALargeSwarm(t *testing.T) {
 	counter := testrig.CountingProxy(t, testrig.Docker(t))
 	o := seed.Options{Prefix: sw.prefix, Secrets: 1000, Services: 200, Running: 1, Image: testrig.Image(t)}
 
-	small := decodeStatus(t, runCLI(t, "status", "--json", "--host", counter.Host))
+	decodeStatus(t, runCLI(t, "status", "--json", "--host", counter.Host))
 	smallHits := counter.Hits()
 	counter.Reset()
 
@@ -99,8 +99,11 @@ func TestStatusJSONOnALargeSwarm(t *testing.T) {
 			t.Errorf("%s requested %d times, want once", path, bigHits[path])
 		}
 	}
-	if big.Swarm.Secrets-small.Swarm.Secrets != o.Secrets || big.Swarm.Services-small.Swarm.Services != o.Services {
-		t.Errorf("counts: %+v then %+v", small.Swarm, big.Swarm)
+	// Other packages' tests create and remove objects on the same rig while
+	// this runs: totals are bounded below, the test's own objects counted
+	// exactly (below).
+	if big.Swarm.Secrets < o.Secrets || big.Swarm.Services < o.Services {
+		t.Errorf("counts below what was seeded: %+v (seeded %d secrets, %d services)", big.Swarm, o.Secrets, o.Services)
 	}
 	seen := 0
 	for _, svc := range big.Services {

@@ -61,12 +61,7 @@ func (term *terminal) waitFor(want ...string) string {
 // the rig: it finds a stale secret through the Drift pane, opens it, filters,
 // opens help, and quits with exit code 0, and no screen shows a value.
 func TestTUIInARealTerminal(t *testing.T) {
-	if _, err := exec.LookPath("tmux"); err != nil {
-		if os.Getenv(testrig.EnvRequire) == "require" {
-			t.Fatal("tmux is needed for the real-terminal test (scripts/testenv installs it)")
-		}
-		t.Skip("no tmux")
-	}
+	testrig.Tool(t, "tmux")
 	srv := useRigS3(t)
 	sw := newRigSwarm(t)
 	dir := t.TempDir()
@@ -77,6 +72,7 @@ func TestTUIInARealTerminal(t *testing.T) {
 	p := sw.prefix
 	sw.secret("api_token_v1", old, managedLabels(key, p+"api_token", 1, old))
 	sw.service("api", []string{"API_PASSWORD=e2e-Env-Value-1618"}, nil, "api_token_v1:token")
+	sw.decoy() // rows the filters below leave out
 	bucket := srv.NewBucket(t, map[string]string{
 		model.FingerprintKeyPath:  string(keyBytes),
 		p + "api.properties.prod": "token = " + current + "\n",

@@ -3,7 +3,6 @@ package swarm
 import (
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -18,13 +17,13 @@ import (
 // the custom HTTP client and the real engine are all exercised.
 func TestConnectOverSSH(t *testing.T) {
 	host := testrig.Docker(t)
-	dockerCLI, err := exec.LookPath("docker")
-	if err != nil {
-		t.Skip("the docker CLI (part of the rig, from scripts/testenv) is not on PATH")
-	}
+	dockerCLI := testrig.Tool(t, "docker")
 	bin := t.TempDir()
 	argsFile := filepath.Join(bin, "args")
-	script := "#!/bin/sh\necho \"$@\" > " + argsFile + "\nexec " + dockerCLI + " -H " + host + " system dial-stdio\n"
+	// Appends: the HTTP transport may start a spare dial (another ssh) that
+	// is still running when the snapshot returns; a truncating write would
+	// race the read below.
+	script := "#!/bin/sh\necho \"$@\" >> " + argsFile + "\nexec " + dockerCLI + " -H " + host + " system dial-stdio\n"
 	if err := os.WriteFile(filepath.Join(bin, "ssh"), []byte(script), 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -46,8 +45,10 @@ func TestConnectOverSSH(t *testing.T) {
 			t.Fatalf("snapshot over ssh: %+v, %v", snap.Endpoint, err)
 		}
 		args, _ := os.ReadFile(argsFile)
-		if !strings.Contains(string(args), "-l ops") || !strings.Contains(string(args), "-- manager1 docker system dial-stdio") {
-			t.Errorf("ssh ran with %q", args)
+		first, _, _ := strings.Cut(string(args), "\n")
+		if !strings.Contains(first, "-l ops") || !strings.Contains(first, "-- manager1 docker system dial-stdio") {
+			t.Errorf("ssh ran with %q", first)
 		}
+		_ = os.Remove(argsFile)
 	}
 }

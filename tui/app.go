@@ -53,6 +53,8 @@ type Options struct {
 	NoReveal bool
 	Audit    func(action, subject string) error
 	Now      func() time.Time // nil: time.Now
+	// Tick starts every timer of the TUI (nil: tea.Tick).
+	Tick func(time.Duration, func(time.Time) tea.Msg) tea.Cmd
 	// RevealFor is how long a revealed value stays on screen (default 10s).
 	RevealFor time.Duration
 	Ctx       context.Context // ends the event stream; nil: background
@@ -119,6 +121,9 @@ func New(o Options) *App {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	if o.Tick == nil {
+		o.Tick = tea.Tick
+	}
 	if o.Ctx == nil {
 		o.Ctx = context.Background()
 	}
@@ -136,11 +141,16 @@ func New(o Options) *App {
 			return nil, errors.New("this build cannot apply plans")
 		}
 	}
-	c := &common.Common{Styles: styles.Default(), Keys: keys.Default(), Now: o.Now, Audit: o.Audit, NoReveal: o.NoReveal,
+	c := &common.Common{Styles: styles.Default(), Keys: keys.Default(), Now: o.Now, Tick: o.Tick, Audit: o.Audit, NoReveal: o.NoReveal,
 		RevealFor: o.RevealFor, Staging: common.NewStaging()}
 	planPane := plan.New(c)
 	in := textinput.New()
 	in.Prompt = "/"
+	// A steady cursor: a blinking one redraws the line twice a second over
+	// SSH, and its timer is the only one that would bypass Common.Tick.
+	st := in.Styles()
+	st.Cursor.Blink = false
+	in.SetStyles(st)
 	a := &App{
 		c: c, opts: o, env: o.Env, filters: map[string]string{},
 		panes:    []common.Pane{secrets.New(c), services.New(c), properties.New(c), drift.New(c), planPane, audit.New(c)},

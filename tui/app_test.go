@@ -12,6 +12,7 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files")
@@ -126,7 +127,7 @@ func TestFirstLoadFailureIsNeverABlankScreen(t *testing.T) {
 }
 
 func TestRevealShowsAValueForAWhileAndAudits(t *testing.T) {
-	a, audit := newTestApp(t, 80, 24, func(o *Options) { o.RevealFor = time.Millisecond })
+	a, audit := newTestApp(t, 80, 24)
 	press(a, ":", "prop", "enter", "down")
 	assertNoValues(t, screen(a))
 	_, cmd := a.Update(tea.KeyPressMsg{Code: 'x', Text: "x"})
@@ -136,9 +137,13 @@ func TestRevealShowsAValueForAWhileAndAudits(t *testing.T) {
 	if len(*audit) != 1 || (*audit)[0] != (auditCall{"reveal", "api.json.prod#db_pass"}) {
 		t.Fatalf("audit: %v", *audit)
 	}
-	a.drain(cmd) // the status message, then the timer that masks it again
-	time.Sleep(5 * time.Millisecond)
-	a.drain(cmd)
+	a.drain(cmd) // the status message; the timer that masks it again waits
+	if s := screen(a); !strings.Contains(s, "hunter2-db-pass") {
+		t.Fatalf("the value stays until its timer fires:\n%s", s)
+	}
+	if n := fireTimers(a); n == 0 {
+		t.Fatal("a reveal starts a timer that masks the value again")
+	}
 	assertNoValues(t, screen(a))
 }
 
@@ -185,7 +190,7 @@ func TestLayoutAddsUp(t *testing.T) {
 				t.Errorf("%v after %v: %d lines", size, keys, len(lines))
 			}
 			for _, l := range lines {
-				if w := len([]rune(l)); w > size[0] {
+				if w := ansi.StringWidth(l); w > size[0] {
 					t.Errorf("%v after %v: a line of %d cells: %q", size, keys, w, l)
 				}
 			}
@@ -252,7 +257,7 @@ func (w *watchLoader) Watch(context.Context) <-chan error {
 
 func TestLiveUpdatesReloadAndSurviveABrokenStream(t *testing.T) {
 	l := &watchLoader{fakeLoader: fakeLoader{data: fixture()}}
-	a := New(Options{Loader: l, Now: func() time.Time { return clock }})
+	a := New(Options{Loader: l, Now: func() time.Time { return clock }, Tick: fakeTick})
 	a.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
 	a.Init()
 	a.Update(a.load()())

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -85,12 +86,44 @@ func (f *fakeLoader) Watch(context.Context) <-chan error { return nil }
 
 type auditCall struct{ action, subject string }
 
+// timerMsg is what a test app's timers send at once instead of waiting:
+// the harness keeps it until the test fires it.
+type timerMsg struct {
+	d  time.Duration
+	fn func(time.Time) tea.Msg
+}
+
+// fakeTick is the clock of test apps: no timer fires by itself.
+func fakeTick(d time.Duration, fn func(time.Time) tea.Msg) tea.Cmd {
+	return func() tea.Msg { return timerMsg{d: d, fn: fn} }
+}
+
+// pending holds, per app, the timers started and not fired yet.
+var pending sync.Map // *App → *[]timerMsg
+
+func timers(a *App) *[]timerMsg {
+	v, _ := pending.LoadOrStore(a, &[]timerMsg{})
+	return v.(*[]timerMsg)
+}
+
+// fireTimers fires every pending timer at the clock's time plus its duration,
+// and returns how many fired; timers they start stay pending.
+func fireTimers(a *App) int {
+	ts := timers(a)
+	due := *ts
+	*ts = nil
+	for _, tm := range due {
+		a.run(tm.fn(clock.Add(tm.d)))
+	}
+	return len(due)
+}
+
 // newTestApp returns an app of size w×h with the fixture loaded.
 func newTestApp(t testing.TB, w, h int, opts ...func(*Options)) (*App, *[]auditCall) {
 	t.Helper()
 	var calls []auditCall
 	o := Options{
-		Loader: &fakeLoader{data: fixture()}, Env: "prod", Now: func() time.Time { return clock },
+		Loader: &fakeLoader{data: fixture()}, Env: "prod", Now: func() time.Time { return clock }, Tick: fakeTick,
 		Audit:     func(a, s string) error { calls = append(calls, auditCall{a, s}); return nil },
 		NewPlanID: func() string { return "p-golden" },
 	}
@@ -98,6 +131,7 @@ func newTestApp(t testing.TB, w, h int, opts ...func(*Options)) (*App, *[]auditC
 		f(&o)
 	}
 	a := New(o)
+	t.Cleanup(func() { pending.Delete(a) })
 	a.Update(tea.WindowSizeMsg{Width: w, Height: h})
 	a.Update(a.load()())
 	return a, &calls
@@ -132,11 +166,18 @@ func press(a *App, keys ...string) {
 	}
 }
 
-// run updates with msg and runs the commands it returns, except timers.
+// run updates with msg and runs the commands it returns; timers wait for
+// fireTimers.
 func (a *App) run(msg tea.Msg) {
 	_, cmd := a.Update(msg)
 	a.drain(cmd)
 }
+
+// blockedAfter is how long a command may run before the harness calls it
+// stuck. Commands of test apps return at once (fake loader, fake engine,
+// fake timers); one that blocks is a bug in the harness or the app, and must
+// fail loudly rather than be taken for a timer.
+const blockedAfter = 30 * time.Second
 
 func (a *App) drain(cmd tea.Cmd) {
 	if cmd == nil {
@@ -144,18 +185,23 @@ func (a *App) drain(cmd tea.Cmd) {
 	}
 	done := make(chan tea.Msg, 1)
 	go func() { done <- cmd() }()
+	var msg tea.Msg
 	select {
-	case msg := <-done:
-		switch msg := msg.(type) {
-		case tea.BatchMsg:
-			for _, c := range msg {
-				a.drain(c)
-			}
-		case nil, tea.QuitMsg:
-		default:
-			a.run(msg)
+	case msg = <-done:
+	case <-time.After(blockedAfter):
+		panic(fmt.Sprintf("a command of the app did not return within %s: a real timer (use Common.Tick) or a blocked channel", blockedAfter))
+	}
+	switch msg := msg.(type) {
+	case tea.BatchMsg:
+		for _, c := range msg {
+			a.drain(c)
 		}
-	case <-time.After(50 * time.Millisecond): // a timer (spinner, reveal): not now
+	case timerMsg:
+		ts := timers(a)
+		*ts = append(*ts, msg)
+	case nil, tea.QuitMsg:
+	default:
+		a.run(msg)
 	}
 }
 

@@ -32,7 +32,7 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		a.gen++
 		gen := a.gen
-		return a, tea.Batch(a.waitEvent(), tea.Tick(debounce, func(_ time.Time) tea.Msg { return debounceMsg{gen: gen} }))
+		return a, tea.Batch(a.waitEvent(), a.c.Tick(debounce, func(time.Time) tea.Msg { return debounceMsg{gen: gen} }))
 	case debounceMsg:
 		if msg.gen == a.gen {
 			return a, a.load()
@@ -42,9 +42,11 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if !a.loading {
 			return a, nil
 		}
-		var cmd tea.Cmd
-		a.spinner, cmd = a.spinner.Update(msg)
-		return a, cmd
+		// The spinner's own command is a tea.Tick: the next frame goes
+		// through the app's clock instead, with the tag the spinner expects.
+		a.spinner, _ = a.spinner.Update(msg)
+		next := a.spinner
+		return a, a.c.Tick(next.Spinner.FPS, func(time.Time) tea.Msg { return next.Tick() })
 	case common.StatusMsg:
 		a.setStatus(msg.Text, msg.Error)
 		return a, nil

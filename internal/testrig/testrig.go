@@ -11,6 +11,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"os"
+	"os/exec"
 	"testing"
 )
 
@@ -48,6 +49,21 @@ func need(t testing.TB, vars ...string) []string {
 		}
 	}
 	return vals
+}
+
+// Tool returns the path of a program the rig installs (tmux, the docker CLI):
+// the test is skipped without it, or fails when integration is required.
+func Tool(t testing.TB, name string) string {
+	t.Helper()
+	path, err := exec.LookPath(name)
+	if err != nil {
+		msg := name + " is not on PATH (scripts/testenv installs it)"
+		if os.Getenv(EnvRequire) == "require" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	return path
 }
 
 // Docker returns the DOCKER_HOST of the rig's private engine in swarm mode.

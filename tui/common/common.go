@@ -49,6 +49,9 @@ type Common struct {
 	Styles        *styles.Styles
 	Keys          *keys.KeyMap
 	Now           func() time.Time
+	// Tick starts a timer, like tea.Tick. Every timer of the TUI goes through
+	// it, so that tests fire timers when they choose instead of waiting.
+	Tick func(d time.Duration, fn func(time.Time) tea.Msg) tea.Cmd
 	// Audit records an operator action (never a value).
 	Audit    func(action, subject string) error
 	NoReveal bool

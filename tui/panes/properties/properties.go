@@ -189,7 +189,7 @@ func (p *pane) reveal(lp *list.Pane) tea.Cmd {
 	token := p.token
 	return tea.Batch(
 		status(fmt.Sprintf("%s revealed for %s (recorded in the audit log)", k, p.c.RevealFor), false),
-		tea.Tick(p.c.RevealFor, func(time.Time) tea.Msg { return revealExpiredMsg{key: k, token: token} }),
+		p.c.Tick(p.c.RevealFor, func(time.Time) tea.Msg { return revealExpiredMsg{key: k, token: token} }),
 	)
 }
 
