@@ -9,12 +9,15 @@ cd "$(dirname "$0")/.."
 runs=${1:-5}; size=${2:-80x24}
 scripts/demo status >/dev/null 2>&1    # rig up, demo seeded, bin/secretdeck built
 eval "$(scripts/testenv env)"
+# Credentials through the environment the tmux server inherits, never argv.
+export DOCKER_HOST=$SECRETDECK_TEST_DOCKER_HOST AWS_ACCESS_KEY_ID=$SECRETDECK_TEST_S3_ACCESS_KEY \
+  AWS_SECRET_ACCESS_KEY=$SECRETDECK_TEST_S3_SECRET_KEY AWS_REGION=us-east-1 AWS_ENDPOINT_URL_S3=$SECRETDECK_TEST_S3_ENDPOINT
 sock=secretdeck-bench-$$
 trap 'tmux -L $sock kill-server 2>/dev/null || true' EXIT
 for i in $(seq "$runs"); do
   t0=$(date +%s%N)
   tmux -L "$sock" new-session -d -s b -x "${size%x*}" -y "${size#*x}" \
-    "env DOCKER_HOST=$SECRETDECK_TEST_DOCKER_HOST AWS_ACCESS_KEY_ID=$SECRETDECK_TEST_S3_ACCESS_KEY AWS_SECRET_ACCESS_KEY=$SECRETDECK_TEST_S3_SECRET_KEY AWS_REGION=us-east-1 AWS_ENDPOINT_URL_S3=$SECRETDECK_TEST_S3_ENDPOINT bin/secretdeck --source s3://secretdeck-demo --env prod"
+    "bin/secretdeck --source s3://secretdeck-demo --env prod"
   until tmux -L "$sock" capture-pane -p -t b 2>/dev/null | grep -q "loaded at"; do sleep 0.01; done
   t1=$(date +%s%N)
   echo "run $i: first full screen after $(( (t1 - t0) / 1000000 )) ms"

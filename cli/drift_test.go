@@ -97,33 +97,49 @@ func (r *rigSwarm) decoy() {
 	r.service("zz_decoy", []string{"DECOY_PASSWORD=decoy-Env-Value-0002"}, nil)
 }
 
+// cleanup removes the test's services, then its secrets (and those
+// secretdeck made for it, which carry the prefix). A failure fails the test:
+// leftovers would change what later tests and runs see.
 func (r *rigSwarm) cleanup() {
 	ctx := context.Background()
-	services, _ := r.api.ServiceList(ctx, client.ServiceListOptions{})
+	defer r.api.Close()
+	services, err := r.api.ServiceList(ctx, client.ServiceListOptions{})
+	if err != nil {
+		r.t.Errorf("cleanup: list services: %v", err)
+		return
+	}
 	for _, s := range services.Items {
 		if strings.HasPrefix(s.Spec.Name, r.prefix) {
-			_, _ = r.api.ServiceRemove(ctx, s.ID, client.ServiceRemoveOptions{})
-		}
-	}
-	// Also what the test made secretdeck create (new versions carry the prefix).
-	if secrets, err := r.api.SecretList(ctx, client.SecretListOptions{}); err == nil {
-		for _, s := range secrets.Items {
-			if strings.HasPrefix(s.Spec.Name, r.prefix) {
-				r.ids[s.Spec.Name] = s.ID
+			if _, err := r.api.ServiceRemove(ctx, s.ID, client.ServiceRemoveOptions{}); err != nil {
+				r.t.Errorf("cleanup: remove service %s: %v", s.Spec.Name, err)
 			}
 		}
 	}
-	deadline := time.Now().Add(20 * time.Second)
-	for _, id := range r.ids {
+	secrets, err := r.api.SecretList(ctx, client.SecretListOptions{})
+	if err != nil {
+		r.t.Errorf("cleanup: list secrets: %v", err)
+		return
+	}
+	left := map[string]string{} // ID → name
+	for _, s := range secrets.Items {
+		if strings.HasPrefix(s.Spec.Name, r.prefix) {
+			left[s.ID] = s.Spec.Name
+		}
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for id, name := range left {
 		for {
 			_, err := r.api.SecretRemove(ctx, id, client.SecretRemoveOptions{})
-			if err == nil || !strings.Contains(err.Error(), "in use") || time.Now().After(deadline) {
+			if err == nil || strings.Contains(err.Error(), "not found") { // gone with its service, or by the test itself
 				break
 			}
-			time.Sleep(200 * time.Millisecond) // still in use until the service is gone
+			if !strings.Contains(err.Error(), "in use") || time.Now().After(deadline) {
+				r.t.Errorf("cleanup: remove secret %s: %v", name, err)
+				break
+			}
+			time.Sleep(200 * time.Millisecond) // still in use until its services' tasks are gone
 		}
 	}
-	_ = r.api.Close()
 }
 
 // TestDriftFindsEveryKindForReal arranges, on the real engine and versitygw,

@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/secretdeck/secretdeck/internal/leak"
 	"github.com/secretdeck/secretdeck/internal/testrig"
 	"github.com/secretdeck/secretdeck/model"
 	sds3 "github.com/secretdeck/secretdeck/s3"
@@ -123,8 +124,9 @@ func TestApplyLeavesNoValueAnywhere(t *testing.T) {
 		shared, _ = io.ReadAll(res.Body)
 		res.Body.Close()
 	}
-	if !strings.Contains(string(shared), `"action":"create"`) || !strings.Contains(string(shared), `"fingerprint":"hmac-sha256:`) || strings.Contains(string(shared), value) {
-		t.Errorf("the source's audit copy: %s", shared)
+	leak.Check(t, "the source's audit copy", string(shared), value)
+	if !strings.Contains(string(shared), `"action":"create"`) || !strings.Contains(string(shared), `"fingerprint":"hmac-sha256:`) {
+		t.Errorf("the source's audit copy lacks the create step or its fingerprint (%d bytes)", len(shared))
 	}
 	if entries, _ := os.ReadDir(tmp); len(entries) != 0 {
 		t.Errorf("files written to the temp dir: %v", entries)

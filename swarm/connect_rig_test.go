@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/moby/moby/client"
-	"github.com/moby/moby/client/pkg/versions"
 
 	"github.com/secretdeck/secretdeck/internal/testrig"
 )
@@ -26,8 +25,10 @@ func TestConnectViaHostNegotiates(t *testing.T) {
 	if ep.Host != host || ep.Source != "--host" || ep.Context != "default" {
 		t.Errorf("endpoint %+v: want the rig's host, from --host", ep)
 	}
-	// The rig's dockerd 20.10 speaks 1.41; the client speaks up to 1.5x.
-	if ep.APIVersion != ping.APIVersion || versions.GreaterThan(ep.APIVersion, "1.41") || c.API().ClientVersion() != ep.APIVersion {
+	// The client speaks newer versions than the rig's engine: it must come down
+	// to what the engine says, asked without secretdeck's client.
+	engine := testrig.EngineAPIVersion(t, host)
+	if ep.APIVersion != ping.APIVersion || ep.APIVersion != engine || c.API().ClientVersion() != ep.APIVersion {
 		t.Errorf("API version %q, engine speaks %q: want the engine's, negotiated down", ep.APIVersion, ping.APIVersion)
 	}
 }
@@ -36,21 +37,23 @@ func TestConnectViaHostNegotiates(t *testing.T) {
 // neither through the host path nor through docker/cli's context options.
 func TestConnectIgnoresDockerAPIVersion(t *testing.T) {
 	host := testrig.Docker(t)
-	t.Setenv("DOCKER_API_VERSION", "1.40")
+	engine := testrig.EngineAPIVersion(t, host)
+	pinned := "1.30" // older than any engine secretdeck supports: it must be ignored
+	t.Setenv("DOCKER_API_VERSION", pinned)
 	dir := t.TempDir()
 	writeContext(t, dir, "rig", host, nil)
 	for _, o := range []ConnectOptions{
 		{Host: host},
 		{Context: "rig", ConfigDir: dir},
-		{Getenv: env("DOCKER_HOST", host, "DOCKER_API_VERSION", "1.40")},
+		{Getenv: env("DOCKER_HOST", host, "DOCKER_API_VERSION", pinned)},
 	} {
 		c, err := Connect(context.Background(), o)
 		if err != nil {
 			t.Fatal(err)
 		}
 		_ = c.Close()
-		if v := c.Endpoint().APIVersion; v != "1.41" {
-			t.Errorf("%+v: API version %s, want 1.41 (negotiated, DOCKER_API_VERSION ignored)", o, v)
+		if v := c.Endpoint().APIVersion; v != engine {
+			t.Errorf("%+v: API version %s, want the engine's %s (negotiated, DOCKER_API_VERSION ignored)", o, v, engine)
 		}
 	}
 }

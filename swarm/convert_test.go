@@ -11,6 +11,8 @@ import (
 	"github.com/moby/moby/api/types/swarm"
 
 	"github.com/secretdeck/secretdeck/model"
+
+	"github.com/secretdeck/secretdeck/internal/leak"
 )
 
 var t0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
@@ -85,9 +87,7 @@ func TestConvertEnvSplitsOnTheFirstEquals(t *testing.T) {
 			t.Errorf("var %d: %s=%d bytes, want %s", i, got[i].Name, got[i].Value.Len(), w[0])
 		}
 	}
-	if out := fmt.Sprintf("%v %+v", got, got); strings.Contains(out, "a=b=c") {
-		t.Errorf("an env value leaked: %s", out)
-	}
+	leak.Check(t, "the formatted env vars", fmt.Sprintf("%v %+v", got, got), "a=b=c")
 	if convertEnv(nil) != nil {
 		t.Error("no env is nil")
 	}

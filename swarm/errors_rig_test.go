@@ -20,7 +20,11 @@ func TestClassifyTheEngineRefusals(t *testing.T) {
 	api := c.API()
 	ctx := context.Background()
 	p := testrig.UniqueName("refuse") + "_"
-	t.Cleanup(func() { _ = seed.Cleanup(context.Background(), api, p) })
+	t.Cleanup(func() {
+		if err := seed.Cleanup(context.Background(), api, p); err != nil {
+			t.Errorf("cleanup: %v", err)
+		}
+	})
 	sec, err := api.SecretCreate(ctx, client.SecretCreateOptions{Spec: swarm.SecretSpec{
 		Annotations: swarm.Annotations{Name: p + "db", Labels: map[string]string{seed.Label: p}}, Data: []byte("x")}})
 	if err != nil {

@@ -29,7 +29,7 @@ func TestSnapshotOfALargeSwarm(t *testing.T) {
 	o := seed.Options{Prefix: testrig.UniqueName("big") + "_", Secrets: 1000, Services: 200, Running: 2, Image: testrig.Image(t)}
 	t.Cleanup(func() {
 		if err := seed.Cleanup(context.Background(), c.API(), o.Prefix); err != nil {
-			t.Logf("cleanup: %v", err)
+			t.Errorf("cleanup: %v", err)
 		}
 	})
 	start := time.Now()

@@ -40,8 +40,12 @@ func TestSnapshotOfARotatedService(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		_ = seed.Cleanup(context.Background(), api, p) // services, then the labelled secrets
-		_, _ = api.ConfigRemove(context.Background(), cfg.ID, client.ConfigRemoveOptions{})
+		if err := seed.Cleanup(context.Background(), api, p); err != nil { // services, then the labelled secrets
+			t.Errorf("cleanup: %v", err)
+		}
+		if _, err := api.ConfigRemove(context.Background(), cfg.ID, client.ConfigRemoveOptions{}); err != nil {
+			t.Errorf("cleanup: remove config: %v", err)
+		}
 	})
 	db1, db2, tls := mk("db_v1", "one-secret-value"), mk("db_v2", "two-secret-value"), mk("tls", "cert")
 	const envValue = "literal=with=equals"

@@ -41,7 +41,7 @@ func TestConnectOverSSH(t *testing.T) {
 		}
 		snap, err := c.Snapshot(context.Background())
 		_ = c.Close()
-		if err != nil || snap.Endpoint.Host != "ssh://ops@manager1" || snap.Endpoint.APIVersion != "1.41" {
+		if err != nil || snap.Endpoint.Host != "ssh://ops@manager1" || snap.Endpoint.APIVersion != testrig.EngineAPIVersion(t, host) {
 			t.Fatalf("snapshot over ssh: %+v, %v", snap.Endpoint, err)
 		}
 		args, _ := os.ReadFile(argsFile)

@@ -56,6 +56,8 @@ func (s S3Server) Put(t testing.TB, bucket, key, body string) {
 	}
 }
 
+// removeBucket deletes every object version and the bucket. A failure fails
+// the test: test values would stay in the S3 server's storage.
 func (s S3Server) removeBucket(t testing.TB, bucket string) {
 	ctx := context.Background()
 	c := s.Client()
@@ -63,17 +65,21 @@ func (s S3Server) removeBucket(t testing.TB, bucket string) {
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
-			t.Logf("cleanup of bucket %s: %v", bucket, err)
+			t.Errorf("cleanup of bucket %s: list: %v", bucket, err)
 			return
 		}
 		for _, v := range page.Versions {
-			_, _ = c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: &bucket, Key: v.Key, VersionId: v.VersionId})
+			if _, err := c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: &bucket, Key: v.Key, VersionId: v.VersionId}); err != nil {
+				t.Errorf("cleanup of bucket %s: delete %s: %v", bucket, aws.ToString(v.Key), err)
+			}
 		}
 		for _, m := range page.DeleteMarkers {
-			_, _ = c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: &bucket, Key: m.Key, VersionId: m.VersionId})
+			if _, err := c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: &bucket, Key: m.Key, VersionId: m.VersionId}); err != nil {
+				t.Errorf("cleanup of bucket %s: delete marker %s: %v", bucket, aws.ToString(m.Key), err)
+			}
 		}
 	}
 	if _, err := c.DeleteBucket(ctx, &s3.DeleteBucketInput{Bucket: &bucket}); err != nil {
-		t.Logf("cleanup of bucket %s: %v", bucket, err)
+		t.Errorf("cleanup of bucket %s: %v", bucket, err)
 	}
 }

@@ -8,11 +8,16 @@
 package testrig
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"net"
+	"net/http"
 	"os"
 	"os/exec"
+	"strings"
 	"testing"
+	"time"
 )
 
 // Environment variables printed by `scripts/testenv env`.
@@ -105,4 +110,30 @@ func WorkerDocker(t testing.TB) string {
 func NoSwarmDocker(t testing.TB) string {
 	t.Helper()
 	return need(t, EnvNoSwarmHost)[0]
+}
+
+// EngineAPIVersion asks the engine at host (unix://…) which API version it
+// speaks, with a bare GET /_ping: what secretdeck's client must negotiate to,
+// found without secretdeck's client, so rig tests hard-code no version.
+func EngineAPIVersion(t testing.TB, host string) string {
+	t.Helper()
+	path, ok := strings.CutPrefix(host, "unix://")
+	if !ok {
+		t.Fatalf("EngineAPIVersion: %s is not a unix socket", host)
+	}
+	hc := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{
+		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+			return (&net.Dialer{}).DialContext(ctx, "unix", path)
+		},
+	}}
+	res, err := hc.Get("http://engine/_ping")
+	if err != nil {
+		t.Fatalf("ping %s: %v", host, err)
+	}
+	defer res.Body.Close()
+	v := res.Header.Get("API-Version")
+	if v == "" {
+		t.Fatalf("ping %s: no API-Version header", host)
+	}
+	return v
 }
