@@ -9,10 +9,11 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
+
+	"github.com/secretdeck/secretdeck/tui/internal/tuitest"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files")
@@ -81,18 +82,18 @@ func TestJumpFromFindingToItsSecret(t *testing.T) {
 	if !strings.Contains(s, "[Secrets 4]") || !strings.Contains(s, "Secret       api_db_pass_v1") || !strings.Contains(s, "Fingerprint  differs") {
 		t.Fatalf("o opens the secret's detail:\n%s", s)
 	}
-	assertNoValues(t, s)
+	tuitest.AssertNoValues(t, s)
 }
 
 func TestStaleResultsAreDropped(t *testing.T) {
 	a, _ := newTestApp(t, 80, 24)
 	old := a.load()   // asked first
 	fresh := a.load() // asked second
-	newer := fixture()
+	newer := tuitest.Data()
 	newer.Swarm.Secrets = newer.Swarm.Secrets[:1]
 	a.Update(loadedMsg{seq: a.seq, data: newer})
 	_ = fresh
-	a.Update(loadedMsg{seq: a.seq - 1, data: fixture()}) // the first load finishes last
+	a.Update(loadedMsg{seq: a.seq - 1, data: tuitest.Data()}) // the first load finishes last
 	_ = old
 	if s := screen(a); !strings.Contains(s, "Secrets 1") {
 		t.Fatalf("an older load must not overwrite a newer one:\n%s", s)
@@ -129,13 +130,13 @@ func TestFirstLoadFailureIsNeverABlankScreen(t *testing.T) {
 func TestRevealShowsAValueForAWhileAndAudits(t *testing.T) {
 	a, audit := newTestApp(t, 80, 24)
 	press(a, ":", "prop", "enter", "down")
-	assertNoValues(t, screen(a))
+	tuitest.AssertNoValues(t, screen(a))
 	_, cmd := a.Update(tea.KeyPressMsg{Code: 'x', Text: "x"})
 	if s := screen(a); !strings.Contains(s, "hunter2-db-pass") {
 		t.Fatalf("x reveals the selected value:\n%s", s)
 	}
-	if len(*audit) != 1 || (*audit)[0] != (auditCall{"reveal", "api.json.prod#db_pass"}) {
-		t.Fatalf("audit: %v", *audit)
+	if len(audit.Calls) != 1 || audit.Calls[0] != (tuitest.AuditCall{Action: "reveal", Subject: "api.json.prod#db_pass"}) {
+		t.Fatalf("audit: %v", audit.Calls)
 	}
 	a.drain(cmd) // the status message; the timer that masks it again waits
 	if s := screen(a); !strings.Contains(s, "hunter2-db-pass") {
@@ -144,15 +145,15 @@ func TestRevealShowsAValueForAWhileAndAudits(t *testing.T) {
 	if n := fireTimers(a); n == 0 {
 		t.Fatal("a reveal starts a timer that masks the value again")
 	}
-	assertNoValues(t, screen(a))
+	tuitest.AssertNoValues(t, screen(a))
 }
 
 func TestNoRevealRefuses(t *testing.T) {
 	a, audit := newTestApp(t, 80, 24, func(o *Options) { o.NoReveal = true })
 	press(a, ":", "prop", "enter", "down", "x")
 	s := screen(a)
-	assertNoValues(t, s)
-	if !strings.Contains(s, "--no-reveal") || len(*audit) != 0 {
+	tuitest.AssertNoValues(t, s)
+	if !strings.Contains(s, "--no-reveal") || len(audit.Calls) != 0 {
 		t.Fatalf("refused, nothing audited:\n%s", s)
 	}
 }
@@ -221,7 +222,7 @@ func TestGoldenScreens(t *testing.T) {
 			a, _ := newTestApp(t, size[0], size[1])
 			press(a, c.keys...)
 			got := screen(a)
-			assertNoValues(t, got)
+			tuitest.AssertNoValues(t, got)
 			path := filepath.Join("testdata", c.name+"-"+strconv.Itoa(size[0])+"x"+strconv.Itoa(size[1])+".golden")
 			if *update {
 				if err := os.MkdirAll("testdata", 0o755); err != nil {
@@ -256,8 +257,10 @@ func (w *watchLoader) Watch(context.Context) <-chan error {
 }
 
 func TestLiveUpdatesReloadAndSurviveABrokenStream(t *testing.T) {
-	l := &watchLoader{fakeLoader: fakeLoader{data: fixture()}}
-	a := New(Options{Loader: l, Now: func() time.Time { return clock }, Tick: fakeTick})
+	l := &watchLoader{fakeLoader: fakeLoader{data: tuitest.Data()}}
+	ts := &tuitest.Timers{}
+	a := New(Options{Loader: l, Now: tuitest.Now, Tick: ts.Tick})
+	register(t, a, ts)
 	a.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
 	a.Init()
 	a.Update(a.load()())

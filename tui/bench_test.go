@@ -8,15 +8,16 @@ import (
 
 	"github.com/secretdeck/secretdeck/model"
 	"github.com/secretdeck/secretdeck/tui/common"
+	"github.com/secretdeck/secretdeck/tui/internal/tuitest"
 )
 
 // bigData is a swarm of n secrets, each mounted by one of n/10 services.
 func bigData(n int) *common.Data {
-	d := fixture()
+	d := tuitest.Data()
 	sw := d.Swarm
 	sw.Secrets, sw.Services = nil, nil
 	for i := range n {
-		sw.Secrets = append(sw.Secrets, model.Secret{ID: fmt.Sprint("s", i), Name: fmt.Sprintf("service_%04d_key_%d_v1", i/10, i%10), CreatedAt: clock})
+		sw.Secrets = append(sw.Secrets, model.Secret{ID: fmt.Sprint("s", i), Name: fmt.Sprintf("service_%04d_key_%d_v1", i/10, i%10), CreatedAt: tuitest.Now()})
 	}
 	for i := range n / 10 {
 		svc := model.Service{ID: fmt.Sprint("v", i), Name: fmt.Sprintf("service_%04d", i), Mode: "replicated"}

@@ -9,6 +9,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/secretdeck/secretdeck/model"
+	"github.com/secretdeck/secretdeck/tui/internal/tuitest"
 )
 
 // fakeApply records what it is asked and plays scripted steps.
@@ -54,7 +55,7 @@ func TestStageFromDriftAndPreview(t *testing.T) {
 			t.Errorf("plan view lacks %q:\n%s", w, s)
 		}
 	}
-	assertNoValues(t, s)
+	tuitest.AssertNoValues(t, s)
 	press(a, "u")
 	if s := screen(a); !strings.Contains(s, "Nothing staged") {
 		t.Fatalf("u in the plan clears the staging:\n%s", s)
@@ -103,7 +104,7 @@ func TestConfirmApplyAndProgress(t *testing.T) {
 func TestProtectedEnvironmentNeedsItsNameTyped(t *testing.T) {
 	f := &fakeApply{}
 	a, _ := newTestApp(t, 80, 24, withApply(f), func(o *Options) {
-		d := fixture()
+		d := tuitest.Data()
 		d.Source.Manifest = &model.Manifest{Environments: map[string]model.EnvironmentPolicy{"prod": {Protected: true}}}
 		o.Loader = &fakeLoader{data: d}
 	})
@@ -147,7 +148,7 @@ func TestReadOnlyRefusesToApply(t *testing.T) {
 }
 
 func TestHalfDonePlanOffersResumeAndRevert(t *testing.T) {
-	d := fixture()
+	d := tuitest.Data()
 	// v2 of api_db_pass made by plan p-old, but api still mounts v1.
 	v2 := d.Swarm.Secrets[0]
 	v2.ID, v2.Name = "s9", "api_db_pass_v2"

@@ -226,7 +226,7 @@ func (a *App) jump(ref common.Ref) {
 			return
 		}
 	}
-	a.setStatus(fmt.Sprintf("%s %s is not in the %s pane", strings.TrimSuffix(ref.Pane, "s"), ref.Key, ref.Pane), true)
+	a.setStatus(fmt.Sprintf("%s %s is not in the %s pane", common.Singular(ref.Pane), ref.Key, ref.Pane), true)
 }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

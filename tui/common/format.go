@@ -2,6 +2,7 @@ package common
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"charm.land/lipgloss/v2"
@@ -40,4 +41,12 @@ func Badge(c *Common, r *table.Row, i int, fs []model.Finding) {
 	st := c.Styles.Severity[sev]
 	r.Styles = make([]*lipgloss.Style, len(r.Cells))
 	r.Styles[i] = &st
+}
+
+// Singular is what a pane lists, in the singular: "secret", "property file".
+func Singular(pane string) string {
+	if pane == "properties" {
+		return "property file"
+	}
+	return strings.TrimSuffix(pane, "s")
 }

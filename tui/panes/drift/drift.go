@@ -20,7 +20,7 @@ import (
 // Name is the pane's name in tabs and in `:` jumps.
 const Name = "drift"
 
-// New returns the Drift pane. Rows are keyed by their index in the report.
+// New returns the Drift pane. Rows are keyed by finding ID (findingKeys).
 func New(c *common.Common) *list.Pane {
 	return list.New(c, list.Spec{
 		Name: Name,
@@ -38,11 +38,12 @@ func New(c *common.Common) *list.Pane {
 
 func rows(c *common.Common, d *common.Data) []table.Row {
 	fs := d.Findings()
+	keys := findingKeys(fs)
 	out := make([]table.Row, 0, len(fs))
 	for i, f := range fs {
 		st := c.Styles.Severity[f.Severity]
 		out = append(out, table.Row{
-			Key:    findingKey(i, f),
+			Key:    keys[i],
 			Cells:  []string{common.Mark(c.Staging.Selects(f), f.Severity.String()), string(f.Kind), Subject(f), actions(f)},
 			Styles: []*lipgloss.Style{&st},
 		})
@@ -50,14 +51,25 @@ func rows(c *common.Common, d *common.Data) []table.Row {
 	return out
 }
 
-// findingKey identifies a finding across reloads (its ID), made unique by
-// its index in case two findings share an ID.
-func findingKey(i int, f model.Finding) string { return f.ID() + "#" + strconv.Itoa(i) }
+// findingKeys identify findings across reloads (their ID), made unique by
+// how many findings before share the ID: not by position, which a reload
+// that fixes an earlier finding shifts.
+func findingKeys(fs []model.Finding) []string {
+	seen := map[string]int{}
+	keys := make([]string, len(fs))
+	for i, f := range fs {
+		id := f.ID()
+		keys[i] = id + "#" + strconv.Itoa(seen[id])
+		seen[id]++
+	}
+	return keys
+}
 
 func find(d *common.Data, key string) (model.Finding, bool) {
-	for i, f := range d.Findings() {
-		if findingKey(i, f) == key {
-			return f, true
+	fs := d.Findings()
+	for i, k := range findingKeys(fs) {
+		if k == key {
+			return fs[i], true
 		}
 	}
 	return model.Finding{}, false
@@ -98,7 +110,7 @@ func detail(d *common.Data, key string, width int) string {
 	b.WriteString(wrap(f.Explanation, max(width, 20)))
 	fmt.Fprintf(&b, "\n\nAction: %s\n", strings.ReplaceAll(actions(f), "|", " or "))
 	if target := subjectRef(f); target.Pane != "" {
-		fmt.Fprintf(&b, "\nPress o to open the %s %s.\n", strings.TrimSuffix(target.Pane, "s"), target.Key)
+		fmt.Fprintf(&b, "\nPress o to open the %s %s.\n", common.Singular(target.Pane), target.Key)
 	}
 	return b.String()
 }

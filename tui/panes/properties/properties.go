@@ -166,7 +166,7 @@ func (p *pane) handle(lp *list.Pane, msg tea.Msg) (bool, tea.Cmd) {
 		case key.Matches(msg, p.c.Keys.Reveal) && !lp.InDetail():
 			return true, p.reveal(lp)
 		case key.Matches(msg, p.c.Keys.SwitchEnv):
-			return true, p.nextEnv(lp.Data())
+			return true, p.nextEnv(lp)
 		}
 	}
 	return false, nil
@@ -193,7 +193,8 @@ func (p *pane) reveal(lp *list.Pane) tea.Cmd {
 	)
 }
 
-func (p *pane) nextEnv(d *common.Data) tea.Cmd {
+func (p *pane) nextEnv(lp *list.Pane) tea.Cmd {
+	d := lp.Data()
 	if d == nil || d.Source == nil || len(d.Source.Envs) < 2 {
 		return status("the source holds one environment only", false)
 	}
@@ -204,8 +205,10 @@ func (p *pane) nextEnv(d *common.Data) tea.Cmd {
 			next = envs[(i+1)%len(envs)]
 		}
 	}
-	// Values of the old environment must not stay on screen.
+	// Values of the old environment must not stay on screen, not even while
+	// the new one loads (or if it fails to load).
 	p.revealed = map[string]int{}
+	lp.Rebuild()
 	return func() tea.Msg { return SwitchEnvMsg{Env: next} }
 }
 

@@ -1,0 +1,265 @@
+package properties_test
+
+import (
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/secretdeck/secretdeck/model"
+	"github.com/secretdeck/secretdeck/tui/common"
+	"github.com/secretdeck/secretdeck/tui/internal/tuitest"
+	"github.com/secretdeck/secretdeck/tui/list"
+	"github.com/secretdeck/secretdeck/tui/panes/properties"
+)
+
+// rig is the Properties pane of 120×20 with its fakes.
+type rig struct {
+	p     *list.Pane
+	c     *common.Common
+	ts    *tuitest.Timers
+	audit *tuitest.AuditLog
+}
+
+func newRig(d *common.Data, opts ...func(*common.Common)) rig {
+	c, ts, audit := tuitest.NewCommon(120, 20)
+	for _, o := range opts {
+		o(c)
+	}
+	p := properties.New(c)
+	p.SetSize(c.Width, c.Height)
+	p.SetData(d)
+	return rig{p, c, ts, audit}
+}
+
+func (r rig) press(keys ...string) []tea.Msg { return tuitest.Press(r.p, r.ts, keys...) }
+func (r rig) screen() string                 { return tuitest.Screen(r.p) }
+
+const dbPass = "api.json.prod#db_pass"
+
+func TestRows(t *testing.T) {
+	cases := []struct {
+		name   string
+		change func(d *common.Data)
+		want   []string // FILE / KEY, VALUE, BYTES, STATE
+	}{
+		{
+			name: "fixture",
+			want: []string{
+				"api.json.prod api · json 30 1 key",
+				"db_pass •••••••• 15 stale",
+				"redis.env.prod redis · env 20 1 key",
+				"my_secret_data •••••••• 14 no such servi…",
+				"shared.yaml.prod shared · yaml 20 1 key",
+				"payment_key •••••••• 15 lagging,unver…",
+				"billing.yaml.prod billing.yaml.prod:2: syntax error 9 UNPARSABLE",
+			},
+		},
+		{
+			name: "swarm runs the source's value",
+			change: func(d *common.Data) {
+				d.Swarm.Secrets[0].Labels[model.LabelFingerprint] = string(d.Source.Key.Fingerprint(model.NewValueString("hunter2-db-pass")))
+			},
+			want: []string{"db_pass •••••••• 15 in sync"},
+		},
+		{
+			name: "key excluded by the manifest",
+			change: func(d *common.Data) {
+				f := &d.Source.Files[0]
+				f.Entries = append(f.Entries, model.Entry{Key: "log_level", Value: model.NewValueString("debug")})
+				d.Source.Manifest = &model.Manifest{Services: map[string]model.ServicePolicy{"api": {Exclude: []string{"log_*"}}}}
+			},
+			want: []string{"api.json.prod api · json 30 2 keys", "log_level •••••••• 5 not a secret"},
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			d := tuitest.Data()
+			if tc.change != nil {
+				tc.change(d)
+				tuitest.Redrift(d)
+			}
+			r := newRig(d)
+			s := r.screen()
+			for _, want := range tc.want {
+				name, _, _ := strings.Cut(want, " ")
+				if got := tuitest.Row(s, name); got != want {
+					t.Errorf("row %s:\n got %q\nwant %q\n%s", name, got, want, s)
+				}
+			}
+			tuitest.AssertNoValues(t, s)
+		})
+	}
+}
+
+func TestWithoutSource(t *testing.T) {
+	d := tuitest.Data()
+	d.Source, d.Drift = nil, nil
+	r := newRig(d)
+	if s := r.screen(); !strings.Contains(s, "no property files (start secretdeck with --source and --env)") {
+		t.Fatalf("without a source, the pane says how to get one:\n%s", s)
+	}
+}
+
+func TestRevealShowsTheValueUntilItsTimerFires(t *testing.T) {
+	r := newRig(tuitest.Data())
+	r.press("down")
+	tuitest.AssertNoValues(t, r.screen())
+	got := r.press("x")
+	s := r.screen()
+	if row := tuitest.Row(s, "db_pass"); row != "db_pass hunter2-db-pass 15 stale" {
+		t.Fatalf("x reveals the selected value, got %q:\n%s", row, s)
+	}
+	for _, v := range tuitest.KnownValues {
+		if v != "hunter2-db-pass" && strings.Contains(s, v) {
+			t.Errorf("x reveals the selected value only, and shows %q:\n%s", v, s)
+		}
+	}
+	if want := []tuitest.AuditCall{{Action: "reveal", Subject: dbPass}}; !slices.Equal(r.audit.Calls, want) {
+		t.Errorf("audit log: %v, want %v", r.audit.Calls, want)
+	}
+	if want := (common.StatusMsg{Text: dbPass + " revealed for 10s (recorded in the audit log)"}); len(got) != 1 || got[0] != want {
+		t.Errorf("status: %v, want %v", got, want)
+	}
+	if r.ts.Pending() != 1 {
+		t.Fatalf("a reveal starts one timer, %d pending", r.ts.Pending())
+	}
+	if !strings.Contains(r.screen(), "hunter2-db-pass") {
+		t.Fatal("the value stays until its timer fires")
+	}
+	if n := tuitest.FireTimers(r.p, r.ts); n != 1 {
+		t.Fatalf("%d timers fired", n)
+	}
+	s = r.screen()
+	tuitest.AssertNoValues(t, s)
+	if row := tuitest.Row(s, "db_pass"); row != "db_pass •••••••• 15 stale" {
+		t.Fatalf("masked again: %q", row)
+	}
+}
+
+func TestRevealRefused(t *testing.T) {
+	cases := []struct {
+		name   string
+		opt    func(*common.Common)
+		failed error // of the audit log
+		keys   []string
+		want   []tea.Msg
+	}{
+		{name: "a file row", keys: []string{"x"},
+			want: []tea.Msg{common.StatusMsg{Text: "select a key (not a file) to reveal its value", Error: true}}},
+		{name: "--no-reveal", opt: func(c *common.Common) { c.NoReveal = true }, keys: []string{"down", "x"},
+			want: []tea.Msg{common.StatusMsg{Text: "revealing values is disabled (--no-reveal)", Error: true}}},
+		{name: "audit log not writable", failed: errors.New("open /var/log/secretdeck/audit.log: permission denied"), keys: []string{"down", "x"},
+			want: []tea.Msg{common.StatusMsg{Text: "not revealed: the audit log cannot be written: open /var/log/secretdeck/audit.log: permission denied", Error: true}}},
+		{name: "in a detail view", keys: []string{"down", "enter", "x"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var opts []func(*common.Common)
+			if tc.opt != nil {
+				opts = append(opts, tc.opt)
+			}
+			r := newRig(tuitest.Data(), opts...)
+			r.audit.Err = tc.failed
+			got := r.press(tc.keys...)
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("messages: %v, want %v", got, tc.want)
+			}
+			tuitest.AssertNoValues(t, r.screen())
+			if len(r.audit.Calls) != 0 || r.ts.Pending() != 0 {
+				t.Errorf("a refused reveal records nothing (%v) and starts no timer (%d)", r.audit.Calls, r.ts.Pending())
+			}
+		})
+	}
+}
+
+// A value revealed twice stays for the whole second reveal: the timer of the
+// first one must not mask it.
+func TestStaleTimerDoesNotMaskANewerReveal(t *testing.T) {
+	r := newRig(tuitest.Data())
+	r.press("down", "x")
+	first := r.ts.Fire() // its time came, but its message is not delivered yet
+	r.press("x")
+	tuitest.Send(r.p, r.ts, first...)
+	if !strings.Contains(r.screen(), "hunter2-db-pass") {
+		t.Fatalf("the first reveal's timer masked the second reveal:\n%s", r.screen())
+	}
+	if n := tuitest.FireTimers(r.p, r.ts); n != 1 {
+		t.Fatalf("the second reveal's timer: %d fired", n)
+	}
+	tuitest.AssertNoValues(t, r.screen())
+	if len(r.audit.Calls) != 2 {
+		t.Fatalf("each reveal is audited: %v", r.audit.Calls)
+	}
+}
+
+func TestDetailNeverShowsAValue(t *testing.T) {
+	cases := []struct {
+		keys []string
+		want []string
+	}{
+		{[]string{"down", "x", "enter"}, []string{ // an entry opens its file
+			"File api.json.prod", "Service api", "Format json", "Env prod", "Version -", "Size 30 bytes",
+			"KEYS (values masked; select one in the list and press x to reveal it for 10s)", "db_pass 15 bytes",
+			"high stale: service api mounts api_db_pass_v1",
+		}},
+		{[]string{"end", "enter"}, []string{"File billing.yaml.prod", "UNPARSABLE billing.yaml.prod:2: syntax error",
+			"medium unparsable: billing.yaml.prod cannot be used"}},
+	}
+	for _, tc := range cases {
+		t.Run(strings.Join(tc.keys, ","), func(t *testing.T) {
+			r := newRig(tuitest.Data())
+			r.press(tc.keys...)
+			s := strings.Join(tuitest.Rows(r.screen()), "\n")
+			for _, w := range tc.want {
+				if !strings.Contains(s, w) {
+					t.Errorf("detail lacks %q:\n%s", w, s)
+				}
+			}
+			tuitest.AssertNoValues(t, s)
+		})
+	}
+}
+
+func TestSwitchEnvironment(t *testing.T) {
+	cases := []struct {
+		env  string
+		envs []string
+		want tea.Msg
+	}{
+		{"prod", []string{"dev", "prod"}, properties.SwitchEnvMsg{Env: "dev"}},
+		{"dev", []string{"dev", "prod"}, properties.SwitchEnvMsg{Env: "prod"}},
+		{"prod", []string{"dev", "prod", "staging"}, properties.SwitchEnvMsg{Env: "staging"}},
+		{"prod", []string{"prod"}, common.StatusMsg{Text: "the source holds one environment only"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.env+" of "+strings.Join(tc.envs, ","), func(t *testing.T) {
+			d := tuitest.Data()
+			d.Source.Env, d.Source.Envs = tc.env, tc.envs
+			r := newRig(d)
+			if got := r.press("e"); len(got) != 1 || got[0] != tc.want {
+				t.Fatalf("e sends %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+// Values of the old environment must not stay on screen: not while the new
+// one loads, not if it fails to load, not when it is shown.
+func TestSwitchEnvironmentForgetsRevealedValues(t *testing.T) {
+	r := newRig(tuitest.Data())
+	r.press("down", "x")
+	if !strings.Contains(r.screen(), "hunter2-db-pass") {
+		t.Fatal("revealed")
+	}
+	r.press("e")
+	tuitest.AssertNoValues(t, r.screen())
+	tuitest.FireTimers(r.p, r.ts) // the reveal's timer fires during the load
+	tuitest.AssertNoValues(t, r.screen())
+	dev := tuitest.Data()
+	dev.Source.Env = "dev"
+	r.p.SetData(dev)
+	tuitest.AssertNoValues(t, r.screen())
+}
