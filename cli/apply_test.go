@@ -286,7 +286,10 @@ func TestPrune(t *testing.T) {
 	}
 	sw.secret("k_v0", "unmanaged", nil)
 	sw.service("api", nil, nil, "k_v4:k")
-	r := runCLI(t, "prune", "--keep", "1", "--yes", "--host", testrig.Docker(t))
+	// prune has no scope flag: the proxy shows it only this test's secrets,
+	// so it cannot prune what other tests on the rig are using.
+	host := testrig.ScopedProxy(t, testrig.Docker(t), p).Host
+	r := runCLI(t, "prune", "--keep", "1", "--yes", "--host", host)
 	if r.code != 0 {
 		t.Fatalf("prune: %s", r.all())
 	}
@@ -295,7 +298,7 @@ func TestPrune(t *testing.T) {
 			t.Errorf("%s exists=%v, want %v\n%s", name, !want, want, r.stdout)
 		}
 	}
-	r = runCLI(t, "prune", "--keep", "0", "--host", testrig.Docker(t))
+	r = runCLI(t, "prune", "--keep", "0", "--host", host)
 	if r.code != exitError || !strings.Contains(r.stderr, "not a terminal") || !sw.secretExists("k_v3") {
 		t.Errorf("without --yes and a terminal, prune must ask and remove nothing: %s", r.all())
 	}
