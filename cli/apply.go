@@ -3,6 +3,7 @@ package cli
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -70,7 +71,7 @@ func runApply(cmd *cobra.Command, global *globalOptions, opts *applyOptions, arg
 	if global.readOnly {
 		return errors.New("apply changes the swarm, and secretdeck was started with --read-only")
 	}
-	if global.source == "" {
+	if global.source == "" && len(args) == 0 {
 		return errNeedSource
 	}
 	out := cmd.OutOrStdout()
@@ -105,6 +106,11 @@ func runApply(cmd *cobra.Command, global *globalOptions, opts *applyOptions, arg
 		if p, err = model.ReadPlan(data); err != nil {
 			return err
 		}
+		// The plan names its source and environment, as a terraform plan
+		// file does; a flag (or SECRETDECK_SOURCE/ENV) that says otherwise is
+		// refused by the check below, before anything changes.
+		global.source = cmp.Or(global.source, p.Source)
+		global.env = cmp.Or(global.env, p.Env)
 	default:
 		if p, _, err = makePlan(cmd, global, &opts.planOptions); err != nil {
 			return err
@@ -118,7 +124,7 @@ func runApply(cmd *cobra.Command, global *globalOptions, opts *applyOptions, arg
 	}
 
 	fmt.Fprintf(out, "\nApplying plan %s…\n", p.ID)
-	res, err := executePlan(cmd.Context(), global, p, execOptions{timeout: opts.timeout, parallel: opts.parallel, keep: opts.keep, undo: undo},
+	res, err := executePlan(cmd.Context(), global, p, execOptions{timeout: opts.timeout, parallel: opts.parallel, keep: opts.keep, undo: undo, env: global.env},
 		func(s model.Step) { fmt.Fprintln(out, progressLine(s)) },
 		func(warning string) { fmt.Fprintln(cmd.ErrOrStderr(), "secretdeck: warning: "+warning) })
 	if err != nil {
@@ -133,6 +139,7 @@ type execOptions struct {
 	timeout  time.Duration
 	parallel int
 	keep     int               // prune beyond this many previous versions; -1: no prune
+	env      string            // the environment asked for ("": the plan's)
 	undo     map[string]string // secrets to remove after a revert (ID → name)
 }
 
@@ -154,7 +161,9 @@ func executePlan(ctx context.Context, global *globalOptions, p *model.RotationPl
 	if err != nil {
 		return nil, err
 	}
-	current, err := src.Load(ctx, p.Env)
+	// The environment the operator asked for: a plan for another one is
+	// refused by the check.
+	current, err := src.Load(ctx, cmp.Or(o.env, p.Env))
 	if err != nil {
 		return nil, err
 	}
@@ -167,18 +176,32 @@ func executePlan(ctx context.Context, global *globalOptions, p *model.RotationPl
 	if err := model.Check(ctx, in); err != nil {
 		return nil, err
 	}
+	// No apply without its audit trail: refuse before anything changes, as
+	// reveal does.
+	if _, err := audit.append(auditRecord{Context: snap.Endpoint.Context, Swarm: snap.ClusterID, Plan: p.ID,
+		Action: "apply", Subject: p.Env, Result: "started"}); err != nil {
+		return nil, fmt.Errorf("nothing applied: %w (apply records every step there)", err)
+	}
 	if in.Key, err = s3.EnsureKey(ctx, src); err != nil {
 		return nil, err
 	}
 	// Every step goes to the local audit log, and at the end to the source's
 	// .secretdeck/audit/<plan>.jsonl so the team sees it from anywhere.
-	var shared bytes.Buffer
+	// A local write that fails mid-apply cannot stop the apply half-way: it
+	// is said once, and the source's copy still gets every step.
+	var (
+		shared   bytes.Buffer
+		localErr error
+	)
 	in.Progress = func(s model.Step) {
 		progress(s)
 		rec := auditRecord{Context: snap.Endpoint.Context, Swarm: snap.ClusterID, Plan: s.Plan,
 			Action: s.Action, Subject: s.Service + s.Secret, Result: s.Result, Fingerprint: s.Fingerprint}
-		if line, err := audit.append(rec); err == nil {
-			shared.Write(line)
+		line, err := audit.append(rec)
+		shared.Write(line)
+		if err != nil && localErr == nil {
+			localErr = err
+			warn("the local audit log stopped recording (" + oneLine(err.Error()) + "); the source's copy gets every step")
 		}
 	}
 	defer func() {

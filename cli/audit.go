@@ -54,7 +54,8 @@ func openAuditLog() (*auditLog, error) {
 }
 
 // append writes one record, creating the file 0600 in a 0700 directory, and
-// returns the line it wrote.
+// returns the line it wrote — also when writing it failed, so that a copy
+// elsewhere (the source's) still gets it.
 func (l *auditLog) append(r auditRecord) ([]byte, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -64,24 +65,26 @@ func (l *auditLog) append(r auditRecord) ([]byte, error) {
 	if r.User == "" {
 		r.User = userAtHost()
 	}
-	if err := os.MkdirAll(filepath.Dir(l.path), 0o700); err != nil {
-		return nil, err
-	}
-	f, err := os.OpenFile(l.path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o600)
-	if err != nil {
-		return nil, err
-	}
 	line, err := json.Marshal(r)
 	if err != nil {
-		f.Close()
 		return nil, err
 	}
 	line = append(line, '\n')
+	if err := os.MkdirAll(filepath.Dir(l.path), 0o700); err != nil {
+		return line, fmt.Errorf("audit log %s: %w", l.path, err)
+	}
+	f, err := os.OpenFile(l.path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o600)
+	if err != nil {
+		return line, fmt.Errorf("audit log %s: %w", l.path, err)
+	}
 	if _, err := f.Write(line); err != nil {
 		f.Close()
-		return nil, err
+		return line, fmt.Errorf("audit log %s: %w", l.path, err)
 	}
-	return line, f.Close()
+	if err := f.Close(); err != nil {
+		return line, fmt.Errorf("audit log %s: %w", l.path, err)
+	}
+	return line, nil
 }
 
 func userAtHost() string {
