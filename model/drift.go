@@ -63,7 +63,7 @@ func Drift(in DriftInput) *DriftReport {
 		in:         in,
 		versions:   newVersionIndex(in.Swarm.Secrets),
 		services:   make(map[string]*Service, len(in.Swarm.Services)),
-		referenced: map[string]bool{},
+		referenced: in.Swarm.ReferencedSecretIDs(),
 		bound:      map[string]map[string]bool{},
 		logicals:   map[string]bool{},
 		report:     &DriftReport{Env: in.Source.Env, Findings: []Finding{}, FingerprintKey: !in.Key.IsZero()},
@@ -71,14 +71,6 @@ func Drift(in DriftInput) *DriftReport {
 	for i := range in.Swarm.Services {
 		s := &in.Swarm.Services[i]
 		d.services[s.Name] = s
-		for _, r := range s.Spec.Secrets {
-			d.referenced[r.ID] = true
-		}
-		if s.Previous != nil {
-			for _, r := range s.Previous.Secrets {
-				d.referenced[r.ID] = true
-			}
-		}
 	}
 	d.desire()
 	for i := range d.report.Desired {

@@ -11,17 +11,7 @@ import (
 // rollback` still finds its secret), named by no service's Spec nor
 // PreviousSpec, and made by secretdeck unless unmanaged is set.
 func (s *SwarmSnapshot) PruneCandidates(logicals []string, keep int, unmanaged bool) []Secret {
-	referenced := map[string]bool{}
-	for _, svc := range s.Services {
-		for _, r := range svc.Spec.Secrets {
-			referenced[r.ID] = true
-		}
-		if svc.Previous != nil {
-			for _, r := range svc.Previous.Secrets {
-				referenced[r.ID] = true
-			}
-		}
-	}
+	referenced := s.ReferencedSecretIDs()
 	ix := newVersionIndex(s.Secrets)
 	if logicals == nil {
 		for l := range ix.managed {

@@ -1,6 +1,9 @@
 package model
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // Stack namespace label set by `docker stack deploy`.
 const StackNamespaceLabel = "com.docker.stack.namespace"
@@ -139,3 +142,36 @@ type Task struct {
 
 // IsManager reports whether the snapshot was loaded through a manager node.
 func (s *SwarmSnapshot) IsManager() bool { return s.NodeRole == "manager" }
+
+// ReferencedSecretIDs are the secrets this service names in its Spec or its
+// PreviousSpec, each once: removing one of them breaks the service, or its
+// `docker service rollback` (Docker lets a secret named only by a
+// PreviousSpec be removed).
+func (svc *Service) ReferencedSecretIDs() []string {
+	var ids []string
+	add := func(refs []FileRef) {
+		for _, r := range refs {
+			if !slices.Contains(ids, r.ID) {
+				ids = append(ids, r.ID)
+			}
+		}
+	}
+	add(svc.Spec.Secrets)
+	if svc.Previous != nil {
+		add(svc.Previous.Secrets)
+	}
+	return ids
+}
+
+// ReferencedSecretIDs are the secrets some service names in its Spec or its
+// PreviousSpec: the one rule that keeps rollbacks working, used by drift,
+// prune, plans and the panes alike.
+func (s *SwarmSnapshot) ReferencedSecretIDs() map[string]bool {
+	out := map[string]bool{}
+	for i := range s.Services {
+		for _, id := range s.Services[i].ReferencedSecretIDs() {
+			out[id] = true
+		}
+	}
+	return out
+}

@@ -44,17 +44,8 @@ func rows(c *common.Common, d *common.Data) []table.Row {
 		return nil
 	}
 	used := map[string]int{}
-	for _, svc := range d.Swarm.Services {
-		seen := map[string]bool{}
-		for _, r := range svc.Spec.Secrets {
-			seen[r.ID] = true
-		}
-		if svc.Previous != nil {
-			for _, r := range svc.Previous.Secrets {
-				seen[r.ID] = true
-			}
-		}
-		for id := range seen {
+	for i := range d.Swarm.Services {
+		for _, id := range d.Swarm.Services[i].ReferencedSecretIDs() {
 			used[id]++
 		}
 	}
