@@ -22,7 +22,7 @@ var ErrReadOnly = errors.New("read-only: secretdeck was started with --read-only
 
 // EnsureKey returns the source's fingerprint key, creating it first if the
 // source has none. The creation is create-only (If-None-Match: * on S3,
-// O_EXCL in a folder): when two operators race, one key wins and both use it.
+// a hard link in a folder): when two operators race, one key wins and both use it.
 func EnsureKey(ctx context.Context, src Source) (model.FingerprintKey, error) {
 	s, ok := src.(*source)
 	if !ok {
@@ -62,23 +62,35 @@ func (b *bucket) createOnly(ctx context.Context, key string, data []byte) ([]byt
 	return io.ReadAll(io.LimitReader(res.Body, 1024))
 }
 
+// createOnly in a folder writes the data to a private temporary file, then
+// links it into place: the link fails if the key exists, and a racer never
+// sees a key file that is created but not yet written (O_EXCL alone showed
+// an empty key to the loser of a race).
 func (f *folder) createOnly(_ context.Context, key string, data []byte) ([]byte, error) {
 	p := filepath.Join(f.root, filepath.FromSlash(key))
 	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
 		return nil, err
 	}
-	fh, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	tmp, err := os.CreateTemp(filepath.Dir(p), ".new-key-*")
+	if err != nil {
+		return nil, err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return nil, err
+	}
+	if err := tmp.Close(); err != nil {
+		return nil, err
+	}
+	err = os.Link(tmp.Name(), p)
 	if errors.Is(err, os.ErrExist) {
 		return os.ReadFile(p)
 	}
 	if err != nil {
 		return nil, err
 	}
-	if _, err := fh.Write(data); err != nil {
-		fh.Close()
-		return nil, err
-	}
-	return data, fh.Close()
+	return data, nil
 }
 
 // WriteAudit stores an audit record file under .secretdeck/audit/ in the
