@@ -7,7 +7,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"strings"
 	"time"
@@ -18,21 +17,16 @@ import (
 	"github.com/secretdeck/secretdeck/internal/report"
 	"github.com/secretdeck/secretdeck/model"
 	"github.com/secretdeck/secretdeck/s3"
-	"github.com/secretdeck/secretdeck/swarm"
 )
 
 type applyOptions struct {
 	planOptions
-	yes      bool
-	timeout  time.Duration
-	parallel int
-	resume   string
-	revert   string
-	keep     int
+	yes    bool
+	revert string
 }
 
 func newApplyCommand(global *globalOptions) *cobra.Command {
-	opts := &applyOptions{}
+	opts := &applyOptions{planOptions: planOptions{apply: model.DefaultApplyOptions()}}
 	cmd := &cobra.Command{
 		Use:   "apply [PLAN-FILE]",
 		Short: "Apply a plan: create, swap, watch every rollout, verify — or roll back",
@@ -40,11 +34,17 @@ func newApplyCommand(global *globalOptions) *cobra.Command {
 re-read from the source now; the plan is refused if a source file or a service
 changed since it was made, or if it is for another swarm.
 
-Services are updated concurrently (4 at a time). A service is done when Docker
-says its update is "completed" AND every running task mounts the new secrets;
-paused, rolled back, or not done in --timeout is a failure. On failure the
-services this plan updated are rolled back, the secrets it created are removed,
-and secretdeck exits 1 saying exactly where the swarm stands.
+Services are updated concurrently (--parallel at a time). A service is done
+when Docker says its update is "completed" AND every running task mounts the
+new secrets; paused, rolled back, or not done in --timeout is a failure. On
+failure the services this plan updated are rolled back, the secrets it created
+are removed, and secretdeck exits 1 saying exactly where the swarm stands.
+After success, the plan's last steps remove the old versions beyond --keep
+that no Spec nor PreviousSpec names (a plan file carries its own: make it with
+"plan --keep").
+
+A plan file names its source and environment: "apply FILE" needs no --source
+or --env, and refuses one that says otherwise.
 
 Asks for confirmation (the environment's name for a protected one) unless
 --yes, which is required when stdin is not a terminal.`,
@@ -58,10 +58,8 @@ Asks for confirmation (the environment's name for a protected one) unless
 		},
 	}
 	addSelectFlags(cmd, &opts.planOptions)
+	addApplyFlags(cmd.Flags(), &opts.apply)
 	cmd.Flags().BoolVarP(&opts.yes, "yes", "y", false, "do not ask for confirmation")
-	cmd.Flags().DurationVar(&opts.timeout, "timeout", 5*time.Minute, "how long one service's rollout may take")
-	cmd.Flags().IntVar(&opts.parallel, "parallel", 4, "services updated at the same time")
-	cmd.Flags().IntVar(&opts.keep, "keep", 1, "after success, prune versions of the rotated secrets beyond this many previous ones (-1: prune nothing)")
 	cmd.Flags().StringVar(&opts.resume, "resume", "", "finish plan ID, left half-done (drift shows it as lagging)")
 	cmd.Flags().StringVar(&opts.revert, "revert", "", "undo plan ID: services back on the versions before it, its secrets removed")
 	return cmd
@@ -79,16 +77,12 @@ func runApply(cmd *cobra.Command, global *globalOptions, opts *applyOptions, arg
 		p   *model.RotationPlan
 		err error
 	)
-	var undo map[string]string // secrets to remove after a revert
+	if err := opts.apply.Validate(); err != nil {
+		return err
+	}
 	switch {
 	case opts.resume != "" && (opts.revert != "" || len(args) == 1):
 		return errors.New("--resume takes no plan file and no --revert")
-	case opts.resume != "":
-		id := opts.resume
-		opts.logicals = func(w *world) []string { return w.swarm.PlanLogicals(id) }
-		if p, _, err = makePlan(cmd, global, &opts.planOptions); err != nil {
-			return err
-		}
 	case opts.revert != "":
 		w, err := loadWorld(cmd.Context(), global)
 		if err != nil {
@@ -97,8 +91,10 @@ func runApply(cmd *cobra.Command, global *globalOptions, opts *applyOptions, arg
 		if p, err = model.NewRevertPlan(w.swarm, w.source, opts.revert, newPlanID(), time.Now()); err != nil {
 			return err
 		}
-		undo = w.swarm.PlanSecrets(opts.revert)
 	case len(args) == 1:
+		if cmd.Flags().Changed("keep") {
+			return errors.New("a plan file carries its own removal steps: make it with `secretdeck plan --keep N --out FILE`")
+		}
 		data, err := os.ReadFile(args[0])
 		if err != nil {
 			return err
@@ -111,7 +107,7 @@ func runApply(cmd *cobra.Command, global *globalOptions, opts *applyOptions, arg
 		// refused by the check below, before anything changes.
 		global.source = cmp.Or(global.source, p.Source)
 		global.env = cmp.Or(global.env, p.Env)
-	default:
+	default: // a fresh plan, or the one that resumes --resume
 		if p, _, err = makePlan(cmd, global, &opts.planOptions); err != nil {
 			return err
 		}
@@ -124,7 +120,7 @@ func runApply(cmd *cobra.Command, global *globalOptions, opts *applyOptions, arg
 	}
 
 	fmt.Fprintf(out, "\nApplying plan %s…\n", p.ID)
-	res, err := executePlan(cmd.Context(), global, p, execOptions{timeout: opts.timeout, parallel: opts.parallel, keep: opts.keep, undo: undo, env: global.env},
+	res, err := executePlan(cmd.Context(), global, p, opts.apply, global.env,
 		func(s model.Step) { fmt.Fprintln(out, progressLine(s)) },
 		func(warning string) { fmt.Fprintln(cmd.ErrOrStderr(), "secretdeck: warning: "+warning) })
 	if err != nil {
@@ -134,20 +130,12 @@ func runApply(cmd *cobra.Command, global *globalOptions, opts *applyOptions, arg
 	return nil
 }
 
-// execOptions tune executePlan.
-type execOptions struct {
-	timeout  time.Duration
-	parallel int
-	keep     int               // prune beyond this many previous versions; -1: no prune
-	env      string            // the environment asked for ("": the plan's)
-	undo     map[string]string // secrets to remove after a revert (ID → name)
-}
-
 // executePlan is apply's one code path, for the command and the TUI: connect,
-// check the plan against the swarm and the source now, make sure the source
-// has a fingerprint key, apply, prune, and audit every step locally and in
-// the source.
-func executePlan(ctx context.Context, global *globalOptions, p *model.RotationPlan, o execOptions, progress func(model.Step), warn func(string)) (*model.ApplyResult, error) {
+// check the plan against the swarm and the source now (env is the
+// environment asked for, "" for the plan's), make sure the source has a
+// fingerprint key, apply every step of the plan, and audit each locally and
+// in the source.
+func executePlan(ctx context.Context, global *globalOptions, p *model.RotationPlan, o model.ApplyOptions, env string, progress func(model.Step), warn func(string)) (*model.ApplyResult, error) {
 	c, err := global.connect(ctx)
 	if err != nil {
 		return nil, err
@@ -163,7 +151,7 @@ func executePlan(ctx context.Context, global *globalOptions, p *model.RotationPl
 	}
 	// The environment the operator asked for: a plan for another one is
 	// refused by the check.
-	current, err := src.Load(ctx, cmp.Or(o.env, p.Env))
+	current, err := src.Load(ctx, cmp.Or(env, p.Env))
 	if err != nil {
 		return nil, err
 	}
@@ -172,7 +160,7 @@ func executePlan(ctx context.Context, global *globalOptions, p *model.RotationPl
 		return nil, err
 	}
 	writer := c.NewWriter(snap.ClusterID)
-	in := model.ApplyInput{Plan: p, Swarm: writer, Source: current, By: userAtHost(), Timeout: o.timeout, Concurrency: o.parallel}
+	in := model.ApplyInput{Plan: p, Swarm: writer, Source: current, By: userAtHost(), Options: o}
 	if err := model.Check(ctx, in); err != nil {
 		return nil, err
 	}
@@ -212,23 +200,7 @@ func executePlan(ctx context.Context, global *globalOptions, p *model.RotationPl
 			warn("the audit log could not be copied to the source: " + oneLine(err.Error()))
 		}
 	}()
-	res, err := model.Apply(ctx, in)
-	if err != nil {
-		return nil, err
-	}
-	if o.keep >= 0 && len(o.undo) == 0 {
-		if err := pruneAfter(ctx, c, p, o.keep, in.Progress); err != nil {
-			return res, fmt.Errorf("plan %s applied, but pruning failed: %w", p.ID, err)
-		}
-	}
-	for id, name := range o.undo {
-		err := writer.RemoveSecret(ctx, id)
-		in.Progress(model.Step{Plan: p.ID, Secret: name, Action: "remove", Result: resultOf(err)})
-		if err != nil {
-			return res, fmt.Errorf("plan reverted, but its secret %s stays: %w", name, err)
-		}
-	}
-	return res, nil
+	return model.Apply(ctx, in)
 }
 
 func resultOf(err error) string {
@@ -248,32 +220,6 @@ func progressLine(s model.Step) string {
 		line += ": " + s.Detail
 	}
 	return line
-}
-
-// pruneAfter removes versions of the plan's logical secrets beyond keep.
-func pruneAfter(ctx context.Context, c *swarm.Client, p *model.RotationPlan, keep int, progress func(model.Step)) error {
-	snap, err := c.Snapshot(ctx)
-	if err != nil {
-		return err
-	}
-	var logicals []string
-	for _, cr := range p.Creates {
-		logicals = append(logicals, cr.Logical)
-	}
-	for _, sc := range p.Services {
-		for _, r := range sc.After {
-			if l := snap.LogicalOf(r.ID); l != "" {
-				logicals = append(logicals, l)
-			}
-		}
-	}
-	if len(logicals) == 0 {
-		return nil
-	}
-	return removeSecrets(ctx, io.Discard, c, snap, snap.PruneCandidates(logicals, keep, false), func(s model.Step) {
-		s.Plan = p.ID
-		progress(s)
-	})
 }
 
 // confirm asks the operator, unless --yes. A protected environment needs its

@@ -79,7 +79,7 @@ func rotateOnce(b *testing.B, services, parallel int) (total, slowest, sum time.
 	var mu sync.Mutex
 	started := map[string]time.Time{}
 	took := map[string]time.Duration{}
-	in := model.ApplyInput{Plan: p, Swarm: c.NewWriter(snap.ClusterID), Source: source, Key: key, Concurrency: parallel,
+	in := model.ApplyInput{Plan: p, Swarm: c.NewWriter(snap.ClusterID), Source: source, Key: key, Options: model.ApplyOptions{Parallel: parallel},
 		Progress: func(s model.Step) {
 			mu.Lock()
 			defer mu.Unlock()

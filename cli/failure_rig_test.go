@@ -220,6 +220,9 @@ func TestApplySaysWhatItCouldNotUndo(t *testing.T) {
 	for _, w := range []string{
 		p + "a rolled-back", p + "b failed",
 		"NOT undone: service " + p + "b could not be rolled back (the rollback paused",
+		// Its PreviousSpec is now the failed spec: `docker service rollback`
+		// would go forward onto the removed secret.
+		"then `docker service update --force " + p + "b` (not `docker service rollback`",
 	} {
 		if !strings.Contains(r.stderr, w) {
 			t.Errorf("the error must say where the swarm stands (%q):\n%s", w, r.stderr)
@@ -233,6 +236,10 @@ func TestApplySaysWhatItCouldNotUndo(t *testing.T) {
 	}
 	if got := sw.spec(first); fmt.Sprint(got) != fmt.Sprintf("[tok_v1:%stok:0:0:0400]", p) {
 		t.Errorf("the first service mounts %v, want it rolled back", got)
+	}
+	// What the advice says: the paused service's spec is back on the old secret.
+	if got := sw.spec(second); fmt.Sprint(got) != fmt.Sprintf("[tok_v1:%stok:0:0:0400]", p) {
+		t.Errorf("the paused service's spec names %v, want the old secret as the advice says", got)
 	}
 }
 

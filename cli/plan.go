@@ -4,13 +4,13 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"slices"
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/secretdeck/secretdeck/internal/report"
 	"github.com/secretdeck/secretdeck/model"
@@ -20,12 +20,13 @@ type planOptions struct {
 	out      string
 	secrets  []string
 	services []string
-	// logicals restricts the plan further (apply --resume); nil: no limit.
-	logicals func(w *world) []string
+	// resume, when set, makes the plan that finishes plan resume.
+	resume string
+	apply  model.ApplyOptions // Keep sets the plan's prune steps
 }
 
 func newPlanCommand(global *globalOptions) *cobra.Command {
-	opts := &planOptions{}
+	opts := &planOptions{apply: model.DefaultApplyOptions()}
 	cmd := &cobra.Command{
 		Use:   "plan",
 		Short: "Preview the rotation that would fix the drift: secrets to create, one update per service",
@@ -35,6 +36,8 @@ then ONE service update per service carrying all its swaps, each keeping the
 target, uid, gid and mode of the reference it replaces. For each service the
 preview shows the references before and after, its rollout config, the tasks
 that will restart, stack warnings, and the equivalent docker command line.
+Last, the plan removes the versions of those secrets beyond --keep previous
+ones that no service's Spec nor PreviousSpec will name.
 
 --out writes the plan to a file WITHOUT any value (names, versions, source
 versions, service versions) for "secretdeck apply FILE".`,
@@ -65,8 +68,21 @@ versions, service versions) for "secretdeck apply FILE".`,
 		},
 	}
 	addSelectFlags(cmd, opts)
+	addKeepFlag(cmd.Flags(), &opts.apply)
 	cmd.Flags().StringVar(&opts.out, "out", "", "write the plan to this file (it holds no value)")
 	return cmd
+}
+
+// addApplyFlags are the options of a rotation, the same for `apply` and the
+// workbench (and --keep for `plan`, which writes the prune steps).
+func addApplyFlags(fs *pflag.FlagSet, o *model.ApplyOptions) {
+	fs.IntVar(&o.Parallel, "parallel", o.Parallel, "services updated at the same time")
+	fs.DurationVar(&o.Timeout, "timeout", o.Timeout, "how long one service's rollout may take")
+	addKeepFlag(fs, o)
+}
+
+func addKeepFlag(fs *pflag.FlagSet, o *model.ApplyOptions) {
+	fs.IntVar(&o.Keep, "keep", o.Keep, "previous versions of each rotated secret to keep; older ones nothing names are removed last (-1: remove none)")
 }
 
 func addSelectFlags(cmd *cobra.Command, opts *planOptions) {
@@ -74,27 +90,30 @@ func addSelectFlags(cmd *cobra.Command, opts *planOptions) {
 	cmd.Flags().StringSliceVar(&opts.services, "service", nil, "only findings of this service (repeatable)")
 }
 
-// makePlan loads the world and compiles its drift into a plan.
+// makePlan loads the world and compiles its drift into a plan (or the plan
+// that resumes opts.resume).
 func makePlan(cmd *cobra.Command, global *globalOptions, opts *planOptions) (*model.RotationPlan, *world, error) {
 	if global.source == "" {
 		return nil, nil, errNeedSource
+	}
+	if err := opts.apply.Validate(); err != nil {
+		return nil, nil, err
 	}
 	w, err := loadWorld(cmd.Context(), global)
 	if err != nil {
 		return nil, nil, err
 	}
-	var only []string
-	if opts.logicals != nil {
-		if only = opts.logicals(w); len(only) == 0 {
-			return nil, nil, errors.New("no secret in this swarm carries that plan id: nothing to resume")
-		}
-	}
 	sel := func(f model.Finding) bool {
 		return (len(opts.secrets) == 0 || slices.Contains(opts.secrets, f.Logical)) &&
-			(len(opts.services) == 0 || slices.Contains(opts.services, f.Service)) &&
-			(only == nil || slices.Contains(only, f.Logical))
+			(len(opts.services) == 0 || slices.Contains(opts.services, f.Service))
 	}
-	p, err := model.NewPlan(model.PlanInput{Drift: w.drift(), Swarm: w.swarm, Source: w.source, Select: sel, ID: newPlanID(), Now: time.Now()})
+	in := model.PlanInput{Drift: w.drift(), Swarm: w.swarm, Source: w.source, Select: sel, Options: opts.apply, ID: newPlanID(), Now: time.Now()}
+	var p *model.RotationPlan
+	if opts.resume != "" {
+		p, err = model.NewResumePlan(in, opts.resume)
+	} else {
+		p, err = model.NewPlan(in)
+	}
 	if err != nil {
 		return nil, nil, err
 	}

@@ -113,7 +113,7 @@ func TestReadOnlyEveryCommandCountedAtBothEnds(t *testing.T) {
 	s3c.Reset()
 	opts := &globalOptions{readOnly: true, host: docker.Host, s3Endpoint: s3c.Endpoint, source: "s3://" + bucket, env: "prod"}
 	var steps []string
-	_, err = executePlan(context.Background(), opts, plan, execOptions{timeout: 30 * time.Second, parallel: 1, keep: 0},
+	_, err = executePlan(context.Background(), opts, plan, model.ApplyOptions{Timeout: 30 * time.Second, Parallel: 1}, "",
 		func(s model.Step) { steps = append(steps, progressLine(s)) }, func(string) {})
 	if err == nil || !strings.Contains(err.Error(), "read-only") {
 		t.Errorf("apply with read-only options: %v, want a read-only refusal; steps:\n%s", err, strings.Join(steps, "\n"))

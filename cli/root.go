@@ -15,6 +15,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/secretdeck/secretdeck/model"
 	"github.com/secretdeck/secretdeck/s3"
 	"github.com/secretdeck/secretdeck/swarm"
 )
@@ -34,6 +35,8 @@ type globalOptions struct {
 	debug      bool
 	readOnly   bool
 	noReveal   bool
+	// apply are the workbench's rotation options (apply has its own flags).
+	apply model.ApplyOptions
 
 	log *slog.Logger // set before any command runs; never given a value
 }
@@ -80,7 +83,7 @@ func oneLine(s string) string {
 }
 
 func newRootCommand(build BuildInfo, stdout, stderr io.Writer) *cobra.Command {
-	opts := &globalOptions{}
+	opts := &globalOptions{apply: model.DefaultApplyOptions()}
 	root := &cobra.Command{
 		Use:   "secretdeck",
 		Short: "A terminal workbench for Docker Swarm secrets",
@@ -132,6 +135,8 @@ space stages a fix, p previews the plan, a applies it, ? shows keys.`,
 	f.BoolVar(&opts.debug, "debug", false, "log what secretdeck does to stderr (never values)")
 	f.BoolVar(&opts.readOnly, "read-only", false, "incident mode: change nothing (the header shows READ-ONLY)")
 	f.BoolVar(&opts.noReveal, "no-reveal", false, "never show a value on screen, even on request")
+	// The workbench applies plans as `apply` does, with the same options.
+	addApplyFlags(root.Flags(), &opts.apply)
 
 	root.AddCommand(
 		newStatusCommand(opts),

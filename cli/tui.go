@@ -5,7 +5,6 @@ import (
 	"errors"
 	"os"
 	"sync"
-	"time"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/term"
@@ -23,6 +22,9 @@ func runTUI(cmd *cobra.Command, global *globalOptions) error {
 	if !term.IsTerminal(os.Stdin.Fd()) || !term.IsTerminal(os.Stdout.Fd()) {
 		return errors.New("secretdeck without a command opens the terminal UI, which needs a terminal: use `secretdeck status` or `secretdeck drift` in scripts")
 	}
+	if err := global.apply.Validate(); err != nil {
+		return err
+	}
 	audit, err := openAuditLog()
 	if err != nil {
 		return err
@@ -33,11 +35,12 @@ func runTUI(cmd *cobra.Command, global *globalOptions) error {
 	defer loader.close()
 	app := tui.New(tui.Options{
 		Loader: loader, Env: global.env, ReadOnly: global.readOnly, NoReveal: global.noReveal, Ctx: ctx,
-		NewPlanID: newPlanID,
-		Apply: func(ctx context.Context, req tui.ApplyRequest, progress func(model.Step)) (*model.ApplyResult, error) {
-			o := execOptions{timeout: 5 * time.Minute, parallel: 4, keep: 1, undo: req.Undo}
-			return executePlan(ctx, global, req.Plan, o, progress, func(w string) {
-				progress(model.Step{Plan: req.Plan.ID, Action: "warning", Result: w})
+		NewPlanID: newPlanID, ApplyOptions: global.apply,
+		// The plan's environment is the one the workbench shows (e may have
+		// switched it), so the check compares the plan with itself there.
+		Apply: func(ctx context.Context, p *model.RotationPlan, o model.ApplyOptions, progress func(model.Step)) (*model.ApplyResult, error) {
+			return executePlan(ctx, global, p, o, p.Env, progress, func(w string) {
+				progress(model.Step{Plan: p.ID, Action: "warning", Result: w})
 			})
 		},
 		Audit: func(action, subject string) error {

@@ -26,6 +26,9 @@ type SwarmWriter interface {
 	Rollback(ctx context.Context, id string, version uint64) error
 	// Tasks returns the service's tasks.
 	Tasks(ctx context.Context, serviceID string) ([]Task, error)
+	// Services returns every service as it is now, with its PreviousSpec:
+	// what a removal step is checked against before it runs.
+	Services(ctx context.Context) ([]Service, error)
 }
 
 // ErrOutOfSequence is what a SwarmWriter returns when the service changed
@@ -39,10 +42,8 @@ type ApplyInput struct {
 	Source *SourceSnapshot // re-read now: values come from here, never from the plan
 	Key    FingerprintKey  // the source's key (created by the caller if it had none)
 	By     string          // user@host, for the created-by label
-	// Concurrency bounds service updates in flight (default 4).
-	Concurrency int
-	// Timeout bounds each rollout (default 5 minutes); Poll is its pace.
-	Timeout, Poll time.Duration
+	// Options: Parallel, Timeout and Poll (zero fields: the defaults).
+	Options ApplyOptions
 	// Progress receives a line per step (never a value), one call at a time.
 	Progress func(Step)
 }
@@ -67,6 +68,7 @@ type ApplyResult struct {
 	Created  []string          `json:"created"`
 	Services map[string]string `json:"services"` // service → verified | rolled-back | failed | unchanged
 	Removed  []string          `json:"removed"`
+	Kept     []string          `json:"kept,omitempty"` // removal steps the swarm no longer justified
 	Summary  string            `json:"summary"`
 }
 
@@ -92,21 +94,23 @@ func Check(ctx context.Context, in ApplyInput) error {
 	}
 	for _, c := range p.Creates {
 		f := findFile(in.Source, c.File)
-		switch {
-		case f == nil:
+		if f == nil {
 			return fmt.Errorf("%s is gone from %s since plan %s: run plan again", c.File, p.Source, p.ID)
-		case firstNonEmpty(f.VersionID, f.ETag) != c.SourceVersion:
-			return fmt.Errorf("%s changed since plan %s (version %s, now %s): run plan again", c.File, p.ID, c.SourceVersion, firstNonEmpty(f.VersionID, f.ETag))
+		}
+		if now := firstNonEmpty(f.VersionID, f.ETag); now != c.SourceVersion {
+			return fmt.Errorf("%s changed since plan %s (version %s, now %s): run plan again", c.File, p.ID, c.SourceVersion, now)
 		}
 		v, ok := entryValue(f, c.Key)
-		switch {
-		case !ok:
+		if !ok {
 			return fmt.Errorf("key %q is gone from %s since plan %s: run plan again", c.Key, c.File, p.ID)
-		case v.Len() >= MaxSecretSize:
+		}
+		if v.Len() >= MaxSecretSize {
 			return fmt.Errorf("key %q of %s is %d bytes: a swarm secret must be under 500 KiB (512,000 bytes)", c.Key, c.File, v.Len())
-		case v.IsZero():
+		}
+		if v.IsZero() {
 			return fmt.Errorf("key %q of %s is empty: a swarm secret cannot be empty", c.Key, c.File)
-		case !ValidSecretName(c.Name):
+		}
+		if !ValidSecretName(c.Name) {
 			return fmt.Errorf("%q is not a valid secret name", c.Name)
 		}
 	}
@@ -150,10 +154,10 @@ func Apply(ctx context.Context, in ApplyInput) (*ApplyResult, error) {
 		updated []ServiceChange
 		failed  error
 	)
-	// Updates start in plan order, at most Concurrency at a time, so the
+	// Updates start in plan order, at most Parallel at a time, so the
 	// apply takes about as long as the slowest rollout, not their sum; none
 	// starts after a failure.
-	sem := make(chan struct{}, in.Concurrency)
+	sem := make(chan struct{}, in.Options.Parallel)
 	var wg sync.WaitGroup
 	for _, sc := range in.Plan.Services {
 		sem <- struct{}{}
@@ -192,18 +196,60 @@ func Apply(ctx context.Context, in ApplyInput) (*ApplyResult, error) {
 	}
 	r.Summary = fmt.Sprintf("plan %s applied: %d secrets created, %d services updated and verified (every running task mounts the new secrets)",
 		in.Plan.ID, len(r.Created), len(in.Plan.Services))
+	if err := in.remove(ctx, r); err != nil {
+		return r, err
+	}
 	return r, nil
 }
 
+// remove runs the plan's removal steps, last, each checked against the swarm
+// as it is now: a secret some Spec names (or, for a prune, some PreviousSpec)
+// is kept and said, never removed. The services are verified by then, so a
+// failure here leaves a rotated swarm with a secret too many: said, not
+// undone.
+func (in ApplyInput) remove(ctx context.Context, r *ApplyResult) error {
+	if len(in.Plan.Removes) == 0 {
+		return nil
+	}
+	services, err := in.Swarm.Services(ctx)
+	if err != nil {
+		return fmt.Errorf("plan %s applied, but its removals did not run (%w): apply --resume %s removes them", in.Plan.ID, err, in.Plan.ID)
+	}
+	var failed []string
+	for _, rm := range in.Plan.Removes {
+		if err := checkRemoval(rm, services); err != nil {
+			r.Kept = append(r.Kept, rm.Name)
+			in.Progress(Step{Plan: in.Plan.ID, Secret: rm.Name, Action: "remove", Result: "kept", Detail: err.Error()})
+			continue
+		}
+		if err := in.Swarm.RemoveSecret(ctx, rm.ID); err != nil {
+			failed = append(failed, fmt.Sprintf("%s (%v)", rm.Name, err))
+			in.Progress(Step{Plan: in.Plan.ID, Secret: rm.Name, Action: "remove", Result: "failed", Detail: err.Error()})
+			continue
+		}
+		r.Removed = append(r.Removed, rm.Name)
+		in.Progress(Step{Plan: in.Plan.ID, Secret: rm.Name, Action: "remove", Result: "ok", Detail: rm.Why})
+	}
+	r.Summary += fmt.Sprintf("; %d old secrets removed", len(r.Removed))
+	if len(r.Kept) > 0 {
+		r.Summary += fmt.Sprintf(", %d kept (in use)", len(r.Kept))
+	}
+	if len(failed) > 0 {
+		return fmt.Errorf("plan %s applied, but %d secret(s) could not be removed: %s", in.Plan.ID, len(failed), strings.Join(failed, "; "))
+	}
+	return nil
+}
+
 func withDefaults(in ApplyInput) ApplyInput {
-	if in.Concurrency <= 0 {
-		in.Concurrency = 4
+	def := DefaultApplyOptions()
+	if in.Options.Parallel <= 0 {
+		in.Options.Parallel = def.Parallel
 	}
-	if in.Timeout <= 0 {
-		in.Timeout = 5 * time.Minute
+	if in.Options.Timeout <= 0 {
+		in.Options.Timeout = def.Timeout
 	}
-	if in.Poll <= 0 {
-		in.Poll = 500 * time.Millisecond
+	if in.Options.Poll <= 0 {
+		in.Options.Poll = def.Poll
 	}
 	if in.Progress == nil {
 		in.Progress = func(Step) {}
@@ -270,7 +316,7 @@ func (in ApplyInput) watch(ctx context.Context, sc ServiceChange, refs []FileRef
 	for _, r := range refs {
 		want = append(want, r.ID)
 	}
-	deadline := time.Now().Add(in.Timeout)
+	deadline := time.Now().Add(in.Options.Timeout)
 	last := ""
 	for {
 		svc, err := in.Swarm.Service(ctx, sc.ServiceID)
@@ -290,30 +336,32 @@ func (in ApplyInput) watch(ctx context.Context, sc ServiceChange, refs []FileRef
 			last = line
 			in.Progress(Step{Plan: in.Plan.ID, Service: sc.Service, Action: "watch", Result: state, Running: running, Desired: desired})
 		}
-		switch {
-		case strings.HasPrefix(state, "rollback") || state == "paused":
+		if strings.HasPrefix(state, "rollback") || state == "paused" {
 			msg := ""
 			if svc.UpdateStatus != nil {
 				msg = svc.UpdateStatus.Message
 			}
 			return fmt.Errorf("rollout %s: %s", state, msg)
-		case svc.Replicas != nil && *svc.Replicas == 0 && slices.Equal(svc.Spec.Secrets, refs):
+		}
+		if svc.Replicas != nil && *svc.Replicas == 0 && slices.Equal(svc.Spec.Secrets, refs) {
 			// A service scaled to 0 has no task to restart: Docker records no rollout.
 			in.Progress(Step{Plan: in.Plan.ID, Service: sc.Service, Action: "verified", Result: "ok", Detail: "no task runs"})
 			return nil
-		case state == "completed" && desired == expected(svc, desired) && desired > 0 && running == desired && mounting == running:
+		}
+		if state == "completed" && desired == expected(svc, desired) && desired > 0 && running == desired && mounting == running {
 			// Counting against the declared replicas matters: mid-rollout (stop-first)
 			// no task may be desired at all, and a fresh service reports no status
 			// until the orchestrator picks the update up.
 			in.Progress(Step{Plan: in.Plan.ID, Service: sc.Service, Action: "verified", Result: "ok", Running: running, Desired: desired})
 			return nil
-		case time.Now().After(deadline):
-			return fmt.Errorf("rollout not done after %s (state %s, %d/%d tasks running with the new secrets)", in.Timeout, state, mounting, desired)
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("rollout not done after %s (state %s, %d/%d tasks running with the new secrets)", in.Options.Timeout, state, mounting, desired)
 		}
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-time.After(in.Poll):
+		case <-time.After(in.Options.Poll):
 		}
 	}
 }
@@ -358,7 +406,7 @@ func (in ApplyInput) undo(ctx context.Context, r *ApplyResult, ids map[string]st
 	for _, sc := range updated {
 		if err := in.rollback(ctx, sc); err != nil {
 			r.Services[sc.Service] = "failed"
-			problems = append(problems, fmt.Sprintf("service %s could not be rolled back (%v): run `docker service rollback %s`", sc.Service, err, sc.Service))
+			problems = append(problems, fmt.Sprintf("service %s could not be rolled back (%v): %s", sc.Service, err, rollbackAdvice(err, sc.Service)))
 			continue
 		}
 		r.Services[sc.Service] = "rolled-back"
@@ -389,6 +437,20 @@ func (in ApplyInput) undo(ctx context.Context, r *ApplyResult, ids map[string]st
 	return &ApplyError{Result: r, Err: cause}
 }
 
+// errRollbackPaused: Docker put the service's spec back but its tasks do
+// not run. Its PreviousSpec is now the failed one, so `docker service
+// rollback` would roll it FORWARD onto the secret this plan created (and
+// removes).
+var errRollbackPaused = errors.New("the rollback paused")
+
+// rollbackAdvice is what an operator can do about a rollback that failed.
+func rollbackAdvice(err error, service string) string {
+	if errors.Is(err, errRollbackPaused) {
+		return fmt.Sprintf("its spec is back on the old secrets but its tasks do not run: fix the cause, then `docker service update --force %s` (not `docker service rollback`: that would go forward to the failed spec)", service)
+	}
+	return fmt.Sprintf("run `docker service rollback %s`", service)
+}
+
 // rollback returns a service to the spec it had before this plan. Docker may
 // already have rolled it back by itself (failure action rollback): a second
 // rollback would roll FORWARD to the failed spec, so only wait then.
@@ -406,7 +468,7 @@ func (in ApplyInput) rollback(ctx context.Context, sc ServiceChange) error {
 			return err
 		}
 	}
-	deadline := time.Now().Add(in.Timeout)
+	deadline := time.Now().Add(in.Options.Timeout)
 	for {
 		svc, err := in.Swarm.Service(ctx, sc.ServiceID)
 		if err != nil {
@@ -421,12 +483,12 @@ func (in ApplyInput) rollback(ctx context.Context, sc ServiceChange) error {
 			return nil
 		}
 		if state == "rollback_paused" {
-			return fmt.Errorf("the rollback paused: %s", svc.UpdateStatus.Message)
+			return fmt.Errorf("%w: %s", errRollbackPaused, svc.UpdateStatus.Message)
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("the rollback did not complete in %s (state %s)", in.Timeout, state)
+			return fmt.Errorf("the rollback did not complete in %s (state %s)", in.Options.Timeout, state)
 		}
-		time.Sleep(in.Poll)
+		time.Sleep(in.Options.Poll)
 	}
 }
 

@@ -3,124 +3,12 @@ package model
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
-
-// fakeSwarm is a SwarmWriter over an in-memory swarm. Each update completes
-// at once unless the service's name is in failOn (then Docker "rolls back by
-// itself"), and outOfSequence makes the first update of a service fail so.
-type fakeSwarm struct {
-	mu            sync.Mutex
-	cluster       string
-	services      map[string]*Service
-	secrets       map[string]string // id → name
-	failOn        map[string]bool
-	outOfSequence map[string]bool
-	calls         []string
-	next          int
-}
-
-func newFakeSwarm(w *world) *fakeSwarm {
-	f := &fakeSwarm{cluster: "c1", services: map[string]*Service{}, secrets: map[string]string{}, failOn: map[string]bool{}, outOfSequence: map[string]bool{}}
-	for i := range w.swarm.Services {
-		s := w.swarm.Services[i]
-		s.Version = 10
-		s.UpdateStatus = &UpdateStatus{State: "completed"}
-		f.services[s.ID] = &s
-	}
-	for _, s := range w.swarm.Secrets {
-		f.secrets[s.ID] = s.Name
-	}
-	return f
-}
-
-func (f *fakeSwarm) log(format string, args ...any) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.calls = append(f.calls, fmt.Sprintf(format, args...))
-}
-
-func (f *fakeSwarm) ClusterID() string { return f.cluster }
-
-func (f *fakeSwarm) CreateSecret(_ context.Context, name string, labels map[string]string, v Value) (string, error) {
-	f.log("create %s fp=%v plan=%s", name, labels[LabelFingerprint] != "", labels[LabelPlan])
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.next++
-	id := fmt.Sprint("new", f.next)
-	f.secrets[id] = name
-	return id, nil
-}
-
-func (f *fakeSwarm) RemoveSecret(_ context.Context, id string) error {
-	f.log("remove %s", f.secrets[id])
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	delete(f.secrets, id)
-	return nil
-}
-
-func (f *fakeSwarm) Service(_ context.Context, id string) (*Service, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	s := *f.services[id]
-	s.Spec.Secrets = slices.Clone(s.Spec.Secrets)
-	return &s, nil
-}
-
-func (f *fakeSwarm) SetSecrets(_ context.Context, id string, version uint64, refs []FileRef) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	s := f.services[id]
-	if f.outOfSequence[s.Name] {
-		delete(f.outOfSequence, s.Name)
-		s.Version++ // someone bumped it (e.g. a scale), secrets unchanged
-		f.calls = append(f.calls, "out-of-sequence "+s.Name)
-		return fmt.Errorf("%w: rpc error", ErrOutOfSequence)
-	}
-	if version != s.Version {
-		return fmt.Errorf("%w: version %d, have %d", ErrOutOfSequence, version, s.Version)
-	}
-	f.calls = append(f.calls, "update "+s.Name)
-	prev := s.Spec
-	s.Previous = &prev
-	s.Spec.Secrets = slices.Clone(refs)
-	s.Version++
-	if f.failOn[s.Name] { // Docker's failure action: it rolled back by itself
-		s.Spec = *s.Previous
-		s.UpdateStatus = &UpdateStatus{State: "rollback_completed", Message: "update paused due to failure or early termination of task"}
-		return nil
-	}
-	s.UpdateStatus = &UpdateStatus{State: "completed"}
-	return nil
-}
-
-func (f *fakeSwarm) Rollback(_ context.Context, id string, version uint64) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	s := f.services[id]
-	f.calls = append(f.calls, "rollback "+s.Name)
-	s.Spec, s.Previous = *s.Previous, &s.Spec
-	s.UpdateStatus = &UpdateStatus{State: "rollback_completed"}
-	return nil
-}
-
-func (f *fakeSwarm) Tasks(_ context.Context, id string) ([]Task, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	s := f.services[id]
-	var ids []string
-	for _, r := range s.Spec.Secrets {
-		ids = append(ids, r.ID)
-	}
-	return []Task{{ID: "t-" + id, ServiceID: id, DesiredState: "running", State: "running", SecretIDs: ids}}, nil
-}
 
 // threeConsumers is a shared secret mounted by three services at v1, with a
 // new value in the source.
@@ -177,76 +65,101 @@ func TestPlanOneUpdatePerServiceKeepingMounts(t *testing.T) {
 }
 
 func applyInput(w *world, f SwarmWriter, p *RotationPlan) ApplyInput {
-	return ApplyInput{Plan: p, Swarm: f, Source: &w.source, Key: w.key, By: "ops@host", Poll: time.Millisecond, Timeout: time.Second}
+	return ApplyInput{Plan: p, Swarm: f, Source: &w.source, Key: w.key, By: "ops@host", Options: ApplyOptions{Poll: time.Millisecond, Timeout: time.Second}}
 }
 
 func TestApplyCreatesUpdatesAndVerifies(t *testing.T) {
 	w := threeConsumers()
 	f := newFakeSwarm(w)
-	f.outOfSequence["b"] = true
-	res, err := Apply(context.Background(), applyInput(w, f, planFor(t, w)))
+	f.script["b"] = &rollout{outOfSequence: 1} // someone scaled b meanwhile: its secrets are what the plan saw
+	var retries []string
+	in := applyInput(w, f, planFor(t, w))
+	in.Progress = func(s Step) {
+		if s.Result == "retry" {
+			retries = append(retries, s.Service+": "+s.Detail)
+		}
+	}
+	res, err := Apply(context.Background(), in)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if fmt.Sprint(res.Services) != "map[a:verified b:verified c:verified]" || len(res.Created) != 1 {
+	if fmt.Sprint(res.Services) != "map[a:verified b:verified c:verified]" || fmt.Sprint(res.Created) != "[tok_v2]" ||
+		res.Summary != "plan p-1 applied: 1 secrets created, 3 services updated and verified (every running task mounts the new secrets)" {
 		t.Errorf("result %+v", res)
 	}
-	if f.calls[0] != "create tok_v2 fp=true plan=p-1" || !slices.Contains(f.calls, "out-of-sequence b") {
-		t.Errorf("calls %v", f.calls)
+	if got := fmt.Sprint(slices.Sorted(slices.Values(f.calls))); got != "[create tok_v2 fp=true plan=p-1 out-of-sequence b update a update b update c]" {
+		t.Errorf("calls %s", got)
 	}
-}
-
-func TestApplyFailureRollsBackAndRemoves(t *testing.T) {
-	w := threeConsumers()
-	f := newFakeSwarm(w)
-	f.failOn["b"] = true
-	in := applyInput(w, f, planFor(t, w))
-	in.Concurrency = 1 // a, then b fails, then c
-	_, err := Apply(context.Background(), in)
-	var ae *ApplyError
-	if !errors.As(err, &ae) {
-		t.Fatalf("want an ApplyError, got %v", err)
+	if fmt.Sprint(retries) != "[b: out of sequence; its secrets are unchanged, retrying once]" {
+		t.Errorf("retries %q", retries)
 	}
-	if got := fmt.Sprint(ae.Result.Services); got != "map[a:rolled-back b:rolled-back c:unchanged]" {
-		t.Errorf("services %s: a verified then rolled back, b rolled back by Docker, c never started", got)
-	}
-	for _, s := range f.services {
-		if s.Spec.Secrets[0].Name != "tok_v1" {
-			t.Errorf("%s still mounts %s", s.Name, s.Spec.Secrets[0].Name)
+	// Each service mounts the created secret by its ID, with its own uid kept.
+	for i, id := range []string{"svc-a", "svc-b", "svc-c"} {
+		if r := f.services[id].Spec.Secrets[0]; r.ID != "new1" || r.Name != "tok_v2" || r.UID != fmt.Sprint(1000+i) {
+			t.Errorf("%s mounts %+v", id, r)
 		}
 	}
-	if slices.Contains(f.calls, "rollback b") {
-		t.Error("b was rolled back by Docker already: a second rollback would roll it FORWARD")
-	}
-	if !slices.Contains(f.calls, "remove tok_v2") || !strings.Contains(err.Error(), "secrets created then removed: 1") {
-		t.Errorf("calls %v, err %v", f.calls, err)
-	}
 }
 
+// TestCheckRefusesMovedPlans: a plan is applied only to the swarm, source,
+// values and service versions it was made from, and Check changes nothing.
 func TestCheckRefusesMovedPlans(t *testing.T) {
-	w := threeConsumers()
-	p := planFor(t, w)
-	cases := map[string]func(*fakeSwarm, *SourceSnapshot){
-		"another swarm":   func(f *fakeSwarm, _ *SourceSnapshot) { f.cluster = "c2" },
-		"file changed":    func(_ *fakeSwarm, s *SourceSnapshot) { s.Files[0].ETag = "e2" },
-		"service changed": func(f *fakeSwarm, _ *SourceSnapshot) { f.services["svc-b"].Version = 11 },
-		"value became a blob": func(_ *fakeSwarm, s *SourceSnapshot) {
-			s.Files[0].Entries[0].Value = NewValueString(strings.Repeat("x", MaxSecretSize))
-		},
+	type scene struct {
+		f *fakeSwarm
+		s *SourceSnapshot
+		p *RotationPlan
 	}
-	want := map[string]string{"another swarm": "is for swarm c1, but this is swarm c2", "file changed": "changed since plan",
-		"service changed": "was changed by someone else", "value became a blob": "512,000 bytes"}
-	for name, mutate := range cases {
-		w := threeConsumers()
-		f := newFakeSwarm(w)
-		mutate(f, &w.source)
-		err := Check(context.Background(), applyInput(w, f, p))
-		if err == nil || !strings.Contains(err.Error(), want[name]) {
-			t.Errorf("%s: %v", name, err)
-		}
-		if len(f.calls) != 0 {
-			t.Errorf("%s: Check changed something: %v", name, f.calls)
-		}
+	cases := []struct {
+		name   string
+		change func(w scene)
+		want   string // "" when the plan still applies
+	}{
+		{"nothing moved", func(scene) {}, ""},
+		{"another swarm", func(w scene) { w.f.cluster = "c2" },
+			"plan p-1 is for swarm c1, but this is swarm c2: make a plan against this swarm"},
+		{"another source", func(w scene) { w.s.URI = "s3://other/p" },
+			"plan p-1 is for s3://b/p (env prod), not s3://other/p (env prod)"},
+		{"another environment", func(w scene) { w.s.Env = "staging" },
+			"plan p-1 is for s3://b/p (env prod), not s3://b/p (env staging)"},
+		{"file gone", func(w scene) { w.s.Files = nil },
+			"shared.properties.prod is gone from s3://b/p since plan p-1: run plan again"},
+		{"file changed", func(w scene) { w.s.Files[0].ETag = "e2" },
+			"shared.properties.prod changed since plan p-1 (version e1, now e2): run plan again"},
+		{"a new S3 version of the same bytes", func(w scene) {
+			w.p.Creates[0].SourceVersion, w.s.Files[0].VersionID = "v1", "v2"
+		}, "shared.properties.prod changed since plan p-1 (version v1, now v2): run plan again"},
+		{"the S3 version planned, whatever the ETag", func(w scene) {
+			w.p.Creates[0].SourceVersion, w.s.Files[0].VersionID, w.s.Files[0].ETag = "v1", "v1", "e9"
+		}, ""},
+		{"key gone", func(w scene) { w.s.Files[0].Entries = nil },
+			`key "tok" is gone from shared.properties.prod since plan p-1: run plan again`},
+		{"value emptied", func(w scene) { w.s.Files[0].Entries[0].Value = Value{} },
+			`key "tok" of shared.properties.prod is empty: a swarm secret cannot be empty`},
+		{"value became a blob", func(w scene) {
+			w.s.Files[0].Entries[0].Value = NewValueString(strings.Repeat("x", MaxSecretSize))
+		}, `key "tok" of shared.properties.prod is 512000 bytes: a swarm secret must be under 500 KiB (512,000 bytes)`},
+		{"a value just under the limit", func(w scene) {
+			w.s.Files[0].Entries[0].Value = NewValueString(strings.Repeat("x", MaxSecretSize-1))
+		}, ""},
+		{"an invalid secret name", func(w scene) { w.p.Creates[0].Name = "tok_v2!" }, `"tok_v2!" is not a valid secret name`},
+		{"service gone", func(w scene) { delete(w.f.services, "svc-b") }, "service b: service svc-b not found"},
+		{"service changed", func(w scene) { w.f.services["svc-b"].Version = 11 },
+			"service b was changed by someone else since plan p-1 (version 10, now 11): run plan again"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			w := threeConsumers()
+			f := newFakeSwarm(w)
+			p := planFor(t, w)
+			c.change(scene{f, &w.source, p})
+			err := Check(context.Background(), applyInput(w, f, p))
+			if got := fmt.Sprint(err); (c.want == "" && err != nil) || (c.want != "" && got != c.want) {
+				t.Errorf("Check:\n got %s\nwant %s", got, cmpOr(c.want, "<nil>"))
+			}
+			if len(f.calls) != 0 {
+				t.Errorf("Check changed something: %v", f.calls)
+			}
+		})
 	}
 }
 
@@ -297,43 +210,48 @@ func TestPlanANewVersionGoesToEveryConsumer(t *testing.T) {
 	}
 }
 
-// midRollout hides the service's tasks and status for the first polls, as
-// Docker does right after an update of a stop-first service: no task is
-// desired, and a service never updated before has no status yet.
-type midRollout struct {
-	*fakeSwarm
-	polls int
-}
-
-func (m *midRollout) Service(ctx context.Context, id string) (*Service, error) {
-	s, err := m.fakeSwarm.Service(ctx, id)
-	if m.polls < 3 && s != nil {
-		s.UpdateStatus = nil
-	}
-	return s, err
-}
-
-func (m *midRollout) Tasks(ctx context.Context, id string) ([]Task, error) {
-	m.polls++
-	if m.polls <= 3 {
-		return nil, nil
-	}
-	return m.fakeSwarm.Tasks(ctx, id)
-}
-
+// TestApplyDoesNotVerifyMidRollout: a rollout is verified only once every
+// task the service declares runs, whatever the status says meanwhile: right
+// after an update of a stop-first service no task is desired, and a service
+// never updated before has no status yet.
 func TestApplyDoesNotVerifyMidRollout(t *testing.T) {
-	w := threeConsumers()
-	one := uint64(1)
-	w.swarm.Services = w.swarm.Services[:1]
-	w.swarm.Services[0].Replicas = &one
-	f := &midRollout{fakeSwarm: newFakeSwarm(w)}
-	var steps []string
-	in := applyInput(w, f, planFor(t, w))
-	in.Progress = func(s Step) { steps = append(steps, s.Action+" "+s.Result) }
-	if _, err := Apply(context.Background(), in); err != nil {
-		t.Fatal(err)
+	one, two := uint64(1), uint64(2)
+	cases := []struct {
+		name     string
+		replicas *uint64 // nil: a global service
+		script   rollout
+		want     string
+	}{
+		{"no status and no task yet", &one,
+			rollout{states: []string{"", "", "completed"}, tasks: []string{"", "", "running"}},
+			"[watch updating 0/0 watch completed 1/1 verified ok 1/1]"},
+		{"completed while the second replica is not scheduled yet", &two,
+			rollout{tasks: []string{"running", "running starting", "running running"}},
+			"[watch completed 1/1 watch completed 1/2 watch completed 2/2 verified ok 2/2]"},
+		{"a global service completed before its task exists", nil,
+			rollout{tasks: []string{"", "starting", "running"}},
+			"[watch completed 0/0 watch completed 0/1 watch completed 1/1 verified ok 1/1]"},
 	}
-	if f.polls <= 3 || !slices.Contains(steps, "verified ok") {
-		t.Fatalf("verified after %d polls: %v", f.polls, steps)
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			w := threeConsumers()
+			w.swarm.Services = w.swarm.Services[:1]
+			w.swarm.Services[0].Replicas = c.replicas
+			f := newFakeSwarm(w)
+			f.script["a"] = &c.script
+			var steps []string
+			in := applyInput(w, f, planFor(t, w))
+			in.Progress = func(s Step) {
+				if s.Action == "watch" || s.Action == "verified" {
+					steps = append(steps, fmt.Sprintf("%s %s %d/%d", s.Action, s.Result, s.Running, s.Desired))
+				}
+			}
+			if _, err := Apply(context.Background(), in); err != nil {
+				t.Fatal(err)
+			}
+			if got := fmt.Sprint(steps); got != c.want {
+				t.Errorf("steps:\n got %s\nwant %s", got, c.want)
+			}
+		})
 	}
 }

@@ -66,3 +66,23 @@ func TestParseManifestErrorsNameFileAndLine(t *testing.T) {
 		t.Errorf("an empty manifest is valid: %v", err)
 	}
 }
+
+// TestManifestModes: a mode is any octal permission up to 0777.
+func TestManifestModes(t *testing.T) {
+	for mode, ok := range map[string]bool{"0777": true, "0400": true, "400": true, "01000": false, "0800": false} {
+		_, err := ParseManifest(ManifestPath, []byte("services:\n  api:\n    keys:\n      k: {mode: \""+mode+"\"}\n"))
+		if (err == nil) != ok {
+			t.Errorf("mode %s: accepted %v, want %v (%v)", mode, err == nil, ok, err)
+		}
+	}
+}
+
+// TestParseErrorNamesTheLine: the line is given when it is known.
+func TestParseErrorNamesTheLine(t *testing.T) {
+	if got := (&ParseError{File: "api.json.prod", Line: 3, Msg: "bad"}).Error(); got != "api.json.prod:3: bad" {
+		t.Errorf("with a line: %s", got)
+	}
+	if got := (&ParseError{File: "api.json.prod", Msg: "bad"}).Error(); got != "api.json.prod: bad" {
+		t.Errorf("without: %s", got)
+	}
+}

@@ -16,6 +16,7 @@ func TestNormalize(t *testing.T) {
 		"":                  "",
 		"Ünïcode-key":       "n_code-key",
 		"my-service.Prod_1": "my-service.prod_1",
+		"az_AZ.09-`{/:@[":   "az_az.09",
 	} {
 		if got := Normalize(in); got != want {
 			t.Errorf("Normalize(%q) = %q, want %q", in, got, want)
@@ -50,6 +51,13 @@ func TestVersionNames(t *testing.T) {
 	}
 	if a == b {
 		t.Fatalf("two long names collide: %q", a)
+	}
+	// At Docker's limit a name is kept whole; one character more and it is shortened.
+	for l, want := range map[string]bool{strings.Repeat("k", 61): false, strings.Repeat("k", 62): true} {
+		name, short := VersionName(l, 1)
+		if short != want || len(name) > MaxSecretNameLen || (!short && name != l+"_v1") {
+			t.Errorf("VersionName(%d chars, 1) = %q (%d chars), shortened %v", len(l), name, len(name), short)
+		}
 	}
 	for _, c := range []struct {
 		in      string

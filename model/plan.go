@@ -32,7 +32,10 @@ type RotationPlan struct {
 	Protected bool            `json:"protected"`
 	Creates   []SecretCreate  `json:"creates"`
 	Services  []ServiceChange `json:"services"`
-	Digest    string          `json:"digest,omitempty"` // of everything above, to catch hand edits
+	// Removes run last, once every service is verified: old versions beyond
+	// --keep (prune), or the secrets of a reverted plan.
+	Removes []SecretRemoval `json:"removes,omitempty"`
+	Digest  string          `json:"digest,omitempty"` // of everything above, to catch hand edits
 }
 
 // SecretCreate is a new version of a logical secret.
@@ -66,8 +69,13 @@ type PlanInput struct {
 	Source *SourceSnapshot
 	// Select picks findings; nil picks every fixable one.
 	Select func(Finding) bool
-	ID     string
-	Now    time.Time
+	// Logicals, when set, restricts the plan to these logical secrets and
+	// prunes them even when nothing else is to do (a resume).
+	Logicals []string
+	// Options: Keep sets the prune steps (zero options: the defaults).
+	Options ApplyOptions
+	ID      string
+	Now     time.Time
 }
 
 // NewPlan compiles the selected findings into a plan. A logical secret whose
@@ -78,9 +86,12 @@ type PlanInput struct {
 func NewPlan(in PlanInput) (*RotationPlan, error) {
 	p := &RotationPlan{ID: in.ID, CreatedAt: in.Now.UTC(), ClusterID: in.Swarm.ClusterID, Source: in.Source.URI, Env: in.Source.Env,
 		Protected: in.Source.Manifest.Protected(in.Source.Env), Creates: []SecretCreate{}, Services: []ServiceChange{}}
+	if in.Options == (ApplyOptions{}) {
+		in.Options = DefaultApplyOptions()
+	}
 	picked := map[string][]Finding{} // logical → findings
 	for _, f := range in.Drift.Findings {
-		if Fixable(f) && (in.Select == nil || in.Select(f)) {
+		if Fixable(f) && (in.Select == nil || in.Select(f)) && (in.Logicals == nil || slices.Contains(in.Logicals, f.Logical)) {
 			picked[f.Logical] = append(picked[f.Logical], f)
 		}
 	}
@@ -140,10 +151,26 @@ func NewPlan(in PlanInput) (*RotationPlan, error) {
 	}
 	slices.SortFunc(p.Services, func(a, b ServiceChange) int { return strings.Compare(a.Service, b.Service) })
 	slices.SortFunc(p.Creates, func(a, b SecretCreate) int { return strings.Compare(a.Name, b.Name) })
-	if len(p.Creates) == 0 && len(p.Services) == 0 {
+	p.Removes = planRemovals(in.Swarm, p, in.Logicals, in.Options.Keep)
+	if len(p.Creates) == 0 && len(p.Services) == 0 && len(p.Removes) == 0 {
 		return nil, nothingToDo(in)
 	}
 	p.Seal()
+	return p, nil
+}
+
+// NewResumePlan finishes plan id, left half-done (a kill -9, a lost SSH
+// session): the logical secrets it created versions of get every fix and
+// prune step they still need. in.Logicals is set from the swarm.
+func NewResumePlan(in PlanInput, id string) (*RotationPlan, error) {
+	in.Logicals = in.Swarm.PlanLogicals(id)
+	if len(in.Logicals) == 0 {
+		return nil, fmt.Errorf("no secret in this swarm carries plan id %s: nothing to resume", id)
+	}
+	p, err := NewPlan(in)
+	if err != nil {
+		return nil, fmt.Errorf("resume %s: %w", id, err)
+	}
 	return p, nil
 }
 
@@ -295,8 +322,8 @@ func (s *SwarmSnapshot) PlanLogicals(id string) []string {
 
 // NewRevertPlan undoes plan id: every service that mounts a secret the plan
 // created goes back to the newest older version of that logical secret (same
-// target, uid, gid, mode), or loses the mount if there is none. The plan's
-// secrets are then unused and can be removed (RevertRemovals).
+// target, uid, gid, mode), or loses the mount if there is none; then the
+// plan's secrets, unused, are removed (steps of the revert plan).
 func NewRevertPlan(s *SwarmSnapshot, source *SourceSnapshot, id, revertID string, now time.Time) (*RotationPlan, error) {
 	created := map[string]bool{}
 	for _, sec := range s.Secrets {
@@ -337,17 +364,12 @@ func NewRevertPlan(s *SwarmSnapshot, source *SourceSnapshot, id, revertID string
 				Fixes: []string{"revert " + id}})
 		}
 	}
-	p.Seal()
-	return p, nil
-}
-
-// PlanSecrets are the IDs and names of the secrets plan id created.
-func (s *SwarmSnapshot) PlanSecrets(id string) map[string]string {
-	out := map[string]string{}
 	for _, sec := range s.Secrets {
-		if sec.Labels[LabelPlan] == id {
-			out[sec.ID] = sec.Name
+		if created[sec.ID] {
+			p.Removes = append(p.Removes, SecretRemoval{ID: sec.ID, Name: sec.Name, Logical: sec.Labels[LabelLogical], Why: RemoveRevert})
 		}
 	}
-	return out
+	slices.SortFunc(p.Removes, func(a, b SecretRemoval) int { return strings.Compare(a.Name, b.Name) })
+	p.Seal()
+	return p, nil
 }

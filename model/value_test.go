@@ -37,6 +37,12 @@ func TestValueNeverFormatsItsBytes(t *testing.T) {
 	slog.New(slog.NewJSONHandler(&log, nil)).Info("loaded", "value", v)
 	outputs = append(outputs, log.String())
 
+	// Go syntax says what the value is, through fmt or through GoString.
+	if got := fmt.Sprintf("%#v", v); got != "model.Value([redacted])" || v.GoString() != got {
+		t.Errorf("%%#v prints %s, GoString %s", got, v.GoString())
+	}
+	outputs = append(outputs, v.GoString())
+
 	for _, out := range outputs {
 		if strings.Contains(out, knownSecret) || strings.Contains(out, fmt.Sprintf("%x", knownSecret)) {
 			t.Errorf("value leaked: %s", out)

@@ -109,6 +109,16 @@ func (w *Writer) Rollback(ctx context.Context, id string, version uint64) error 
 	return classify(err)
 }
 
+// Services implements model.SwarmWriter: every service as it is now, with
+// its PreviousSpec (what removals are checked against).
+func (w *Writer) Services(ctx context.Context) ([]model.Service, error) {
+	res, err := w.c.api.ServiceList(ctx, client.ServiceListOptions{})
+	if err != nil {
+		return nil, classify(err)
+	}
+	return convertAll(res.Items, convertService), nil
+}
+
 // Tasks implements model.SwarmWriter.
 func (w *Writer) Tasks(ctx context.Context, serviceID string) ([]model.Task, error) {
 	res, err := w.c.api.TaskList(ctx, client.TaskListOptions{Filters: client.Filters{}.Add("service", serviceID)})

@@ -32,8 +32,8 @@ const (
 	// chrome is the lines around a pane: header, tabs, status, help.
 	chrome = 4
 	// debounce groups a burst of swarm events into one reload.
-	debounce   = 500 * time.Millisecond
-	loadTimout = 30 * time.Second
+	debounce    = 500 * time.Millisecond
+	loadTimeout = 30 * time.Second
 )
 
 // Loader reads the world; the TUI calls it from commands, never from View.
@@ -60,6 +60,9 @@ type Options struct {
 	Ctx       context.Context // ends the event stream; nil: background
 	// Apply runs a confirmed plan (nil: the TUI cannot apply).
 	Apply ApplyFunc
+	// ApplyOptions are the options Apply runs with (zero: the defaults);
+	// Keep also sets the plans' prune steps. The Plan pane shows them.
+	ApplyOptions model.ApplyOptions
 	// NewPlanID names a plan (nil: a time-based id).
 	NewPlanID func() string
 }
@@ -85,10 +88,7 @@ type App struct {
 	mode     inputMode
 	filters  map[string]string
 
-	planPane *plan.Pane
-	confirm  *model.RotationPlan // the plan the dialog asks about
-	undo     map[string]string   // secrets a revert plan removes after it
-	applyCh  chan tea.Msg
+	planPane *plan.Pane // also in panes: the app forwards it staging and previews
 
 	status      string
 	statusErr   bool
@@ -102,7 +102,6 @@ const (
 	modeNone inputMode = iota
 	modeFilter
 	modeJump
-	modeConfirm
 )
 
 // Messages of the app.
@@ -133,31 +132,30 @@ func New(o Options) *App {
 	if o.Audit == nil {
 		o.Audit = func(string, string) error { return nil }
 	}
+	if o.ApplyOptions == (model.ApplyOptions{}) {
+		o.ApplyOptions = model.DefaultApplyOptions()
+	}
 	if o.NewPlanID == nil {
 		o.NewPlanID = func() string { return "p-" + time.Now().UTC().Format("20060102-150405") }
 	}
 	if o.Apply == nil {
-		o.Apply = func(context.Context, ApplyRequest, func(model.Step)) (*model.ApplyResult, error) {
+		o.Apply = func(context.Context, *model.RotationPlan, model.ApplyOptions, func(model.Step)) (*model.ApplyResult, error) {
 			return nil, errors.New("this build cannot apply plans")
 		}
 	}
-	c := &common.Common{Styles: styles.Default(), Keys: keys.Default(), Now: o.Now, Tick: o.Tick, Audit: o.Audit, NoReveal: o.NoReveal,
-		RevealFor: o.RevealFor, Staging: common.NewStaging()}
+	keyMap := keys.Default()
+	keyMap.Reveal.SetHelp("x", "reveal "+o.RevealFor.String())
+	c := &common.Common{Styles: styles.Default(), Keys: keyMap, Now: o.Now, Tick: o.Tick, Audit: o.Audit, NoReveal: o.NoReveal,
+		RevealFor: o.RevealFor, Staging: common.NewStaging(), ApplyOptions: o.ApplyOptions, ReadOnly: o.ReadOnly, Ctx: o.Ctx,
+		Engine: engine{apply: o.Apply, options: o.ApplyOptions, newID: o.NewPlanID, now: o.Now}}
 	planPane := plan.New(c)
-	in := textinput.New()
-	in.Prompt = "/"
-	// A steady cursor: a blinking one redraws the line twice a second over
-	// SSH, and its timer is the only one that would bypass Common.Tick.
-	st := in.Styles()
-	st.Cursor.Blink = false
-	in.SetStyles(st)
 	a := &App{
 		c: c, opts: o, env: o.Env, filters: map[string]string{},
 		panes:    []common.Pane{secrets.New(c), services.New(c), properties.New(c), drift.New(c), planPane, audit.New(c)},
 		planPane: planPane,
 		spinner:  spinner.New(spinner.WithSpinner(spinner.MiniDot)),
 		help:     help.New(),
-		input:    in,
+		input:    common.NewInput("/"),
 		loading:  true, // Init starts the first load
 	}
 	return a
@@ -175,7 +173,7 @@ func (a *App) load() tea.Cmd {
 	a.loading = true
 	seq, env, loader, parent := a.seq, a.env, a.opts.Loader, a.opts.Ctx
 	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(parent, loadTimout)
+		ctx, cancel := context.WithTimeout(parent, loadTimeout)
 		defer cancel()
 		d, err := loader.Load(ctx, env)
 		return loadedMsg{seq: seq, data: d, err: err}
@@ -201,6 +199,9 @@ func (a *App) setStatus(text string, isErr bool) {
 }
 
 func (a *App) pane() common.Pane { return a.panes[a.active] }
+
+// Applying reports whether an apply started from the workbench runs.
+func (a *App) Applying() bool { return a.planPane.Applying() }
 
 func (a *App) resize() {
 	for _, p := range a.panes {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
 
@@ -14,20 +15,22 @@ import (
 
 // fakeApply records what it is asked and plays scripted steps.
 type fakeApply struct {
-	reqs  []ApplyRequest
+	plans []*model.RotationPlan
+	opts  []model.ApplyOptions
 	steps []model.Step
 	err   error
 }
 
-func (f *fakeApply) apply(_ context.Context, req ApplyRequest, progress func(model.Step)) (*model.ApplyResult, error) {
-	f.reqs = append(f.reqs, req)
+func (f *fakeApply) apply(_ context.Context, p *model.RotationPlan, o model.ApplyOptions, progress func(model.Step)) (*model.ApplyResult, error) {
+	f.plans = append(f.plans, p)
+	f.opts = append(f.opts, o)
 	for _, s := range f.steps {
 		progress(s)
 	}
 	if f.err != nil {
 		return nil, f.err
 	}
-	return &model.ApplyResult{Summary: "plan " + req.Plan.ID + " applied: 1 secrets created, 1 services updated and verified"}, nil
+	return &model.ApplyResult{Summary: "plan " + p.ID + " applied: 1 secrets created, 1 services updated and verified"}, nil
 }
 
 func withApply(f *fakeApply) func(*Options) {
@@ -86,12 +89,12 @@ func TestConfirmApplyAndProgress(t *testing.T) {
 		t.Fatalf("the dialog states the change:\n%s", s)
 	}
 	press(a, "esc")
-	if len(f.reqs) != 0 || strings.Contains(screen(a), "Apply plan p-test?") {
+	if len(f.plans) != 0 || strings.Contains(screen(a), "Apply plan p-test?") {
 		t.Fatal("esc cancels")
 	}
 	press(a, "a", "y")
-	if len(f.reqs) != 1 || f.reqs[0].Plan.ID != "p-test" {
-		t.Fatalf("y applies: %+v", f.reqs)
+	if len(f.plans) != 1 || f.plans[0].ID != "p-test" {
+		t.Fatalf("y applies: %+v", f.plans)
 	}
 	s := screen(a)
 	for _, w := range []string{"APPLIED plan p-test", "verified ok", "[##########] 1/1", "applied: 1 secrets created"} {
@@ -113,11 +116,11 @@ func TestProtectedEnvironmentNeedsItsNameTyped(t *testing.T) {
 		t.Fatalf("a protected env asks for its name:\n%s", screen(a))
 	}
 	press(a, "y", "enter")
-	if len(f.reqs) != 0 || !strings.Contains(screen(a), `not applied: "y" is not "prod"`) {
+	if len(f.plans) != 0 || !strings.Contains(screen(a), `not applied: "y" is not "prod"`) {
 		t.Fatalf("y is not enough:\n%s", screen(a))
 	}
 	press(a, "a", "prod", "enter")
-	if len(f.reqs) != 1 {
+	if len(f.plans) != 1 {
 		t.Fatal("typing prod applies")
 	}
 }
@@ -142,7 +145,7 @@ func TestReadOnlyRefusesToApply(t *testing.T) {
 	f := &fakeApply{}
 	a, _ := newTestApp(t, 80, 24, withApply(f), func(o *Options) { o.ReadOnly = true })
 	press(a, ":", "drift", "enter", "space", "p", "a")
-	if len(f.reqs) != 0 || !strings.Contains(screen(a), "read-only: nothing is applied") {
+	if len(f.plans) != 0 || !strings.Contains(screen(a), "read-only: nothing is applied") {
 		t.Fatalf("refused:\n%s", screen(a))
 	}
 }
@@ -171,8 +174,25 @@ func TestHalfDonePlanOffersResumeAndRevert(t *testing.T) {
 		t.Fatalf("revert: nothing mounts v2, so no update:\n%s", s)
 	}
 	press(a, "a", "y")
-	if len(f.reqs) != 1 || f.reqs[0].Undo["s9"] != "api_db_pass_v2" {
-		t.Fatalf("the revert removes the plan's secret: %+v", f.reqs)
+	if len(f.plans) != 1 || len(f.plans[0].Removes) != 1 || f.plans[0].Removes[0] != (model.SecretRemoval{ID: "s9", Name: "api_db_pass_v2", Logical: "api_db_pass", Why: model.RemoveRevert}) {
+		t.Fatalf("the revert plan removes the plan's secret as its last step: %+v", f.plans)
 	}
 	_ = tea.KeyPressMsg{}
+}
+
+// The options the workbench is started with (secretdeck --parallel 8
+// --timeout 7m --keep 0) are shown in the Plan pane, shape the plan's prune
+// steps and reach the apply.
+func TestApplyOptionsReachTheApply(t *testing.T) {
+	f := &fakeApply{}
+	o := model.ApplyOptions{Parallel: 8, Timeout: 7 * time.Minute, Poll: time.Second, Keep: 0}
+	a, _ := newTestApp(t, 120, 40, withApply(f), func(opts *Options) { opts.ApplyOptions = o })
+	press(a, ":", "drift", "enter", "space", "p")
+	if s := screen(a); !strings.Contains(s, "parallel 8 · timeout 7m0s · keep 0 previous") {
+		t.Fatalf("the Plan pane shows the options:\n%s", s)
+	}
+	press(a, "a", "y")
+	if len(f.opts) != 1 || f.opts[0] != o {
+		t.Fatalf("the apply ran with %+v, want %+v", f.opts, o)
+	}
 }

@@ -15,7 +15,8 @@ import (
 )
 
 // Update routes messages: app-level ones here, keys to the input, the app's
-// keys or the focused pane, everything else to every pane (their timers).
+// keys or the focused pane, staging to the Plan pane whatever is focused,
+// everything else to every pane (their timers, the Plan pane's apply).
 func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
@@ -27,7 +28,7 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case changeMsg:
 		if msg.err != nil {
 			a.events = nil // re-opened by the next good load
-			a.setStatus("live updates stopped ("+oneLine(msg.err.Error())+"); press r to refresh", true)
+			a.setStatus("live updates stopped ("+common.OneLine(msg.err.Error())+"); press r to refresh", true)
 			return a, nil
 		}
 		a.gen++
@@ -49,18 +50,20 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return a, a.c.Tick(next.Spinner.FPS, func(time.Time) tea.Msg { return next.Tick() })
 	case common.StatusMsg:
 		a.setStatus(msg.Text, msg.Error)
+		if msg.Hold > 0 {
+			a.statusUntil = a.c.Now().Add(msg.Hold)
+		}
 		return a, nil
+	case common.ReloadMsg:
+		return a, a.load()
 	case common.JumpMsg:
 		a.jump(msg.Ref)
 		return a, nil
 	case common.StageMsg:
-		a.stage(msg)
-		return a, nil
-	case applyStepMsg:
-		a.planPane.Step(msg.step)
-		return a, a.waitApply()
-	case applyDoneMsg:
-		return a, a.applyDone(msg)
+		// The Plan pane records it and compiles; the others re-mark rows.
+		cmd := a.updatePlan(msg)
+		a.remark()
+		return a, cmd
 	case properties.SwitchEnvMsg:
 		a.env = msg.Env
 		a.setStatus("loading environment "+msg.Env+"…", false)
@@ -84,12 +87,12 @@ func (a *App) loaded(msg loadedMsg) tea.Cmd {
 	a.loading = false
 	a.loadErr = ""
 	if msg.err != nil {
-		a.loadErr = oneLine(msg.err.Error())
+		a.loadErr = common.OneLine(msg.err.Error())
 		what := "cannot load"
 		if a.data != nil {
 			what = "refresh failed, showing the last good data"
 		}
-		a.setStatus(fmt.Sprintf("%s: %s (press r to retry)", what, oneLine(msg.err.Error())), true)
+		a.setStatus(fmt.Sprintf("%s: %s (press r to retry)", what, common.OneLine(msg.err.Error())), true)
 		return nil
 	}
 	a.data = msg.data
@@ -111,16 +114,11 @@ func (a *App) loaded(msg loadedMsg) tea.Cmd {
 
 func (a *App) key(msg tea.KeyPressMsg) tea.Cmd {
 	k := a.c.Keys
-	if a.confirm != nil {
-		return a.confirmKey(msg)
+	if a.pane().Capturing() {
+		return a.updatePane(msg)
 	}
 	if a.mode != modeNone {
 		return a.inputKey(msg)
-	}
-	if a.pane().Name() == plan.Name {
-		if handled, cmd := a.planKey(msg); handled {
-			return cmd
-		}
 	}
 	if a.fullHelp {
 		if key.Matches(msg, k.Help, k.Back, k.Quit) {
@@ -129,13 +127,13 @@ func (a *App) key(msg tea.KeyPressMsg) tea.Cmd {
 		return nil
 	}
 	switch {
-	case msg.String() == "ctrl+c", key.Matches(msg, k.Quit) && !a.pane().InDetail():
+	case key.Matches(msg, k.ForceQuit), key.Matches(msg, k.Quit) && !a.pane().InDetail():
 		return tea.Quit
 	case key.Matches(msg, k.Help):
 		a.fullHelp = true
 	case key.Matches(msg, k.Preview) && !a.pane().InDetail():
-		a.compile()
 		a.showPlan()
+		return a.updatePlan(plan.PreviewMsg{})
 	case key.Matches(msg, k.NextPane):
 		a.active = (a.active + 1) % len(a.panes)
 	case key.Matches(msg, k.PrevPane):
@@ -149,15 +147,42 @@ func (a *App) key(msg tea.KeyPressMsg) tea.Cmd {
 		a.startInput(modeJump, ":", "")
 	case key.Matches(msg, k.Back) && !a.pane().InDetail() && a.filters[a.pane().Name()] != "":
 		a.setFilter("")
-	case key.Matches(msg, k.Quit): // q in a detail view goes back
-		_, cmd := a.pane().Update(tea.KeyPressMsg{Code: tea.KeyEscape})
-		return cmd
-	default:
-		var cmd tea.Cmd
-		a.panes[a.active], cmd = a.pane().Update(msg)
-		return cmd
+	default: // the pane's own keys; q in a detail view goes back there
+		return a.updatePane(msg)
 	}
 	return nil
+}
+
+func (a *App) updatePane(msg tea.Msg) tea.Cmd {
+	var cmd tea.Cmd
+	a.panes[a.active], cmd = a.pane().Update(msg)
+	return cmd
+}
+
+func (a *App) updatePlan(msg tea.Msg) tea.Cmd {
+	_, cmd := a.planPane.Update(msg)
+	return cmd
+}
+
+// remark rebuilds the rows of every pane but the Plan pane, whose marks of
+// staged rows may have changed.
+func (a *App) remark() {
+	if a.data == nil {
+		return
+	}
+	for _, p := range a.panes {
+		if p.Name() != plan.Name {
+			p.SetData(a.data)
+		}
+	}
+}
+
+func (a *App) showPlan() {
+	for i, p := range a.panes {
+		if p.Name() == plan.Name {
+			a.active = i
+		}
+	}
 }
 
 func (a *App) startInput(m inputMode, prompt, value string) {
@@ -175,15 +200,16 @@ func (a *App) setFilter(f string) {
 
 // inputKey handles keys while the filter or the jump prompt is open.
 func (a *App) inputKey(msg tea.KeyPressMsg) tea.Cmd {
-	switch msg.String() {
-	case "esc":
+	k := a.c.Keys
+	switch {
+	case key.Matches(msg, k.Cancel):
 		if a.mode == modeFilter {
 			a.setFilter("")
 		}
 		a.mode = modeNone
 		a.input.Blur()
 		return nil
-	case "enter":
+	case key.Matches(msg, k.Submit):
 		if a.mode == modeJump {
 			a.jumpTo(strings.TrimSpace(a.input.Value()))
 		}
@@ -228,5 +254,3 @@ func (a *App) jump(ref common.Ref) {
 	}
 	a.setStatus(fmt.Sprintf("%s %s is not in the %s pane", common.Singular(ref.Pane), ref.Key, ref.Pane), true)
 }
-
-func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

@@ -103,11 +103,9 @@ func (a *App) body() string {
 	h := max(a.c.Height-chrome, 1)
 	var content string
 	switch {
-	case a.confirm != nil:
-		content = a.dialog()
 	case a.fullHelp:
 		content = a.c.Styles.Detail.Title.Render("Keys of the "+a.pane().Name()+" pane") + "\n\n" + a.help.FullHelpView(a.pane().FullHelp()) +
-			"\n\n" + a.c.Styles.Help.Render("Values are masked: x reveals one for 10 s and records it in the\naudit log (never the value). Press ? or esc to close.")
+			"\n\n" + a.c.Styles.Help.Render(fmt.Sprintf("Values are masked: x reveals one for %s and records it in the\naudit log (never the value). Press ? or esc to close.", a.c.RevealFor))
 	case a.data == nil:
 		what := "Loading the swarm"
 		if a.loading {
@@ -133,8 +131,6 @@ func (a *App) statusLine() string {
 		return ansi.Truncate(a.input.View()+st.Help.Render("  enter keep · esc clear"), a.c.Width, "…")
 	case modeJump:
 		return ansi.Truncate(a.input.View()+st.Help.Render("  secrets · services · properties · drift · plan · audit"), a.c.Width, "…")
-	case modeConfirm:
-		return ansi.Truncate(a.input.View()+st.Help.Render("  enter apply · esc cancel"), a.c.Width, "…")
 	}
 	if a.statusErr {
 		return st.Error.Render(ansi.Truncate(text, a.c.Width, "…"))
@@ -184,32 +180,4 @@ func wrap(s string, width int) string {
 		n += ansi.StringWidth(w)
 	}
 	return b.String()
-}
-
-// dialog asks to confirm an apply, stating what will change.
-func (a *App) dialog() string {
-	p := a.confirm
-	st := a.c.Styles
-	var b strings.Builder
-	b.WriteString(st.Detail.Title.Render("Apply plan "+p.ID+"?") + "\n\n")
-	fmt.Fprintf(&b, "This will create %s and update %s (one update each,\nwatched until every running task mounts the new secrets) in\nenvironment %s of swarm %s.\n",
-		plural(len(p.Creates), "secret"), plural(len(p.Services), "service"), p.Env, short(p.ClusterID, 12))
-	restarts := 0
-	for _, s := range p.Services {
-		restarts += s.Restarts
-	}
-	fmt.Fprintf(&b, "%s restart. On failure the services are rolled back and\nthe new secrets removed.\n\n", plural(restarts, "running task"))
-	if p.Protected {
-		fmt.Fprintf(&b, "%s is PROTECTED: type its name below and press enter.\n", p.Env)
-	} else {
-		b.WriteString("y apply · n or esc cancel\n")
-	}
-	return b.String()
-}
-
-func plural(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return fmt.Sprintf("%d %ss", n, noun)
 }

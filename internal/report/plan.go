@@ -36,7 +36,20 @@ func Plan(out io.Writer, p *model.RotationPlan) error {
 			w.Printf("    ! stack %s: the next `docker stack deploy` reverts this unless the stack file names the new secret\n", s.Stack)
 		}
 	}
+	if len(p.Removes) > 0 {
+		w.Printf("\nThen remove %d secret(s), once every service is verified:\n", len(p.Removes))
+		for _, r := range p.Removes {
+			w.Printf("  - %s   (%s)\n", r.Name, removalWhy(r))
+		}
+	}
 	return w.Err()
+}
+
+func removalWhy(r model.SecretRemoval) string {
+	if r.Why == model.RemoveRevert {
+		return "made by the plan being reverted"
+	}
+	return "an old version of " + r.Logical + " beyond the ones kept, named by no service"
 }
 
 func rollout(u *model.UpdateConfig) string {

@@ -3,6 +3,7 @@
 package common
 
 import (
+	"context"
 	"time"
 
 	"charm.land/bubbles/v2/key"
@@ -59,6 +60,16 @@ type Common struct {
 	RevealFor time.Duration
 	// Staging is shared by every pane: staged rows are marked "+".
 	Staging *Staging
+	// ApplyOptions are what an apply from the workbench runs with: the
+	// flags `secretdeck apply` takes, given to `secretdeck` itself.
+	ApplyOptions model.ApplyOptions
+	// Engine compiles and applies plans (the Plan pane's only way to).
+	Engine Engine
+	// ReadOnly refuses every change (started with --read-only).
+	ReadOnly bool
+	// Ctx is the app's lifetime: work a pane starts in the background (an
+	// apply) is cancelled with it. Panes never store a context of their own.
+	Ctx context.Context
 }
 
 // Ref names an object a pane can show: a pane name and a row key.
@@ -74,7 +85,14 @@ type JumpMsg struct{ Ref Ref }
 type StatusMsg struct {
 	Text  string
 	Error bool
+	// Hold keeps the message this long against the "loaded at" of reloads:
+	// an apply's verdict must outlive the reload that follows it.
+	Hold time.Duration
 }
+
+// ReloadMsg asks the app to load the world again (after an apply, so that
+// fixed findings go away and every pane re-marks its staged rows).
+type ReloadMsg struct{}
 
 // Pane is one tab of the workbench.
 type Pane interface {
@@ -87,6 +105,9 @@ type Pane interface {
 	// Focus selects the row with key and opens its detail; false when absent.
 	Focus(key string) bool
 	InDetail() bool
+	// Capturing reports whether the pane takes every key (a dialog is
+	// open): the app's own keys (tab, q, ?…) must not act under it.
+	Capturing() bool
 	ShortHelp() []key.Binding
 	FullHelp() [][]key.Binding
 }

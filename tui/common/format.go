@@ -50,3 +50,15 @@ func Singular(pane string) string {
 	}
 	return strings.TrimSuffix(pane, "s")
 }
+
+// Plural is n and noun, with an s unless n is 1: "1 secret", "2 services".
+func Plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+// OneLine folds s (an error from an engine, often multi-line) onto one line
+// for the status line.
+func OneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

@@ -1,6 +1,7 @@
 package common
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/secretdeck/secretdeck/model"
@@ -37,18 +38,64 @@ func (s *Staging) Clear() { *s = *NewStaging() }
 // Count is how many items are staged.
 func (s *Staging) Count() int { return len(s.Findings) + len(s.Logicals) + len(s.Services) }
 
-// StageMsg stages (On) or unstages an item: Kind is "finding", "logical" or
-// "service".
-type StageMsg struct {
-	Kind, Key string
-	On        bool
+// StageKind says what a StageMsg stages.
+type StageKind int
+
+// The kinds of staging item: each is a set of Staging, except StageClear.
+const (
+	// StageFinding is one drift finding, by Finding.ID.
+	StageFinding StageKind = iota + 1
+	// StageLogical is a whole logical secret: every finding about it.
+	StageLogical
+	// StageService is a whole service: every finding about it.
+	StageService
+	// StageClear unstages everything (Key and On do not matter): u in the
+	// Plan pane.
+	StageClear
+)
+
+// String names k as the panes say it.
+func (k StageKind) String() string {
+	switch k {
+	case StageFinding:
+		return "finding"
+	case StageLogical:
+		return "logical secret"
+	case StageService:
+		return "service"
+	case StageClear:
+		return "everything"
+	}
+	return fmt.Sprintf("StageKind(%d)", int(k))
 }
 
-// Apply records m.
+// StageMsg stages (On) or unstages an item of Kind. The Plan pane records
+// it and compiles the plan again; the other panes re-mark their rows.
+type StageMsg struct {
+	Kind StageKind
+	Key  string
+	On   bool
+}
+
+// Apply records m. A kind it does not know is a bug in the caller: it
+// panics rather than drop the operator's choice without a word.
 func (s *Staging) Apply(m StageMsg) {
-	set := map[string]map[string]bool{"finding": s.Findings, "logical": s.Logicals, "service": s.Services}[m.Kind]
-	if set == nil || m.Key == "" {
+	var set map[string]bool
+	switch m.Kind {
+	case StageFinding:
+		set = s.Findings
+	case StageLogical:
+		set = s.Logicals
+	case StageService:
+		set = s.Services
+	case StageClear:
+		s.Clear()
 		return
+	default:
+		panic("common: stage " + m.Kind.String() + ": no such kind")
+	}
+	if m.Key == "" {
+		return // a row that names nothing stages nothing
 	}
 	if m.On {
 		set[m.Key] = true

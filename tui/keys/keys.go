@@ -9,9 +9,14 @@ type KeyMap struct {
 	Open, Back                              key.Binding
 	NextPane, PrevPane, Jump                key.Binding
 	Filter, Help, Refresh, Quit             key.Binding
-	Reveal, SwitchEnv, GoTo                 key.Binding
-	Stage, Unstage, Preview, Apply          key.Binding
-	Resume, Revert, Confirm                 key.Binding
+	// ForceQuit quits from anywhere, a detail view or a prompt included.
+	ForceQuit                      key.Binding
+	Reveal, SwitchEnv, GoTo        key.Binding
+	Stage, Unstage, Preview, Apply key.Binding
+	Resume, Revert                 key.Binding
+	// Answers to a prompt or a dialog: Confirm (y) and Deny (n) answer a
+	// question, Submit (enter) takes what was typed, Cancel (esc) closes it.
+	Confirm, Deny, Submit, Cancel key.Binding
 }
 
 // Default returns the bindings.
@@ -32,6 +37,7 @@ func Default() *KeyMap {
 		Help:      key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
 		Refresh:   key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "refresh")),
 		Quit:      key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
+		ForceQuit: key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit")),
 		Reveal:    key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "reveal 10s")),
 		SwitchEnv: key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "next env")),
 		GoTo:      key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "open subject")),
@@ -42,5 +48,8 @@ func Default() *KeyMap {
 		Resume:    key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "resume half-done plan")),
 		Revert:    key.NewBinding(key.WithKeys("V"), key.WithHelp("V", "revert half-done plan")),
 		Confirm:   key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "yes")),
+		Deny:      key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "no")),
+		Submit:    key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "ok")),
+		Cancel:    key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
 	}
 }

@@ -94,6 +94,9 @@ func (p *Pane) Selected() string {
 // InDetail implements common.Pane.
 func (p *Pane) InDetail() bool { return p.inDetail }
 
+// Capturing implements common.Pane: a list has no dialog.
+func (p *Pane) Capturing() bool { return false }
+
 // DetailKey is the key of the row whose detail is open.
 func (p *Pane) DetailKey() string { return p.detailKey }
 
@@ -126,7 +129,8 @@ func (p *Pane) Update(msg tea.Msg) (common.Pane, tea.Cmd) {
 	}
 	k := p.c.Keys
 	if p.inDetail {
-		if key.Matches(km, k.Back) {
+		// q leaves a detail view rather than the program, as in k9s.
+		if key.Matches(km, k.Back, k.Quit) {
 			p.inDetail = false
 		} else {
 			p.detail.ScrollKey(k, km)
@@ -197,9 +201,9 @@ func (p *Pane) FullHelp() [][]key.Binding {
 }
 
 // StageKeys handles space (stage) and u (unstage) for a pane whose rows map
-// to a staging item: kind is "finding", "logical" or "service", and item
-// gives the item for a row key ("" when the row cannot be staged).
-func StageKeys(c *common.Common, p *Pane, msg tea.Msg, kind string, item func(rowKey string) string) (bool, tea.Cmd) {
+// to a staging item of kind, and item gives the item for a row key ("" when
+// the row cannot be staged).
+func StageKeys(c *common.Common, p *Pane, msg tea.Msg, kind common.StageKind, item func(rowKey string) string) (bool, tea.Cmd) {
 	km, ok := msg.(tea.KeyPressMsg)
 	if !ok || p.InDetail() {
 		return false, nil

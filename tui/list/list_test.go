@@ -111,6 +111,10 @@ func TestDetail(t *testing.T) {
 	if p.InDetail() || tuitest.Selected(tuitest.Screen(p)) != "payment_key_v1" {
 		t.Fatalf("esc goes back to the list, on the same row:\n%s", tuitest.Screen(p))
 	}
+	tuitest.Press(p, ts, "enter", "q")
+	if p.InDetail() || tuitest.Selected(tuitest.Screen(p)) != "payment_key_v1" {
+		t.Fatalf("q goes back too (the app quits only from a list):\n%s", tuitest.Screen(p))
+	}
 }
 
 func TestFocus(t *testing.T) {
@@ -183,7 +187,7 @@ func TestStageKeys(t *testing.T) {
 	}
 	c, ts, _ := tuitest.NewCommon(60, 8)
 	p := names(c, func(lp *list.Pane, msg tea.Msg) (bool, tea.Cmd) {
-		return list.StageKeys(c, lp, msg, "logical", item)
+		return list.StageKeys(c, lp, msg, common.StageLogical, item)
 	})
 	p.SetSize(c.Width, c.Height)
 	p.SetData(tuitest.Data())
@@ -191,8 +195,8 @@ func TestStageKeys(t *testing.T) {
 		keys []string
 		want []tea.Msg
 	}{
-		{[]string{"space"}, []tea.Msg{common.StageMsg{Kind: "logical", Key: "logical-of-api_db_pass_v1", On: true}}},
-		{[]string{"u"}, []tea.Msg{common.StageMsg{Kind: "logical", Key: "logical-of-api_db_pass_v1", On: false}}},
+		{[]string{"space"}, []tea.Msg{common.StageMsg{Kind: common.StageLogical, Key: "logical-of-api_db_pass_v1", On: true}}},
+		{[]string{"u"}, []tea.Msg{common.StageMsg{Kind: common.StageLogical, Key: "logical-of-api_db_pass_v1", On: false}}},
 		{[]string{"end", "space"}, []tea.Msg{common.StatusMsg{Text: "nothing a plan can fix here", Error: true}}},
 		{[]string{"home", "enter", "space", "esc"}, nil},
 	}

@@ -1,10 +1,12 @@
 package tuitest
 
 import (
+	"context"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/secretdeck/secretdeck/model"
 	"github.com/secretdeck/secretdeck/tui/common"
 	"github.com/secretdeck/secretdeck/tui/keys"
 	"github.com/secretdeck/secretdeck/tui/styles"
@@ -42,6 +44,7 @@ func NewCommon(w, h int) (*common.Common, *Timers, *AuditLog) {
 		Styles: styles.Default(), Keys: keys.Default(),
 		Now: Now, Tick: ts.Tick, Audit: log.Record,
 		RevealFor: RevealFor, Staging: common.NewStaging(),
+		ApplyOptions: model.DefaultApplyOptions(), Ctx: context.Background(),
 	}
 	return c, ts, log
 }
@@ -75,4 +78,30 @@ func FireTimers(p common.Pane, ts *Timers) int {
 		Send(p, ts, m)
 	}
 	return len(due)
+}
+
+// Loop runs cmd and gives p every message it sends, then the messages of
+// the commands p returns, until none is left: what the app does for a pane
+// that streams to itself (the Plan pane's apply, whatever pane is focused).
+// It returns every message, in order; timers are held in ts.
+func Loop(p common.Pane, ts *Timers, cmd tea.Cmd) []tea.Msg {
+	var out []tea.Msg
+	var deliver func(tea.Msg)
+	deliver = func(m tea.Msg) {
+		out = append(out, m)
+		_, next := p.Update(m)
+		ts.Drain(next, deliver)
+	}
+	ts.Drain(cmd, deliver)
+	return out
+}
+
+// PressLoop presses Keys(names...) in p, each followed by Loop.
+func PressLoop(p common.Pane, ts *Timers, names ...string) []tea.Msg {
+	var out []tea.Msg
+	for _, k := range Keys(names...) {
+		_, cmd := p.Update(k)
+		out = append(out, Loop(p, ts, cmd)...)
+	}
+	return out
 }

@@ -129,7 +129,7 @@ func subjectRef(f model.Finding) common.Ref {
 }
 
 func handle(c *common.Common, p *list.Pane, msg tea.Msg) (bool, tea.Cmd) {
-	if ok, cmd := list.StageKeys(c, p, msg, "finding", func(k string) string {
+	if ok, cmd := list.StageKeys(c, p, msg, common.StageFinding, func(k string) string {
 		if f, found := find(p.Data(), k); found && model.Fixable(f) {
 			return f.ID()
 		}

@@ -199,12 +199,12 @@ func TestStageKeys(t *testing.T) {
 		keys []string
 		want tea.Msg
 	}{
-		{[]string{"space"}, common.StageMsg{Kind: "finding", Key: fs[0].ID(), On: true}},
-		{[]string{"u"}, common.StageMsg{Kind: "finding", Key: fs[0].ID(), On: false}},
-		{append(down(3), "space"), common.StageMsg{Kind: "finding", Key: fs[3].ID(), On: true}}, // unverifiable
-		{append(down(2), "space"), nothing},                                                     // env-exposure: moved by hand
-		{append(down(6), "space"), nothing},                                                     // orphan: pruned, not planned
-		{[]string{"enter", "space"}, nil},                                                       // not in a detail
+		{[]string{"space"}, common.StageMsg{Kind: common.StageFinding, Key: fs[0].ID(), On: true}},
+		{[]string{"u"}, common.StageMsg{Kind: common.StageFinding, Key: fs[0].ID(), On: false}},
+		{append(down(3), "space"), common.StageMsg{Kind: common.StageFinding, Key: fs[3].ID(), On: true}}, // unverifiable
+		{append(down(2), "space"), nothing}, // env-exposure: moved by hand
+		{append(down(6), "space"), nothing}, // orphan: pruned, not planned
+		{[]string{"enter", "space"}, nil},   // not in a detail
 	}
 	for _, tc := range cases {
 		t.Run(strings.Join(tc.keys, ","), func(t *testing.T) {
@@ -224,7 +224,7 @@ func TestStageKeys(t *testing.T) {
 func TestStagedFindingsAreMarked(t *testing.T) {
 	d := tuitest.Data()
 	p, c, _ := newPane(d)
-	c.Staging.Apply(common.StageMsg{Kind: "logical", Key: "payment_key", On: true})
+	c.Staging.Apply(common.StageMsg{Kind: common.StageLogical, Key: "payment_key", On: true})
 	p.SetData(d)
 	rows := tuitest.Rows(tuitest.Screen(p))
 	var marked []string

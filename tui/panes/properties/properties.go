@@ -83,7 +83,7 @@ func (p *pane) rows(d *common.Data) []table.Row {
 	}
 	var out []table.Row
 	for _, f := range d.Source.Files {
-		head := table.Row{Key: f.Key, Cells: []string{f.Key, f.Service + " · " + string(f.Format), strconv.FormatInt(f.Size, 10), plural(len(f.Entries), "key")}}
+		head := table.Row{Key: f.Key, Cells: []string{f.Key, f.Service + " · " + string(f.Format), strconv.FormatInt(f.Size, 10), common.Plural(len(f.Entries), "key")}}
 		if f.Err != nil {
 			head.Cells[3] = "UNPARSABLE"
 			head.Cells[1] = f.Err.Error()
@@ -221,11 +221,4 @@ func dash(s string) string {
 		return "-"
 	}
 	return s
-}
-
-func plural(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return fmt.Sprintf("%d %ss", n, noun)
 }

@@ -201,10 +201,10 @@ func TestStageKeys(t *testing.T) {
 		keys []string
 		want tea.Msg
 	}{
-		{[]string{"space"}, common.StageMsg{Kind: "logical", Key: "api_db_pass", On: true}},
-		{[]string{"u"}, common.StageMsg{Kind: "logical", Key: "api_db_pass", On: false}},
-		{[]string{"down", "down", "space"}, common.StageMsg{Kind: "logical", Key: "payment_key", On: true}}, // unlabelled: by its name
-		{[]string{"end", "space"}, common.StageMsg{Kind: "logical", Key: "legacy_token", On: true}},
+		{[]string{"space"}, common.StageMsg{Kind: common.StageLogical, Key: "api_db_pass", On: true}},
+		{[]string{"u"}, common.StageMsg{Kind: common.StageLogical, Key: "api_db_pass", On: false}},
+		{[]string{"down", "down", "space"}, common.StageMsg{Kind: common.StageLogical, Key: "payment_key", On: true}}, // unlabelled: by its name
+		{[]string{"end", "space"}, common.StageMsg{Kind: common.StageLogical, Key: "legacy_token", On: true}},
 	}
 	for _, tc := range cases {
 		t.Run(strings.Join(tc.keys, ","), func(t *testing.T) {
@@ -231,13 +231,13 @@ func TestStagedRowsAreMarked(t *testing.T) {
 		marked []string
 	}{
 		{"logical staged", func(c *common.Common, _ *common.Data) {
-			c.Staging.Apply(common.StageMsg{Kind: "logical", Key: "payment_key", On: true})
+			c.Staging.Apply(common.StageMsg{Kind: common.StageLogical, Key: "payment_key", On: true})
 		}, []string{"payment_key_v1", "payment_key_v2"}},
 		{"finding staged", func(c *common.Common, d *common.Data) {
-			c.Staging.Apply(common.StageMsg{Kind: "finding", Key: d.Findings()[0].ID(), On: true}) // stale api_db_pass_v1
+			c.Staging.Apply(common.StageMsg{Kind: common.StageFinding, Key: d.Findings()[0].ID(), On: true}) // stale api_db_pass_v1
 		}, []string{"api_db_pass_v1"}},
 		{"service staged", func(c *common.Common, _ *common.Data) {
-			c.Staging.Apply(common.StageMsg{Kind: "service", Key: "checkout", On: true}) // fixes payment_key_v2's finding
+			c.Staging.Apply(common.StageMsg{Kind: common.StageService, Key: "checkout", On: true}) // fixes payment_key_v2's finding
 		}, []string{"payment_key_v2"}},
 	}
 	all := []string{"api_db_pass_v1", "payment_key_v1", "payment_key_v2", "legacy_token"}

@@ -169,9 +169,9 @@ func TestStageKeys(t *testing.T) {
 		keys []string
 		want []tea.Msg
 	}{
-		{[]string{"space"}, []tea.Msg{common.StageMsg{Kind: "service", Key: "api", On: true}}},
-		{[]string{"u"}, []tea.Msg{common.StageMsg{Kind: "service", Key: "api", On: false}}},
-		{[]string{"end", "space"}, []tea.Msg{common.StageMsg{Kind: "service", Key: "proxy", On: true}}},
+		{[]string{"space"}, []tea.Msg{common.StageMsg{Kind: common.StageService, Key: "api", On: true}}},
+		{[]string{"u"}, []tea.Msg{common.StageMsg{Kind: common.StageService, Key: "api", On: false}}},
+		{[]string{"end", "space"}, []tea.Msg{common.StageMsg{Kind: common.StageService, Key: "proxy", On: true}}},
 		{[]string{"enter", "space"}, nil}, // not in a detail
 	}
 	for _, tc := range cases {
@@ -190,9 +190,9 @@ func TestStagedRowsAreMarked(t *testing.T) {
 		stage  common.StageMsg
 		marked []string
 	}{
-		{"service", common.StageMsg{Kind: "service", Key: "proxy", On: true}, []string{"proxy"}},
-		{"logical mounted by two services", common.StageMsg{Kind: "logical", Key: "payment_key", On: true}, []string{"billing", "checkout"}},
-		{"finding", common.StageMsg{Kind: "finding", Key: tuitest.Data().Findings()[0].ID(), On: true}, []string{"api"}},
+		{"service", common.StageMsg{Kind: common.StageService, Key: "proxy", On: true}, []string{"proxy"}},
+		{"logical mounted by two services", common.StageMsg{Kind: common.StageLogical, Key: "payment_key", On: true}, []string{"billing", "checkout"}},
+		{"finding", common.StageMsg{Kind: common.StageFinding, Key: tuitest.Data().Findings()[0].ID(), On: true}, []string{"api"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

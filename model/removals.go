@@ -1,0 +1,116 @@
+package model
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// Why a plan removes a secret.
+const (
+	// RemovePrune: an old version beyond the ones kept, that no service's
+	// Spec nor PreviousSpec will name once the plan is applied.
+	RemovePrune = "prune"
+	// RemoveRevert: a version the reverted plan created; after the revert no
+	// Spec names it (a PreviousSpec may: that is the state being undone).
+	RemoveRevert = "revert"
+)
+
+// SecretRemoval is a secret a plan removes, as its last step, once every
+// service it updates is verified.
+type SecretRemoval struct {
+	ID      string `json:"id"`
+	Name    string `json:"name"`
+	Logical string `json:"logical"`
+	Why     string `json:"why"` // RemovePrune or RemoveRevert
+}
+
+// planRemovals are the prune steps of p: for each logical secret p rotates
+// (and each of extra),
+// the versions older than the newest keep+1 after the plan (the one mounted
+// plus keep previous ones, so `docker service rollback` finds its secret),
+// made by secretdeck, and named by no Spec nor PreviousSpec as they will be
+// once p is applied. keep < 0 removes nothing.
+func planRemovals(s *SwarmSnapshot, p *RotationPlan, extra []string, keep int) []SecretRemoval {
+	if keep < 0 {
+		return nil
+	}
+	referenced := referencedAfter(s, p)
+	ix := newVersionIndex(s.Secrets)
+	creates := map[string]bool{}
+	logicals := slices.Clone(extra)
+	for _, c := range p.Creates {
+		creates[c.Logical] = true
+		logicals = append(logicals, c.Logical)
+	}
+	for _, sc := range p.Services {
+		for _, r := range sc.After {
+			if v, ok := ix.byID[r.ID]; ok {
+				logicals = append(logicals, v.Logical)
+			}
+		}
+	}
+	slices.Sort(logicals)
+	var out []SecretRemoval
+	for _, l := range slices.Compact(logicals) {
+		ix.adopt(l)
+		vs := ix.versions(l)
+		kept := keep + 1
+		if creates[l] {
+			kept-- // the new version is the newest one kept
+		}
+		for i, v := range vs {
+			if i >= len(vs)-kept || !v.Managed || referenced[v.Secret.ID] {
+				continue
+			}
+			out = append(out, SecretRemoval{ID: v.Secret.ID, Name: v.Secret.Name, Logical: l, Why: RemovePrune})
+		}
+	}
+	slices.SortFunc(out, func(a, b SecretRemoval) int { return strings.Compare(a.Name, b.Name) })
+	return out
+}
+
+// referencedAfter are the secret IDs some Spec or PreviousSpec names once p
+// is applied: a service p updates mounts its After refs and keeps its
+// current Spec as PreviousSpec; the others stay as they are.
+func referencedAfter(s *SwarmSnapshot, p *RotationPlan) map[string]bool {
+	updated := map[string]*ServiceChange{}
+	for i := range p.Services {
+		updated[p.Services[i].ServiceID] = &p.Services[i]
+	}
+	out := map[string]bool{}
+	for i := range s.Services {
+		svc := &s.Services[i]
+		sc := updated[svc.ID]
+		if sc == nil {
+			for _, id := range svc.ReferencedSecretIDs() {
+				out[id] = true
+			}
+			continue
+		}
+		for _, refs := range [][]FileRef{sc.After, svc.Spec.Secrets} {
+			for _, r := range refs {
+				if r.ID != "" {
+					out[r.ID] = true
+				}
+			}
+		}
+	}
+	return out
+}
+
+// checkRemoval refuses a removal the swarm does not justify now: a secret
+// some Spec names, or — for a prune — one a PreviousSpec names (Docker would
+// remove it, and break the next rollback).
+func checkRemoval(rm SecretRemoval, services []Service) error {
+	for _, svc := range services {
+		if slices.ContainsFunc(svc.Spec.Secrets, func(r FileRef) bool { return r.ID == rm.ID }) {
+			return fmt.Errorf("service %s mounts it", svc.Name)
+		}
+		if rm.Why != RemoveRevert && svc.Previous != nil &&
+			slices.ContainsFunc(svc.Previous.Secrets, func(r FileRef) bool { return r.ID == rm.ID }) {
+			return fmt.Errorf("the previous spec of service %s names it (docker service rollback needs it)", svc.Name)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,49 @@
+package tui
+
+import (
+	"context"
+	"time"
+
+	"github.com/secretdeck/secretdeck/model"
+	"github.com/secretdeck/secretdeck/tui/common"
+)
+
+// ApplyFunc runs a confirmed plan through the same code path as `secretdeck
+// apply`, with the options the workbench was given; progress is called for
+// every step (never with a value).
+type ApplyFunc func(ctx context.Context, p *model.RotationPlan, o model.ApplyOptions, progress func(model.Step)) (*model.ApplyResult, error)
+
+// engine is the Plan pane's common.Engine: the plans of package model, the
+// apply the CLI gives, with the workbench's options, ids and clock.
+type engine struct {
+	apply   ApplyFunc
+	options model.ApplyOptions
+	newID   func() string
+	now     func() time.Time
+}
+
+func (e engine) input(d *common.Data) model.PlanInput {
+	return model.PlanInput{Drift: d.Drift, Swarm: d.Swarm, Source: d.Source, Options: e.options, ID: e.newID(), Now: e.now()}
+}
+
+// Plan implements common.Engine.
+func (e engine) Plan(d *common.Data, sel func(model.Finding) bool) (*model.RotationPlan, error) {
+	in := e.input(d)
+	in.Select = sel
+	return model.NewPlan(in)
+}
+
+// Resume implements common.Engine.
+func (e engine) Resume(d *common.Data, planID string) (*model.RotationPlan, error) {
+	return model.NewResumePlan(e.input(d), planID)
+}
+
+// Revert implements common.Engine.
+func (e engine) Revert(d *common.Data, planID string) (*model.RotationPlan, error) {
+	return model.NewRevertPlan(d.Swarm, d.Source, planID, e.newID(), e.now())
+}
+
+// Apply implements common.Engine.
+func (e engine) Apply(ctx context.Context, p *model.RotationPlan, progress func(model.Step)) (*model.ApplyResult, error) {
+	return e.apply(ctx, p, e.options, progress)
+}

@@ -1,0 +1,112 @@
+package plan
+
+import (
+	"fmt"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/secretdeck/secretdeck/model"
+	"github.com/secretdeck/secretdeck/tui/common"
+)
+
+// confirmation is the dialog before an apply: y for an ordinary
+// environment; for a protected one, its name typed and enter, so that a
+// reflex cannot change production.
+type confirmation struct {
+	c      *common.Common
+	plan   *model.RotationPlan
+	typed  textinput.Model // protected environments only
+	detail common.Detail
+}
+
+func newConfirmation(c *common.Common, pl *model.RotationPlan, w, h int) *confirmation {
+	d := &confirmation{c: c, plan: pl}
+	if pl.Protected {
+		d.typed = common.NewInput("type " + pl.Env + " to apply: ")
+		d.typed.SetWidth(max(len(pl.Env)+8, 20))
+		_ = d.typed.Focus() // a steady cursor: no blink command to run
+	}
+	d.setSize(w, h)
+	return d
+}
+
+func (d *confirmation) setSize(w, h int) {
+	d.detail.SetSize(w, h)
+	d.render()
+}
+
+func (d *confirmation) view() string { return d.detail.View() }
+
+// confirmKey answers the dialog: esc (or n, when y would do) cancels.
+func (p *Pane) confirmKey(msg tea.KeyPressMsg) tea.Cmd {
+	d, k := p.confirm, p.c.Keys
+	switch {
+	case key.Matches(msg, k.Cancel), !d.plan.Protected && key.Matches(msg, k.Deny):
+		p.confirm = nil
+		return status("not applied", false)
+	case !d.plan.Protected:
+		if key.Matches(msg, k.Confirm) {
+			p.confirm = nil
+			return p.startApply(d.plan)
+		}
+		return nil
+	case key.Matches(msg, k.Submit):
+		p.confirm = nil
+		if typed := d.typed.Value(); typed != d.plan.Env {
+			return status(fmt.Sprintf("not applied: %q is not %q", typed, d.plan.Env), true)
+		}
+		return p.startApply(d.plan)
+	}
+	var cmd tea.Cmd
+	d.typed, cmd = d.typed.Update(msg)
+	d.render()
+	return cmd
+}
+
+// help is the dialog's keys, relabelled for what they do here.
+func (d *confirmation) help() []key.Binding {
+	k := d.c.Keys
+	cancel := k.Cancel
+	cancel.SetHelp(k.Cancel.Help().Key, "cancel")
+	if d.plan.Protected {
+		submit := k.Submit
+		submit.SetHelp(k.Submit.Help().Key, "apply")
+		return []key.Binding{submit, cancel}
+	}
+	yes, no := k.Confirm, k.Deny
+	yes.SetHelp(k.Confirm.Help().Key, "apply")
+	// n and esc do the same here: one entry, as the dialog says it.
+	no.SetHelp(k.Deny.Help().Key+"/"+k.Cancel.Help().Key, "cancel")
+	return []key.Binding{yes, no}
+}
+
+// render states what the apply will change before it is confirmed.
+func (d *confirmation) render() {
+	p := d.plan
+	var b strings.Builder
+	b.WriteString(d.c.Styles.Detail.Title.Render("Apply plan "+p.ID+"?") + "\n\n")
+	fmt.Fprintf(&b, "This will create %s and update %s (one update each,\nwatched until every running task mounts the new secrets) in\nenvironment %s of swarm %s.\n",
+		common.Plural(len(p.Creates), "secret"), common.Plural(len(p.Services), "service"), p.Env, short(p.ClusterID, 12))
+	restarts := 0
+	for _, s := range p.Services {
+		restarts += s.Restarts
+	}
+	fmt.Fprintf(&b, "%s restart. On failure the services are rolled back and\nthe new secrets removed.\n\n", common.Plural(restarts, "running task"))
+	k := d.c.Keys
+	if p.Protected {
+		fmt.Fprintf(&b, "%s is PROTECTED: type its name below and press %s.\n\n%s\n", p.Env, k.Submit.Help().Key, d.typed.View())
+	} else {
+		fmt.Fprintf(&b, "%s apply · %s or %s cancel\n", k.Confirm.Help().Key, k.Deny.Help().Key, k.Cancel.Help().Key)
+	}
+	d.detail.SetContent(b.String())
+}
+
+func short(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n]
+}
