@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"os"
+	"os/signal"
 	"sync"
+	"syscall"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/term"
@@ -29,7 +31,9 @@ func runTUI(cmd *cobra.Command, global *globalOptions) error {
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithCancel(cmd.Context())
+	// The workbench's lifetime is its own: a signal must not cut an apply
+	// short (it is handled below, like ctrl+c).
+	ctx, cancel := context.WithCancel(context.WithoutCancel(cmd.Context()))
 	defer cancel()
 	loader := &worldLoader{global: global, audit: audit}
 	defer loader.close()
@@ -48,11 +52,26 @@ func runTUI(cmd *cobra.Command, global *globalOptions) error {
 			return err
 		},
 	})
-	_, err = tea.NewProgram(app, tea.WithContext(ctx)).Run()
-	if errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil {
-		return nil
+	// SIGINT and SIGTERM act as ctrl+c does: never quit in the middle of an
+	// apply (the first waits for its verdict, the second rolls it back).
+	program := tea.NewProgram(app, tea.WithContext(ctx), tea.WithoutSignalHandler())
+	signals := make(chan os.Signal, 2)
+	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(signals)
+	go func() {
+		for range signals {
+			program.Send(tui.InterruptMsg{})
+		}
+	}()
+	_, err = program.Run()
+	app.Wait() // a program that ended anyway still lets a running apply finish
+	if err != nil && !(errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil) {
+		return err
 	}
-	return err
+	if app.Failed() {
+		return errors.New("an apply of this session failed (its verdict was on screen): `secretdeck audit` lists its steps")
+	}
+	return nil
 }
 
 // worldLoader loads for the TUI, keeping one engine connection (an ssh://

@@ -69,10 +69,11 @@ type Options struct {
 
 // App is the root model.
 type App struct {
-	c      *common.Common
-	opts   Options
-	panes  []common.Pane
-	active int
+	quitting bool // asked to quit while an apply runs: quits at its verdict
+	c        *common.Common
+	opts     Options
+	panes    []common.Pane
+	active   int
 
 	data    *common.Data
 	env     string
@@ -202,6 +203,14 @@ func (a *App) pane() common.Pane { return a.panes[a.active] }
 
 // Applying reports whether an apply started from the workbench runs.
 func (a *App) Applying() bool { return a.planPane.Applying() }
+
+// Failed reports whether an apply of this session ended in a failure: the
+// process then exits 1, as `secretdeck apply` would.
+func (a *App) Failed() bool { return a.planPane.Failed() }
+
+// Wait blocks until an apply still running has ended: for a program that
+// ended anyway (killed), so that the process never exits mid-rollout.
+func (a *App) Wait() { a.planPane.Wait() }
 
 func (a *App) resize() {
 	for _, p := range a.panes {

@@ -54,8 +54,13 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			a.statusUntil = a.c.Now().Add(msg.Hold)
 		}
 		return a, nil
-	case common.ReloadMsg:
+	case common.ReloadMsg: // an apply ended (its verdict is on the status line)
+		if a.quitting && !a.planPane.Applying() {
+			return a, tea.Quit
+		}
 		return a, a.load()
+	case InterruptMsg:
+		return a, a.quit(true)
 	case common.JumpMsg:
 		a.jump(msg.Ref)
 		return a, nil
@@ -127,8 +132,10 @@ func (a *App) key(msg tea.KeyPressMsg) tea.Cmd {
 		return nil
 	}
 	switch {
-	case key.Matches(msg, k.ForceQuit), key.Matches(msg, k.Quit) && !a.pane().InDetail():
-		return tea.Quit
+	case key.Matches(msg, k.ForceQuit):
+		return a.quit(true)
+	case key.Matches(msg, k.Quit) && !a.pane().InDetail():
+		return a.quit(false)
 	case key.Matches(msg, k.Help):
 		a.fullHelp = true
 	case key.Matches(msg, k.Preview) && !a.pane().InDetail():
@@ -253,4 +260,27 @@ func (a *App) jump(ref common.Ref) {
 		}
 	}
 	a.setStatus(fmt.Sprintf("%s %s is not in the %s pane", common.Singular(ref.Pane), ref.Key, ref.Pane), true)
+}
+
+// InterruptMsg is ctrl+c from outside the terminal (SIGINT, SIGTERM): the
+// program treats it as the key.
+type InterruptMsg struct{}
+
+// quit ends the program, never in the middle of an apply: the first request
+// waits for the apply's verdict (verified, or rolled back); an interrupt
+// after that stops the apply the safe way — the engine rolls back what it
+// started and removes its secrets — and the program ends after that verdict.
+func (a *App) quit(interrupt bool) tea.Cmd {
+	if !a.planPane.Applying() {
+		return tea.Quit
+	}
+	if a.quitting && interrupt {
+		if a.planPane.Stop() {
+			a.setStatus("stopping the apply: rolling back what it started, removing its secrets; quits when done", true)
+		}
+		return nil
+	}
+	a.quitting = true
+	a.setStatus("quits when the apply has finished (verified or rolled back) · ctrl+c again: stop it now and roll back", true)
+	return nil
 }

@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"time"
@@ -96,8 +97,13 @@ func (p *Pane) startApply(pl *model.RotationPlan) tea.Cmd {
 	p.begin(pl)
 	p.run++
 	ch := make(chan tea.Msg, 256)
-	run, engine, ctx := p.run, p.c.Engine, p.c.Ctx
+	// The apply's own context: quitting never cancels it; Stop does, and
+	// the engine then rolls back what it started.
+	ctx, cancel := context.WithCancel(context.WithoutCancel(p.c.Ctx))
+	p.cancel = cancel
+	run, engine := p.run, p.c.Engine
 	go func() {
+		defer cancel()
 		defer close(ch)
 		res, err := engine.Apply(ctx, pl, func(s model.Step) { ch <- applyStepMsg{run: run, step: s} })
 		ch <- applyDoneMsg{run: run, res: res, err: err}
@@ -132,6 +138,8 @@ func (p *Pane) finished(m applyDoneMsg) tea.Cmd {
 		return nil
 	}
 	p.steps = nil
+	p.cancel = nil
+	p.failed = p.failed || m.err != nil
 	p.finish(m.res, m.err)
 	// Cleared here, not through a StageMsg: that would compile again and
 	// replace the verdict with "Nothing staged".
@@ -181,4 +189,35 @@ func (p *Pane) finish(r *model.ApplyResult, err error) {
 	p.applying, p.result, p.err = false, r, err
 	p.plan = nil
 	p.render()
+}
+
+// Stop asks the running apply to stop the safe way: the engine rolls back
+// the services it updated and removes the secrets it created; the verdict
+// comes as usual. False when no apply runs.
+func (p *Pane) Stop() bool {
+	if p.cancel == nil {
+		return false
+	}
+	p.cancel()
+	return true
+}
+
+// Failed reports whether an apply of this session ended in a failure (rolled
+// back, or left something to undo).
+func (p *Pane) Failed() bool { return p.failed }
+
+// Wait blocks until the running apply, if any, has ended, and records its
+// outcome: for a program that ends while an apply runs (killed), so that the
+// process never exits in the middle of a rollout.
+func (p *Pane) Wait() {
+	for p.steps != nil {
+		msg, ok := <-p.steps
+		if !ok {
+			p.failed, p.steps = true, nil // closed without a verdict
+			return
+		}
+		if done, isDone := msg.(applyDoneMsg); isDone && done.run == p.run {
+			p.finished(done)
+		}
+	}
 }

@@ -6,6 +6,7 @@
 package plan
 
 import (
+	"context"
 	"slices"
 
 	"charm.land/bubbles/v2/key"
@@ -35,8 +36,10 @@ type Pane struct {
 
 	confirm *confirmation // the open dialog, nil when none
 
-	run      int          // of the latest apply; its messages carry it
-	steps    chan tea.Msg // of the running apply
+	run      int                // of the latest apply; its messages carry it
+	steps    chan tea.Msg       // of the running apply
+	cancel   context.CancelFunc // stops the running apply the safe way
+	failed   bool               // an apply of this session failed
 	applying bool
 	applied  *model.RotationPlan
 	latest   map[string]model.Step // per service: its last step
