@@ -160,7 +160,7 @@ func executePlan(ctx context.Context, global *globalOptions, p *model.RotationPl
 		return nil, err
 	}
 	writer := c.NewWriter(snap.ClusterID)
-	in := model.ApplyInput{Plan: p, Swarm: writer, Source: current, By: userAtHost(), Options: o}
+	in := model.ApplyInput{Plan: p, Swarm: writer, Source: current, By: userAtHost(), Options: o, Snapshot: snap}
 	if err := model.Check(ctx, in); err != nil {
 		return nil, err
 	}

@@ -1,12 +1,14 @@
 package cli
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/secretdeck/secretdeck/internal/testrig"
+	"github.com/secretdeck/secretdeck/model"
 )
 
 // TestApplyPlanFileNeedsNoOtherFlags: like a terraform plan file, a plan
@@ -79,5 +81,50 @@ func TestApplyRefusesWithoutItsAuditLog(t *testing.T) {
 	}
 	if got := strings.Join(sw.spec(sw.serviceID("api")), ","); got != "key_v1:key:0:0:0444" {
 		t.Errorf("an apply without its audit log changed the service: %s", got)
+	}
+}
+
+// TestApplyRefusesARemovalThePlanFileAdded: a plan file's digest is no
+// signature. Whoever can write one and re-seal it must not make apply
+// remove a secret the swarm does not justify (here: the newest version of
+// another logical secret, which nothing mounts). It is refused before
+// anything changes, on the real engine.
+func TestApplyRefusesARemovalThePlanFileAdded(t *testing.T) {
+	srv := useRigS3(t)
+	sw := newRigSwarm(t)
+	t.Setenv("XDG_STATE_HOME", t.TempDir())
+	p := sw.prefix
+	sw.secret("key_v1", "old-tamper-value", nil)
+	sw.service("api", nil, nil, "key_v1:key")
+	sw.secret("victim_v1", "victim-value", map[string]string{model.LabelLogical: p + "victim", model.LabelVersion: "1"})
+	bucket := srv.NewBucket(t, map[string]string{p + "api.properties.prod": "key = new-tamper-value\n"})
+	planFile := filepath.Join(t.TempDir(), "rotate.json")
+	args := []string{"--host", testrig.Docker(t), "--source", "s3://" + bucket, "--env", "prod"}
+	if r := runCLI(t, append([]string{"plan", "--out", planFile}, args...)...); r.code != 0 {
+		t.Fatalf("plan: %s", r.all())
+	}
+	b, err := os.ReadFile(planFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pl, err := model.ReadPlan(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, why := range []string{model.RemovePrune, model.RemoveRevert} {
+		pl.Removes = []model.SecretRemoval{{ID: sw.ids[p+"victim_v1"], Name: p + "victim_v1", Logical: p + "victim", Why: why}}
+		pl.Seal()
+		tampered, _ := json.Marshal(pl)
+		if err := os.WriteFile(planFile, tampered, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		r := runCLI(t, append([]string{"apply", planFile, "--yes"}, args...)...)
+		assertOneLineErrorAfterPreview(t, r, "which the swarm does not justify")
+		if !sw.secretExists("victim_v1") {
+			t.Fatalf("a removal (%s) added to a plan file removed %svictim_v1", why, p)
+		}
+		if sw.secretExists("api_key_v1") {
+			t.Fatalf("a refused plan (%s) created a secret", why)
+		}
 	}
 }

@@ -42,6 +42,9 @@ type ApplyInput struct {
 	Source *SourceSnapshot // re-read now: values come from here, never from the plan
 	Key    FingerprintKey  // the source's key (created by the caller if it had none)
 	By     string          // user@host, for the created-by label
+	// Snapshot is the swarm as read for this apply: the plan's removals are
+	// justified against it before anything changes.
+	Snapshot *SwarmSnapshot
 	// Options: Parallel, Timeout and Poll (zero fields: the defaults).
 	Options ApplyOptions
 	// Progress receives a line per step (never a value), one call at a time.
@@ -112,6 +115,14 @@ func Check(ctx context.Context, in ApplyInput) error {
 		}
 		if !ValidSecretName(c.Name) {
 			return fmt.Errorf("%q is not a valid secret name", c.Name)
+		}
+	}
+	if len(p.Removes) > 0 {
+		if in.Snapshot == nil {
+			return fmt.Errorf("plan %s removes secrets, and apply was given no view of the swarm to check them against", p.ID)
+		}
+		if err := justifyRemovals(p, in.Snapshot); err != nil {
+			return err
 		}
 	}
 	for _, sc := range p.Services {
@@ -213,11 +224,15 @@ func (in ApplyInput) remove(ctx context.Context, r *ApplyResult) error {
 	}
 	services, err := in.Swarm.Services(ctx)
 	if err != nil {
-		return fmt.Errorf("plan %s applied, but its removals did not run (%w): apply --resume %s removes them", in.Plan.ID, err, in.Plan.ID)
+		return fmt.Errorf("plan %s applied, but its removals did not run (%w): the old secrets stay (`secretdeck prune` lists them)", in.Plan.ID, err)
+	}
+	updated := map[string]bool{}
+	for _, sc := range in.Plan.Services {
+		updated[sc.ServiceID] = true
 	}
 	var failed []string
 	for _, rm := range in.Plan.Removes {
-		if err := checkRemoval(rm, services); err != nil {
+		if err := checkRemoval(rm, services, updated); err != nil {
 			r.Kept = append(r.Kept, rm.Name)
 			in.Progress(Step{Plan: in.Plan.ID, Secret: rm.Name, Action: "remove", Result: "kept", Detail: err.Error()})
 			continue

@@ -65,7 +65,7 @@ func TestPlanOneUpdatePerServiceKeepingMounts(t *testing.T) {
 }
 
 func applyInput(w *world, f SwarmWriter, p *RotationPlan) ApplyInput {
-	return ApplyInput{Plan: p, Swarm: f, Source: &w.source, Key: w.key, By: "ops@host", Options: ApplyOptions{Poll: time.Millisecond, Timeout: time.Second}}
+	return ApplyInput{Plan: p, Swarm: f, Source: &w.source, Key: w.key, By: "ops@host", Snapshot: &w.swarm, Options: ApplyOptions{Poll: time.Millisecond, Timeout: time.Second}}
 }
 
 func TestApplyCreatesUpdatesAndVerifies(t *testing.T) {

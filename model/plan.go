@@ -366,7 +366,7 @@ func NewRevertPlan(s *SwarmSnapshot, source *SourceSnapshot, id, revertID string
 	}
 	for _, sec := range s.Secrets {
 		if created[sec.ID] {
-			p.Removes = append(p.Removes, SecretRemoval{ID: sec.ID, Name: sec.Name, Logical: sec.Labels[LabelLogical], Why: RemoveRevert})
+			p.Removes = append(p.Removes, SecretRemoval{ID: sec.ID, Name: sec.Name, Logical: sec.Labels[LabelLogical], Why: RemoveRevert, Plan: id})
 		}
 	}
 	slices.SortFunc(p.Removes, func(a, b SecretRemoval) int { return strings.Compare(a.Name, b.Name) })

@@ -22,12 +22,13 @@ type SecretRemoval struct {
 	ID      string `json:"id"`
 	Name    string `json:"name"`
 	Logical string `json:"logical"`
-	Why     string `json:"why"` // RemovePrune or RemoveRevert
+	Why     string `json:"why"`            // RemovePrune or RemoveRevert
+	Plan    string `json:"plan,omitempty"` // for a revert: the plan that made the secret
 }
 
 // planRemovals are the prune steps of p: for each logical secret p rotates
-// (and each of extra),
-// the versions older than the newest keep+1 after the plan (the one mounted
+// (and each of extra), the versions older than the newest keep+1 after the
+// plan (the one mounted
 // plus keep previous ones, so `docker service rollback` finds its secret),
 // made by secretdeck, and named by no Spec nor PreviousSpec as they will be
 // once p is applied. keep < 0 removes nothing.
@@ -99,15 +100,52 @@ func referencedAfter(s *SwarmSnapshot, p *RotationPlan) map[string]bool {
 	return out
 }
 
+// justifyRemovals refuses, before anything changes, a removal the swarm
+// does not justify. A plan file is not trusted to say what to remove (its
+// digest catches edits, it is no signature): whoever can write one may only
+// make apply remove an old version secretdeck made of the same logical
+// secret (what `prune --keep 0` would remove), or a version the reverted
+// plan made — never another secret, never the newest version.
+func justifyRemovals(p *RotationPlan, s *SwarmSnapshot) error {
+	newest := map[string]int{} // logical → highest version after the plan
+	for i := range s.Secrets {
+		if v := versionOf(&s.Secrets[i]); v.Managed {
+			newest[v.Logical] = max(newest[v.Logical], v.N)
+		}
+	}
+	for _, c := range p.Creates {
+		newest[c.Logical] = max(newest[c.Logical], c.Version)
+	}
+	for _, rm := range p.Removes {
+		i := slices.IndexFunc(s.Secrets, func(sec Secret) bool { return sec.ID == rm.ID })
+		if i < 0 || s.Secrets[i].Name != rm.Name {
+			return fmt.Errorf("plan %s removes secret %s (%s), which is not in this swarm: run plan again", p.ID, rm.Name, rm.ID)
+		}
+		v := versionOf(&s.Secrets[i])
+		if !v.Managed || v.Logical != rm.Logical {
+			return fmt.Errorf("plan %s removes secret %s, which is not a version of %s made by secretdeck: refused", p.ID, rm.Name, rm.Logical)
+		}
+		switch {
+		case rm.Why == RemovePrune && v.N < newest[v.Logical]:
+		case rm.Why == RemoveRevert && rm.Plan != "" && v.Plan() == rm.Plan:
+		default:
+			return fmt.Errorf("plan %s removes secret %s (%s), which the swarm does not justify (not an older version, nor made by the plan reverted): refused", p.ID, rm.Name, rm.Why)
+		}
+	}
+	return nil
+}
+
 // checkRemoval refuses a removal the swarm does not justify now: a secret
-// some Spec names, or — for a prune — one a PreviousSpec names (Docker would
-// remove it, and break the next rollback).
-func checkRemoval(rm SecretRemoval, services []Service) error {
+// some Spec names, or one a PreviousSpec names (Docker would remove it, and
+// break the next rollback) — unless the plan reverts that very service onto
+// its old secrets: its PreviousSpec is then the state being undone.
+func checkRemoval(rm SecretRemoval, services []Service, updated map[string]bool) error {
 	for _, svc := range services {
 		if slices.ContainsFunc(svc.Spec.Secrets, func(r FileRef) bool { return r.ID == rm.ID }) {
 			return fmt.Errorf("service %s mounts it", svc.Name)
 		}
-		if rm.Why != RemoveRevert && svc.Previous != nil &&
+		reverted := rm.Why == RemoveRevert && updated[svc.ID]
+		if !reverted && svc.Previous != nil &&
 			slices.ContainsFunc(svc.Previous.Secrets, func(r FileRef) bool { return r.ID == rm.ID }) {
 			return fmt.Errorf("the previous spec of service %s names it (docker service rollback needs it)", svc.Name)
 		}

@@ -205,12 +205,16 @@ func TestRevertRemovesThePlansSecrets(t *testing.T) {
 func TestCheckRemoval(t *testing.T) {
 	prev := func(id string) *ServiceSpec { return &ServiceSpec{Secrets: []FileRef{{ID: id}}} }
 	services := []Service{
-		{Name: "api", Spec: ServiceSpec{Secrets: []FileRef{{ID: "mounted"}}}, Previous: prev("rollback")},
+		{ID: "svc-api", Name: "api", Spec: ServiceSpec{Secrets: []FileRef{{ID: "mounted"}}}, Previous: prev("rollback")},
+		{ID: "svc-web", Name: "web", Previous: prev("web-rollback")},
 	}
+	updated := map[string]bool{"svc-api": true} // the plan reverts api, not web
 	for _, tc := range []struct {
 		rm   SecretRemoval
 		want string
 	}{
+		// A revert keeps what the PreviousSpec of a service it does not update names.
+		{SecretRemoval{ID: "web-rollback", Why: RemoveRevert}, "previous spec of service web names it"},
 		{SecretRemoval{ID: "free", Why: RemovePrune}, ""},
 		{SecretRemoval{ID: "mounted", Why: RemovePrune}, "service api mounts it"},
 		{SecretRemoval{ID: "mounted", Why: RemoveRevert}, "service api mounts it"},
@@ -219,9 +223,51 @@ func TestCheckRemoval(t *testing.T) {
 		// A reason apply does not know is held to the strictest rule.
 		{SecretRemoval{ID: "rollback", Why: "whatever"}, "previous spec of service api names it"},
 	} {
-		err := checkRemoval(tc.rm, services)
+		err := checkRemoval(tc.rm, services, updated)
 		if (tc.want == "" && err != nil) || (tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want))) {
 			t.Errorf("%+v: %v, want %q", tc.rm, err, tc.want)
 		}
+	}
+}
+
+// A plan file is not trusted to say what to remove: a removal the swarm does
+// not justify is refused before anything changes.
+func TestCheckRefusesUnjustifiedRemovals(t *testing.T) {
+	w := fourVersions()
+	w.managed("api_tok", 5, "new", LabelPlan, "p-bad")
+	w.managed("other", 1, "x")
+	w.managed("other", 2, "y")
+	for _, tc := range []struct {
+		name string
+		rm   SecretRemoval
+		want string // "" : justified
+	}{
+		{"an older version", SecretRemoval{ID: "id-api_tok_v1", Name: "api_tok_v1", Logical: "api_tok", Why: RemovePrune}, ""},
+		{"another logical's older version", SecretRemoval{ID: "id-other_v1", Name: "other_v1", Logical: "other", Why: RemovePrune}, ""},
+		{"the newest version", SecretRemoval{ID: "id-other_v2", Name: "other_v2", Logical: "other", Why: RemovePrune}, "does not justify"},
+		{"a secret secretdeck did not make", SecretRemoval{ID: "id-api_tok_v0", Name: "api_tok_v0", Logical: "api_tok", Why: RemovePrune}, "not a version of api_tok made by secretdeck"},
+		{"a logical it is not", SecretRemoval{ID: "id-api_tok_v1", Name: "api_tok_v1", Logical: "other", Why: RemovePrune}, "not a version of other"},
+		{"an ID that is not in the swarm", SecretRemoval{ID: "id-nope", Name: "api_tok_v1", Logical: "api_tok", Why: RemovePrune}, "not in this swarm"},
+		{"a name that does not match the ID", SecretRemoval{ID: "id-api_tok_v1", Name: "api_tok_v2", Logical: "api_tok", Why: RemovePrune}, "not in this swarm"},
+		{"a revert of the plan that made it", SecretRemoval{ID: "id-api_tok_v5", Name: "api_tok_v5", Logical: "api_tok", Why: RemoveRevert, Plan: "p-bad"}, ""},
+		{"a revert naming another plan", SecretRemoval{ID: "id-api_tok_v5", Name: "api_tok_v5", Logical: "api_tok", Why: RemoveRevert, Plan: "p-other"}, "does not justify"},
+		{"a revert of a secret no plan made", SecretRemoval{ID: "id-api_tok_v4", Name: "api_tok_v4", Logical: "api_tok", Why: RemoveRevert}, "does not justify"},
+		{"an unknown reason", SecretRemoval{ID: "id-api_tok_v1", Name: "api_tok_v1", Logical: "api_tok", Why: "whatever"}, "does not justify"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := &RotationPlan{ID: "p-x", ClusterID: w.swarm.ClusterID, Source: w.source.URI, Env: w.source.Env, Removes: []SecretRemoval{tc.rm}}
+			err := Check(context.Background(), applyInput(w, newFakeSwarm(w), p))
+			if (tc.want == "" && err != nil) || (tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want))) {
+				t.Fatalf("Check: %v, want %q", err, tc.want)
+			}
+		})
+	}
+	// Without a view of the swarm, a plan that removes is refused.
+	p := &RotationPlan{ID: "p-x", ClusterID: w.swarm.ClusterID, Source: w.source.URI, Env: w.source.Env,
+		Removes: []SecretRemoval{{ID: "id-api_tok_v1", Name: "api_tok_v1", Logical: "api_tok", Why: RemovePrune}}}
+	in := applyInput(w, newFakeSwarm(w), p)
+	in.Snapshot = nil
+	if err := Check(context.Background(), in); err == nil || !strings.Contains(err.Error(), "no view of the swarm") {
+		t.Errorf("no snapshot: %v", err)
 	}
 }

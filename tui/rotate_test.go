@@ -174,7 +174,7 @@ func TestHalfDonePlanOffersResumeAndRevert(t *testing.T) {
 		t.Fatalf("revert: nothing mounts v2, so no update:\n%s", s)
 	}
 	press(a, "a", "y")
-	if len(f.plans) != 1 || len(f.plans[0].Removes) != 1 || f.plans[0].Removes[0] != (model.SecretRemoval{ID: "s9", Name: "api_db_pass_v2", Logical: "api_db_pass", Why: model.RemoveRevert}) {
+	if len(f.plans) != 1 || len(f.plans[0].Removes) != 1 || f.plans[0].Removes[0] != (model.SecretRemoval{ID: "s9", Name: "api_db_pass_v2", Logical: "api_db_pass", Why: model.RemoveRevert, Plan: "p-old"}) {
 		t.Fatalf("the revert plan removes the plan's secret as its last step: %+v", f.plans)
 	}
 	_ = tea.KeyPressMsg{}
