@@ -26,6 +26,14 @@ import (
 // failure. Mounts are "secret:target:uid:gid:mode".
 func (r *rigSwarm) runningService(name string, env []string, mounts ...string) string {
 	r.t.Helper()
+	return r.runningServiceOnFailure(name, swarm.UpdateFailureActionRollback, env, mounts...)
+}
+
+// runningServiceOnFailure is runningService whose updates end in action when
+// a task fails: with pause, Docker leaves the failed update where it is and
+// undoing it is up to secretdeck.
+func (r *rigSwarm) runningServiceOnFailure(name string, action swarm.FailureAction, env []string, mounts ...string) string {
+	r.t.Helper()
 	var refs []*swarm.SecretReference
 	for _, m := range mounts {
 		p := strings.Split(m, ":")
@@ -42,7 +50,7 @@ func (r *rigSwarm) runningService(name string, env []string, mounts ...string) s
 			RestartPolicy: &swarm.RestartPolicy{Condition: swarm.RestartPolicyConditionOnFailure},
 		},
 		Mode:           swarm.ServiceMode{Replicated: &swarm.ReplicatedService{Replicas: &one}},
-		UpdateConfig:   &swarm.UpdateConfig{Parallelism: 1, Monitor: 2 * time.Second, FailureAction: swarm.UpdateFailureActionRollback, Order: swarm.UpdateOrderStopFirst},
+		UpdateConfig:   &swarm.UpdateConfig{Parallelism: 1, Monitor: 2 * time.Second, FailureAction: action, Order: swarm.UpdateOrderStopFirst},
 		RollbackConfig: &swarm.UpdateConfig{Parallelism: 1, Monitor: time.Second, FailureAction: swarm.UpdateFailureActionPause, Order: swarm.UpdateOrderStopFirst},
 	}})
 	if err != nil {

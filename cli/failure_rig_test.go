@@ -16,36 +16,6 @@ import (
 	"github.com/secretdeck/secretdeck/internal/testrig"
 )
 
-// runningServiceOnFailure is runningService whose updates end in action when
-// a task fails: with pause, Docker leaves the failed update where it is and
-// undoing it is up to secretdeck.
-func (r *rigSwarm) runningServiceOnFailure(name string, action swarm.FailureAction, env []string, mounts ...string) string {
-	r.t.Helper()
-	var refs []*swarm.SecretReference
-	for _, m := range mounts {
-		p := strings.Split(m, ":")
-		var mode uint32
-		fmt.Sscanf(p[4], "%o", &mode)
-		refs = append(refs, &swarm.SecretReference{SecretID: r.ids[r.prefix+p[0]], SecretName: r.prefix + p[0],
-			File: &swarm.SecretReferenceFileTarget{Name: p[1], UID: p[2], GID: p[3], Mode: os.FileMode(mode)}})
-	}
-	one, grace := uint64(1), time.Second
-	res, err := r.api.ServiceCreate(context.Background(), client.ServiceCreateOptions{Spec: swarm.ServiceSpec{
-		Annotations: swarm.Annotations{Name: r.prefix + name},
-		TaskTemplate: swarm.TaskSpec{
-			ContainerSpec: &swarm.ContainerSpec{Image: testrig.Image(r.t), Env: append([]string{"ECHOAPP_INTERVAL=1s"}, env...), Secrets: refs, StopGracePeriod: &grace},
-			RestartPolicy: &swarm.RestartPolicy{Condition: swarm.RestartPolicyConditionOnFailure},
-		},
-		Mode:           swarm.ServiceMode{Replicated: &swarm.ReplicatedService{Replicas: &one}},
-		UpdateConfig:   &swarm.UpdateConfig{Parallelism: 1, Monitor: 2 * time.Second, FailureAction: action, Order: swarm.UpdateOrderStopFirst},
-		RollbackConfig: &swarm.UpdateConfig{Parallelism: 1, Monitor: time.Second, FailureAction: swarm.UpdateFailureActionPause, Order: swarm.UpdateOrderStopFirst},
-	}})
-	if err != nil {
-		r.t.Fatalf("create service %s: %v", name, err)
-	}
-	return res.ID
-}
-
 // updateState is the service's UpdateStatus.State ("" before any update).
 func (r *rigSwarm) updateState(id string) swarm.UpdateState {
 	r.t.Helper()
@@ -108,6 +78,30 @@ func (r *rigSwarm) secretID(name string) string {
 	return res.Secret.ID
 }
 
+// pausingPair makes services a and b, both mounting tok_v1 (holding value)
+// and pausing their update when a task fails; b's tasks exit when their
+// secret holds BOOM.
+func (r *rigSwarm) pausingPair(value string) (a, b string) {
+	r.t.Helper()
+	r.secret("tok_v1", value, nil)
+	mount := "tok_v1:" + r.prefix + "tok:0:0:0400"
+	a = r.runningServiceOnFailure("a", swarm.UpdateFailureActionPause, nil, mount)
+	b = r.runningServiceOnFailure("b", swarm.UpdateFailureActionPause, []string{"ECHOAPP_FAIL_IF_CONTAINS=BOOM"}, mount)
+	return a, b
+}
+
+// applyTokOneAtATime applies the rotation of the shared tok one service at a
+// time, in plan order (by name): a is verified before b starts. It must fail.
+func applyTokOneAtATime(t *testing.T, bucket, prefix string) result {
+	t.Helper()
+	r := runCLI(t, "apply", "--yes", "--parallel", "1", "--timeout", "90s",
+		"--host", testrig.Docker(t), "--source", "s3://"+bucket, "--env", "prod", "--secret", prefix+"tok")
+	if r.code != exitError {
+		t.Fatalf("exit %d, want 1:\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	return r
+}
+
 // TestApplyRollsBackEveryServiceItUpdatedWhenALaterOneFails: two running
 // services mount one secret; the new value breaks the second, whose updates
 // PAUSE on failure, so Docker undoes nothing by itself. secretdeck rolls
@@ -121,18 +115,11 @@ func TestApplyRollsBackEveryServiceItUpdatedWhenALaterOneFails(t *testing.T) {
 	t.Setenv("XDG_STATE_HOME", state)
 	p := sw.prefix
 	const oldValue, breaking = "multi-Old-Value-5501", "multi-BOOM-Value-5502"
-	sw.secret("tok_v1", oldValue, nil)
-	first := sw.runningServiceOnFailure("a", swarm.UpdateFailureActionPause, nil, "tok_v1:"+p+"tok:0:0:0400")
-	second := sw.runningServiceOnFailure("b", swarm.UpdateFailureActionPause, []string{"ECHOAPP_FAIL_IF_CONTAINS=BOOM"}, "tok_v1:"+p+"tok:0:0:0400")
+	first, second := sw.pausingPair(oldValue)
 	sw.waitRunning(first, second)
 	bucket := srv.NewBucket(t, map[string]string{"shared.properties.prod": p + "tok = " + breaking + "\n"})
 
-	// One service at a time, in plan order (by name): a is verified before b starts.
-	r := runCLI(t, "apply", "--yes", "--parallel", "1", "--timeout", "90s",
-		"--host", testrig.Docker(t), "--source", "s3://"+bucket, "--env", "prod", "--secret", p+"tok")
-	if r.code != exitError {
-		t.Fatalf("exit %d, want 1:\n%s\n%s", r.code, r.stdout, r.stderr)
-	}
+	r := applyTokOneAtATime(t, bucket, p)
 	leak.Check(t, "apply's output", r.all(), oldValue, breaking)
 	for _, step := range [][]string{
 		{"verified", p + "a", "ok"},
@@ -202,17 +189,11 @@ func TestApplySaysWhatItCouldNotUndo(t *testing.T) {
 	t.Setenv("XDG_STATE_HOME", t.TempDir())
 	p := sw.prefix
 	const oldValue, breaking = "undo-Old-BOOM-Value-6601", "undo-New-BOOM-Value-6602"
-	sw.secret("tok_v1", oldValue, nil)
-	first := sw.runningServiceOnFailure("a", swarm.UpdateFailureActionPause, nil, "tok_v1:"+p+"tok:0:0:0400")
-	second := sw.runningServiceOnFailure("b", swarm.UpdateFailureActionPause, []string{"ECHOAPP_FAIL_IF_CONTAINS=BOOM"}, "tok_v1:"+p+"tok:0:0:0400")
+	first, second := sw.pausingPair(oldValue)
 	sw.waitRunning(first)
 	bucket := srv.NewBucket(t, map[string]string{"shared.properties.prod": p + "tok = " + breaking + "\n"})
 
-	r := runCLI(t, "apply", "--yes", "--parallel", "1", "--timeout", "90s",
-		"--host", testrig.Docker(t), "--source", "s3://"+bucket, "--env", "prod", "--secret", p+"tok")
-	if r.code != exitError {
-		t.Fatalf("exit %d, want 1:\n%s\n%s", r.code, r.stdout, r.stderr)
-	}
+	r := applyTokOneAtATime(t, bucket, p)
 	leak.Check(t, "apply's output", r.all(), oldValue, breaking)
 	if s := sw.updateState(second); s != swarm.UpdateStateRollbackPaused {
 		t.Fatalf("the second service: update state %q, want rollback_paused (the case under test)", s)

@@ -2,6 +2,7 @@ package tuitest
 
 import (
 	"strings"
+	"testing"
 
 	"github.com/charmbracelet/x/ansi"
 
@@ -32,6 +33,18 @@ func Row(screen, name string) string {
 		}
 	}
 	return ""
+}
+
+// AssertRows checks that each row of want is on screen as written; the row
+// is found by its first cell, as Row finds it.
+func AssertRows(t testing.TB, screen string, want ...string) {
+	t.Helper()
+	for _, w := range want {
+		name, _, _ := strings.Cut(w, " ")
+		if got := Row(screen, name); got != w {
+			t.Errorf("row %s:\n got %q\nwant %q\n%s", name, got, w, screen)
+		}
+	}
 }
 
 // Selected is the row under the selection marker, as Rows shows it; ""

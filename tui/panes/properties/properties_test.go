@@ -83,12 +83,7 @@ func TestRows(t *testing.T) {
 			}
 			r := newRig(d)
 			s := r.screen()
-			for _, want := range tc.want {
-				name, _, _ := strings.Cut(want, " ")
-				if got := tuitest.Row(s, name); got != want {
-					t.Errorf("row %s:\n got %q\nwant %q\n%s", name, got, want, s)
-				}
-			}
+			tuitest.AssertRows(t, s, tc.want...)
 			tuitest.AssertNoValues(t, s)
 		})
 	}

@@ -94,12 +94,7 @@ func TestRows(t *testing.T) {
 			}
 			p, _, _ := newPane(d)
 			s := tuitest.Screen(p)
-			for _, want := range tc.want {
-				name, _, _ := strings.Cut(want, " ")
-				if got := tuitest.Row(s, name); got != want {
-					t.Errorf("row %s:\n got %q\nwant %q\n%s", name, got, want, s)
-				}
-			}
+			tuitest.AssertRows(t, s, tc.want...)
 			tuitest.AssertNoValues(t, s)
 		})
 	}
