@@ -90,6 +90,7 @@ type App struct {
 	filters  map[string]string
 
 	planPane *plan.Pane // also in panes: the app forwards it staging and previews
+	picker   *envPicker // open while choosing an environment (e)
 
 	status      string
 	statusErr   bool
@@ -216,6 +217,7 @@ func (a *App) resize() {
 	for _, p := range a.panes {
 		p.SetSize(a.c.Width, max(a.c.Height-chrome, 1))
 	}
-	a.help.SetWidth(a.c.Width)
+	// The help line is fitted by helpLine, whole keys at a time.
+	a.help.SetWidth(0)
 	a.input.SetWidth(max(a.c.Width/2, 20))
 }

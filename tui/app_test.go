@@ -13,6 +13,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/secretdeck/secretdeck/model"
 	"github.com/secretdeck/secretdeck/tui/internal/tuitest"
 )
 
@@ -165,12 +166,125 @@ func TestReadOnlyBadge(t *testing.T) {
 	}
 }
 
-func TestSwitchEnvironment(t *testing.T) {
+// The environment is a deliberate choice: e opens a picker, enter picks,
+// and only y switches; anything else leaves the environment as it was.
+func TestSwitchEnvironmentTakesAPickAndAConfirmation(t *testing.T) {
+	protect := func(o *Options) {
+		d := tuitest.Data()
+		d.Source.Manifest = &model.Manifest{Environments: map[string]model.EnvironmentPolicy{"prod": {Protected: true}}}
+		o.Loader = &fakeLoader{data: d}
+	}
+	loads := func(a *App) []string { return a.opts.Loader.(*fakeLoader).envs }
+	cases := []struct {
+		name string
+		keys []string
+		want string // the environment loaded last
+	}{
+		{"e alone", []string{"e"}, "prod"},
+		{"esc closes the picker", []string{"e", "up", "esc"}, "prod"},
+		{"enter on the current one", []string{"e", "enter"}, "prod"},
+		{"n at the confirmation", []string{"e", "up", "enter", "n"}, "prod"},
+		{"esc at the confirmation", []string{"e", "up", "enter", "esc", "esc"}, "prod"},
+		{"q and tab do nothing in the picker", []string{"e", "up", "q", "tab", "enter"}, "prod"},
+		{"pick and confirm", []string{"e", "up", "enter", "y"}, "dev"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			a, _ := newTestApp(t, 80, 24, protect)
+			press(a, ":", "drift", "enter", "space")
+			press(a, tc.keys...)
+			if got := loads(a)[len(loads(a))-1]; got != tc.want {
+				t.Fatalf("after %v the last load is of %q, want %q (%v)", tc.keys, got, tc.want, loads(a))
+			}
+			if staged := a.c.Staging.Count(); (tc.want == "dev") != (staged == 0) {
+				t.Fatalf("after %v: %d staged; switching (only) unstages", tc.keys, staged)
+			}
+		})
+	}
+
+	a, _ := newTestApp(t, 80, 24, protect)
+	press(a, ":", "drift", "enter", "space", "e", "up", "enter")
+	s := screen(a)
+	for _, want := range []string{"Switch from prod (PROTECTED) to dev?", "The 1 item staged now is unstaged.", "y switch"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("the confirmation says %q:\n%s", want, s)
+		}
+	}
+	if !strings.HasPrefix(strings.Split(s, "\n")[0], "secretdeck  env prod · PROTECTED  s3://") {
+		t.Errorf("the header shows a protected environment in words:\n%s", s)
+	}
+}
+
+func TestHeaderBadgesAndForbiddenKeys(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		opt    func(*Options)
+		badge  string
+		hidden []string // not offered in the footer nor in ?
+	}{
+		{"read-only", func(o *Options) { o.ReadOnly = true }, "READ-ONLY", []string{"a apply", "R resume", "V revert"}},
+		{"no-reveal", func(o *Options) { o.NoReveal = true }, "NO-REVEAL", []string{"x reveal"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			a, _ := newTestApp(t, 80, 24, tc.opt)
+			if line := strings.Split(screen(a), "\n")[0]; !strings.HasSuffix(line, " "+tc.badge+" ") {
+				t.Errorf("header: %q", line)
+			}
+			for _, keys := range [][]string{{":", "plan", "enter"}, {":", "prop", "enter"}} {
+				press(a, keys...)
+				footer := screen(a)
+				press(a, "?")
+				help := screen(a)
+				press(a, "esc")
+				for _, h := range tc.hidden {
+					if strings.Contains(footer, h) || strings.Contains(help, h) {
+						t.Errorf("%v offers %q:\n%s\n%s", keys, h, footer, help)
+					}
+				}
+			}
+		})
+	}
+	// Without the flags, the same screens offer them: the test can fail.
 	a, _ := newTestApp(t, 80, 24)
-	press(a, ":", "prop", "enter", "e")
-	l := a.opts.Loader.(*fakeLoader)
-	if got := l.envs[len(l.envs)-1]; got != "dev" {
-		t.Fatalf("e loads the next environment, got %q (%v)", got, l.envs)
+	press(a, ":", "prop", "enter", "?")
+	if s := squash(screen(a)); !strings.Contains(s, "x reveal") {
+		t.Errorf("? offers x reveal:\n%s", s)
+	}
+}
+
+// squash folds runs of spaces into one: columns aligned, text compared.
+func squash(s string) string {
+	return strings.Join(strings.FieldsFunc(s, func(r rune) bool { return r == ' ' }), " ")
+}
+
+// At 80×24, the smallest terminal supported, ? shows every key of the pane
+// with its meaning, the pane's own first.
+func TestHelpFitsAndListsThePaneKeysFirst(t *testing.T) {
+	a, _ := newTestApp(t, 80, 24)
+	for _, tc := range []struct {
+		keys []string
+		want []string
+	}{
+		{nil, []string{"space stage", "u unstage", "p preview plan", "enter details", "e switch env", "q quit"}},
+		{[]string{":", "drift", "enter"}, []string{"space stage", "o open subject", "p preview plan"}},
+		{[]string{":", "plan", "enter"}, []string{"a apply", "u unstage", "R resume half-done plan", "V revert half-done plan"}},
+	} {
+		press(a, tc.keys...)
+		press(a, "?")
+		s := screen(a)
+		press(a, "esc")
+		for _, w := range tc.want {
+			if !strings.Contains(squash(s), w) {
+				t.Errorf("%v ?: no %q:\n%s", tc.keys, w, s)
+			}
+		}
+		lines := strings.Split(s, "\n")
+		if body := strings.Join(lines[2:], "\n"); strings.Contains(body, "…\n") {
+			t.Errorf("%v ?: something is cut:\n%s", tc.keys, s)
+		}
+		if !strings.Contains(lines[4], "pane") {
+			t.Errorf("%v ?: the pane's keys come first: %q", tc.keys, lines[4])
+		}
 	}
 }
 
@@ -213,11 +327,18 @@ func TestGoldenScreens(t *testing.T) {
 		{"drift", []string{":", "drift", "enter"}},
 		{"drift-detail", []string{":", "drift", "enter", "enter"}},
 		{"help", []string{"?"}},
+		{"services-detail", []string{"tab", "enter"}},
+		{"properties-detail", []string{":", "prop", "enter", "enter"}},
+		{"audit", []string{":", "audit", "enter"}},
+		{"help-drift", []string{":", "drift", "enter", "?"}},
+		{"help-plan", []string{":", "plan", "enter", "?"}},
+		{"env-picker", []string{"e", "up"}},
+		{"env-confirm", []string{"e", "up", "enter"}},
 		{"plan", []string{":", "drift", "enter", "space", "p"}},
 		{"confirm", []string{":", "drift", "enter", "space", "p", "a"}},
 		{"plan-empty", []string{":", "plan", "enter"}},
 	}
-	for _, size := range [][2]int{{80, 24}, {160, 48}} {
+	for _, size := range [][2]int{{80, 24}, {120, 40}} {
 		for _, c := range cases {
 			a, _ := newTestApp(t, size[0], size[1])
 			press(a, c.keys...)

@@ -11,7 +11,6 @@ import (
 
 	"github.com/secretdeck/secretdeck/tui/common"
 	"github.com/secretdeck/secretdeck/tui/panes/plan"
-	"github.com/secretdeck/secretdeck/tui/panes/properties"
 )
 
 // Update routes messages: app-level ones here, keys to the input, the app's
@@ -69,10 +68,6 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		cmd := a.updatePlan(msg)
 		a.remark()
 		return a, cmd
-	case properties.SwitchEnvMsg:
-		a.env = msg.Env
-		a.setStatus("loading environment "+msg.Env+"…", false)
-		return a, tea.Batch(a.load(), a.spinner.Tick)
 	case tea.KeyPressMsg:
 		return a, a.key(msg)
 	}
@@ -125,6 +120,12 @@ func (a *App) key(msg tea.KeyPressMsg) tea.Cmd {
 	if a.mode != modeNone {
 		return a.inputKey(msg)
 	}
+	if a.picker != nil {
+		if key.Matches(msg, k.ForceQuit) {
+			return a.quit(true)
+		}
+		return a.pickerKey(msg)
+	}
 	if a.fullHelp {
 		if key.Matches(msg, k.Help, k.Back, k.Quit) {
 			a.fullHelp = false
@@ -145,6 +146,8 @@ func (a *App) key(msg tea.KeyPressMsg) tea.Cmd {
 		a.active = (a.active + 1) % len(a.panes)
 	case key.Matches(msg, k.PrevPane):
 		a.active = (a.active + len(a.panes) - 1) % len(a.panes)
+	case key.Matches(msg, k.SwitchEnv) && !a.pane().InDetail():
+		return a.openEnvPicker()
 	case key.Matches(msg, k.Refresh):
 		a.setStatus("refreshing…", false)
 		return tea.Batch(a.load(), a.spinner.Tick)

@@ -2,7 +2,10 @@ package tui
 
 import (
 	"fmt"
+	"slices"
 	"strings"
+
+	"charm.land/bubbles/v2/key"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
@@ -33,24 +36,41 @@ func (a *App) render() string {
 
 func (a *App) header() string {
 	st := a.c.Styles
-	parts := []string{"secretdeck"}
+	// The environment first, as a badge: every plan is about it. A protected
+	// one says so in words too, for terminals without colour (NO_COLOR).
+	env := ""
+	var parts []string
 	if d := a.data; d != nil && d.Swarm != nil {
-		// Most telling first: a narrow terminal cuts the endpoint, not the env.
 		if d.Source != nil {
-			parts = append(parts, "env "+d.Source.Env, d.Source.URI)
+			if d.Source.Manifest.Protected(d.Source.Env) {
+				env = st.Protected.Render(" env " + d.Source.Env + " · PROTECTED ")
+			} else {
+				env = st.Env.Render(" env " + d.Source.Env + " ")
+			}
+			parts = append(parts, d.Source.URI)
 		} else {
 			parts = append(parts, "no --source")
 		}
 		ep := d.Swarm.Endpoint
+		// Most telling first: a narrow terminal cuts the endpoint, not the role.
 		parts = append(parts, d.Swarm.NodeRole, "ctx "+ep.Context, "swarm "+short(d.Swarm.ClusterID, 8), ep.Host)
 	}
-	badge := ""
+	var badges []string
 	if a.opts.ReadOnly {
-		badge = st.Badge.Render(" READ-ONLY ")
+		badges = append(badges, st.Badge.Render(" READ-ONLY "))
 	}
-	text := strings.Join(parts, " │ ")
-	room := a.c.Width - ansi.StringWidth(badge) - 1
-	return st.Header.Render(ansi.Truncate(text, room, "…")) + strings.Repeat(" ", max(room-ansi.StringWidth(text), 0)+1) + badge
+	if a.opts.NoReveal {
+		badges = append(badges, st.Badge.Render(" NO-REVEAL "))
+	}
+	right := strings.Join(badges, " ")
+	left := st.Header.Render("secretdeck")
+	if env != "" {
+		left += " " + env
+	}
+	room := a.c.Width - ansi.StringWidth(left) - ansi.StringWidth(right) - 2
+	text := ansi.Truncate(strings.Join(parts, " │ "), max(room, 0), "…")
+	line := left + " " + st.Header.Render(text)
+	return line + strings.Repeat(" ", max(a.c.Width-ansi.StringWidth(line)-ansi.StringWidth(right), 0)) + right
 }
 
 func (a *App) tabs() string {
@@ -103,9 +123,10 @@ func (a *App) body() string {
 	h := max(a.c.Height-chrome, 1)
 	var content string
 	switch {
+	case a.picker != nil:
+		content = a.picker.view(a)
 	case a.fullHelp:
-		content = a.c.Styles.Detail.Title.Render("Keys of the "+a.pane().Name()+" pane") + "\n\n" + a.help.FullHelpView(a.pane().FullHelp()) +
-			"\n\n" + a.c.Styles.Help.Render(fmt.Sprintf("Values are masked: x reveals one for %s and records it in the\naudit log (never the value). Press ? or esc to close.", a.c.RevealFor))
+		content = a.helpView()
 	case a.data == nil:
 		what := "Loading the swarm"
 		if a.loading {
@@ -138,8 +159,34 @@ func (a *App) statusLine() string {
 	return st.Status.Render(ansi.Truncate(text, a.c.Width, "…"))
 }
 
+// helpLine is the pane's main keys, then ? and q, which are never cut: a
+// narrow terminal drops the pane's least used keys instead.
 func (a *App) helpLine() string {
-	return ansi.Truncate(a.help.ShortHelpView(a.pane().ShortHelp()), a.c.Width, "…")
+	if a.picker != nil {
+		return ansi.Truncate(a.help.ShortHelpView(a.picker.help(a.c.Keys)), a.c.Width, "…")
+	}
+	k := a.c.Keys
+	if a.fullHelp {
+		closeHelp := k.Back
+		closeHelp.SetHelp("?/esc", "close help")
+		return a.help.ShortHelpView([]key.Binding{closeHelp})
+	}
+	items := a.offered(a.pane().ShortHelp())
+	var tail []key.Binding
+	if !a.pane().Capturing() {
+		items = slices.DeleteFunc(items, func(b key.Binding) bool { return sameKeys(b, k.Help) || sameKeys(b, k.Quit) })
+		tail = []key.Binding{k.Help, k.Quit}
+		if a.pane().InDetail() {
+			tail = []key.Binding{k.Help}
+		}
+	}
+	for n := len(items); n >= 0; n-- {
+		line := a.help.ShortHelpView(append(slices.Clone(items[:n]), tail...))
+		if ansi.StringWidth(line) <= a.c.Width {
+			return line
+		}
+	}
+	return ansi.Truncate(a.help.ShortHelpView(tail), a.c.Width, "…")
 }
 
 // fitLines pads or cuts s to exactly h lines of at most w cells.

@@ -90,6 +90,10 @@ type StatusMsg struct {
 	Hold time.Duration
 }
 
+// EnvSwitchMsg tells every pane that the workbench switches to another
+// environment: what a pane revealed or holds of the old one goes.
+type EnvSwitchMsg struct{ Env string }
+
 // ReloadMsg asks the app to load the world again (after an apply, so that
 // fixed findings go away and every pane re-marks its staged rows).
 type ReloadMsg struct{}
@@ -108,8 +112,17 @@ type Pane interface {
 	// Capturing reports whether the pane takes every key (a dialog is
 	// open): the app's own keys (tab, q, ?…) must not act under it.
 	Capturing() bool
+	// ShortHelp is the help line: the pane's main keys first.
 	ShortHelp() []key.Binding
-	FullHelp() [][]key.Binding
+	// HelpGroups is the pane's part of ?: its own keys first, then how to
+	// move in it.
+	HelpGroups() []KeyGroup
+}
+
+// KeyGroup is a titled column of the help (?).
+type KeyGroup struct {
+	Title string
+	Keys  []key.Binding
 }
 
 // WorstSeverity is the highest severity among fs, and whether there is any.

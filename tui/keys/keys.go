@@ -39,7 +39,7 @@ func Default() *KeyMap {
 		Quit:      key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
 		ForceQuit: key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit")),
 		Reveal:    key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "reveal 10s")),
-		SwitchEnv: key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "next env")),
+		SwitchEnv: key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "switch env")),
 		GoTo:      key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "open subject")),
 		Stage:     key.NewBinding(key.WithKeys("space"), key.WithHelp("space", "stage")),
 		Unstage:   key.NewBinding(key.WithKeys("u"), key.WithHelp("u", "unstage")),

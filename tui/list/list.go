@@ -5,6 +5,7 @@ package list
 
 import (
 	"fmt"
+	"slices"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
@@ -24,8 +25,10 @@ type Spec struct {
 	// Handle sees every message first (the pane's own keys, its timers);
 	// handled=false passes a key on to the list.
 	Handle func(p *Pane, msg tea.Msg) (handled bool, cmd tea.Cmd)
-	// Help lists the pane's own bindings for ? and the help line.
-	Help []key.Binding
+	// Help lists the pane's own bindings for ? and the help line, the most
+	// used first; DetailHelp those that work in its detail view.
+	Help       []key.Binding
+	DetailHelp []key.Binding
 	// Empty is shown when there is no row at all.
 	Empty string
 }
@@ -180,23 +183,21 @@ func (p *Pane) cursorPos() int {
 	return p.table.Cursor() + 1
 }
 
-// ShortHelp implements help.KeyMap.
+// ShortHelp implements common.Pane: the pane's own keys first.
 func (p *Pane) ShortHelp() []key.Binding {
 	k := p.c.Keys
 	if p.inDetail {
-		return append([]key.Binding{k.Back, k.Up, k.Down}, p.spec.Help...)
+		return append(slices.Clone(p.spec.DetailHelp), k.Back, k.Up, k.Down)
 	}
-	return append([]key.Binding{k.Open, k.Filter, k.NextPane}, append(p.spec.Help, k.Help, k.Quit)...)
+	return append(slices.Clone(p.spec.Help), k.Open, k.Filter, k.NextPane, k.Help, k.Quit)
 }
 
-// FullHelp implements help.KeyMap.
-func (p *Pane) FullHelp() [][]key.Binding {
+// HelpGroups implements common.Pane.
+func (p *Pane) HelpGroups() []common.KeyGroup {
 	k := p.c.Keys
-	return [][]key.Binding{
-		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
-		{k.Open, k.Back, k.Filter, k.Refresh},
-		{k.NextPane, k.PrevPane, k.Jump, k.Help, k.Quit},
-		p.spec.Help,
+	return []common.KeyGroup{
+		{Title: p.spec.Name + " pane", Keys: append(slices.Clone(p.spec.Help), k.Open, k.Back, k.Filter)},
+		{Title: "move", Keys: []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}},
 	}
 }
 

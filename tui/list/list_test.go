@@ -216,11 +216,11 @@ func TestHelp(t *testing.T) {
 		}
 		return out
 	}
-	if got, want := keys(), []string{"enter", "/", "tab", "space", "?", "q"}; !slices.Equal(got, want) {
+	if got, want := keys(), []string{"space", "enter", "/", "tab", "?", "q"}; !slices.Equal(got, want) {
 		t.Errorf("list help %v, want %v", got, want)
 	}
 	tuitest.Press(p, ts, "enter")
-	if got, want := keys(), []string{"esc", "↑/k", "↓/j", "space"}; !slices.Equal(got, want) {
+	if got, want := keys(), []string{"esc", "↑/k", "↓/j"}; !slices.Equal(got, want) {
 		t.Errorf("detail help %v, want %v", got, want)
 	}
 }

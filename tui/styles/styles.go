@@ -13,7 +13,9 @@ import (
 type Styles struct {
 	App       lipgloss.Style
 	Header    lipgloss.Style
-	Badge     lipgloss.Style // READ-ONLY
+	Badge     lipgloss.Style // READ-ONLY, NO-REVEAL
+	Env       lipgloss.Style // the environment
+	Protected lipgloss.Style // a protected environment: the warning colour
 	Tab       lipgloss.Style
 	ActiveTab lipgloss.Style
 	Status    lipgloss.Style
@@ -48,6 +50,8 @@ func Default() *Styles {
 		App:       lipgloss.NewStyle(),
 		Header:    lipgloss.NewStyle().Bold(true),
 		Badge:     lipgloss.NewStyle().Bold(true).Foreground(lipgloss.Color("#FFFFFF")).Background(lipgloss.Color("#C0392B")),
+		Env:       lipgloss.NewStyle().Bold(true).Reverse(true),
+		Protected: lipgloss.NewStyle().Bold(true).Foreground(lipgloss.Color("#000000")).Background(lipgloss.Color("#F39C12")),
 		Tab:       lipgloss.NewStyle().Foreground(dim),
 		ActiveTab: lipgloss.NewStyle().Bold(true).Underline(true).Foreground(accent),
 		Status:    lipgloss.NewStyle().Foreground(dim),

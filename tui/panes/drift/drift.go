@@ -28,11 +28,12 @@ func New(c *common.Common) *list.Pane {
 			{Title: "SEVERITY", Width: 8}, {Title: "KIND", Width: 15}, {Title: "SUBJECT", Width: 20, Flex: 1},
 			{Title: "ACTION", Width: 17},
 		},
-		Rows:   func(d *common.Data) []table.Row { return rows(c, d) },
-		Detail: detail,
-		Handle: func(p *list.Pane, msg tea.Msg) (bool, tea.Cmd) { return handle(c, p, msg) },
-		Help:   []key.Binding{c.Keys.GoTo, c.Keys.Stage, c.Keys.Unstage, c.Keys.Preview},
-		Empty:  "no drift (or no --source to compare with)",
+		Rows:       func(d *common.Data) []table.Row { return rows(c, d) },
+		Detail:     detail,
+		Handle:     func(p *list.Pane, msg tea.Msg) (bool, tea.Cmd) { return handle(c, p, msg) },
+		Help:       []key.Binding{c.Keys.Stage, c.Keys.Unstage, c.Keys.Preview, c.Keys.GoTo},
+		DetailHelp: []key.Binding{c.Keys.GoTo},
+		Empty:      "no drift (or no --source to compare with)",
 	})
 }
 

@@ -172,8 +172,11 @@ func (p *Pane) ShortHelp() []key.Binding {
 	return []key.Binding{k.Down, k.NextPane, k.Help, k.Quit}
 }
 
-// FullHelp implements help.KeyMap.
-func (p *Pane) FullHelp() [][]key.Binding {
+// HelpGroups implements common.Pane.
+func (p *Pane) HelpGroups() []common.KeyGroup {
 	k := p.c.Keys
-	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown}, {k.Apply, k.Unstage, k.Resume, k.Revert}, {k.NextPane, k.PrevPane, k.Jump, k.Help, k.Quit}}
+	return []common.KeyGroup{
+		{Title: "plan pane", Keys: []key.Binding{k.Apply, k.Unstage, k.Resume, k.Revert}},
+		{Title: "move", Keys: []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown}},
+	}
 }

@@ -1,7 +1,7 @@
 // Package properties is the Properties pane: the property files of the
 // environment, grouped by service, each entry with its value MASKED (length
 // and drift state shown). `x` reveals one value for ten seconds, recorded in
-// the audit log by key name; `e` switches to the next environment.
+// the audit log by key name.
 package properties
 
 import (
@@ -22,9 +22,6 @@ import (
 
 // Name is the pane's name in tabs and in `:` jumps.
 const Name = "properties"
-
-// SwitchEnvMsg asks the app to reload the source for another environment.
-type SwitchEnvMsg struct{ Env string }
 
 // revealExpiredMsg masks a value again; token drops stale timers when the
 // same value was revealed twice.
@@ -51,7 +48,7 @@ func New(c *common.Common) *list.Pane {
 		Rows:   p.rows,
 		Detail: p.detail,
 		Handle: p.handle,
-		Help:   []key.Binding{c.Keys.Reveal, c.Keys.SwitchEnv},
+		Help:   []key.Binding{c.Keys.Reveal},
 		Empty:  "no property files (start secretdeck with --source and --env)",
 	})
 }
@@ -155,6 +152,12 @@ func (p *pane) detail(d *common.Data, k string, _ int) string {
 
 func (p *pane) handle(lp *list.Pane, msg tea.Msg) (bool, tea.Cmd) {
 	switch msg := msg.(type) {
+	case common.EnvSwitchMsg:
+		// Values of the old environment must not stay on screen, not even
+		// while the new one loads (or if it fails to load).
+		p.revealed = map[string]int{}
+		lp.Rebuild()
+		return true, nil
 	case revealExpiredMsg:
 		if p.revealed[msg.key] == msg.token {
 			delete(p.revealed, msg.key)
@@ -165,8 +168,6 @@ func (p *pane) handle(lp *list.Pane, msg tea.Msg) (bool, tea.Cmd) {
 		switch {
 		case key.Matches(msg, p.c.Keys.Reveal) && !lp.InDetail():
 			return true, p.reveal(lp)
-		case key.Matches(msg, p.c.Keys.SwitchEnv):
-			return true, p.nextEnv(lp)
 		}
 	}
 	return false, nil
@@ -191,25 +192,6 @@ func (p *pane) reveal(lp *list.Pane) tea.Cmd {
 		status(fmt.Sprintf("%s revealed for %s (recorded in the audit log)", k, p.c.RevealFor), false),
 		p.c.Tick(p.c.RevealFor, func(time.Time) tea.Msg { return revealExpiredMsg{key: k, token: token} }),
 	)
-}
-
-func (p *pane) nextEnv(lp *list.Pane) tea.Cmd {
-	d := lp.Data()
-	if d == nil || d.Source == nil || len(d.Source.Envs) < 2 {
-		return status("the source holds one environment only", false)
-	}
-	envs := d.Source.Envs
-	next := envs[0]
-	for i, e := range envs {
-		if e == d.Source.Env {
-			next = envs[(i+1)%len(envs)]
-		}
-	}
-	// Values of the old environment must not stay on screen, not even while
-	// the new one loads (or if it fails to load).
-	p.revealed = map[string]int{}
-	lp.Rebuild()
-	return func() tea.Msg { return SwitchEnvMsg{Env: next} }
 }
 
 func status(text string, isErr bool) tea.Cmd {

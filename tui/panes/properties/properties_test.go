@@ -218,29 +218,6 @@ func TestDetailNeverShowsAValue(t *testing.T) {
 	}
 }
 
-func TestSwitchEnvironment(t *testing.T) {
-	cases := []struct {
-		env  string
-		envs []string
-		want tea.Msg
-	}{
-		{"prod", []string{"dev", "prod"}, properties.SwitchEnvMsg{Env: "dev"}},
-		{"dev", []string{"dev", "prod"}, properties.SwitchEnvMsg{Env: "prod"}},
-		{"prod", []string{"dev", "prod", "staging"}, properties.SwitchEnvMsg{Env: "staging"}},
-		{"prod", []string{"prod"}, common.StatusMsg{Text: "the source holds one environment only"}},
-	}
-	for _, tc := range cases {
-		t.Run(tc.env+" of "+strings.Join(tc.envs, ","), func(t *testing.T) {
-			d := tuitest.Data()
-			d.Source.Env, d.Source.Envs = tc.env, tc.envs
-			r := newRig(d)
-			if got := r.press("e"); len(got) != 1 || got[0] != tc.want {
-				t.Fatalf("e sends %v, want %v", got, tc.want)
-			}
-		})
-	}
-}
-
 // Values of the old environment must not stay on screen: not while the new
 // one loads, not if it fails to load, not when it is shown.
 func TestSwitchEnvironmentForgetsRevealedValues(t *testing.T) {
@@ -249,7 +226,7 @@ func TestSwitchEnvironmentForgetsRevealedValues(t *testing.T) {
 	if !strings.Contains(r.screen(), "hunter2-db-pass") {
 		t.Fatal("revealed")
 	}
-	r.press("e")
+	r.p.Update(common.EnvSwitchMsg{Env: "dev"})
 	tuitest.AssertNoValues(t, r.screen())
 	tuitest.FireTimers(r.p, r.ts) // the reveal's timer fires during the load
 	tuitest.AssertNoValues(t, r.screen())
