@@ -50,7 +50,7 @@ func TestTUIRotationInARealTerminal(t *testing.T) {
 	term.keys(":", "drift", "Enter", "/", p+"api · "+p+"api_token", "Enter")
 	screens = append(screens, term.waitFor("stale", "1/1 (filtered"))
 	term.keys("Space", "p")
-	screens = append(screens, term.waitFor("PLAN ", "+ "+p+"api_token_v2 → token  0:0 0400", "$ docker service update --secret-rm "+p+"api_token_v1",
+	screens = append(screens, term.waitFor("PLAN ", "+ "+p+"api_token_v2 → token  0:0 0400", "$ docker service update \\", "--secret-rm "+p+"api_token_v1 \\",
 		"Applied with parallel 2 · timeout 2m0s · keep 1 previous"))
 	term.keys("a")
 	screens = append(screens, term.waitFor("Apply plan", "create 1 secret and update 1 service"))

@@ -270,7 +270,15 @@ func ReadPlan(data []byte) (*RotationPlan, error) {
 // DockerCommand is the docker CLI line that would make the same change to a
 // service (secrets to create named as they will be).
 func (c ServiceChange) DockerCommand() string {
-	var parts []string
+	return strings.Join(c.DockerArgs(), " ")
+}
+
+// DockerArgs is DockerCommand in pieces that must stay whole: the command,
+// each flag with its value, the service. Each piece is quoted for a POSIX
+// shell where it needs to be, so a pasted command does what it says even
+// when a target holds a space or a quote.
+func (c ServiceChange) DockerArgs() []string {
+	parts := []string{"docker service update"}
 	before := map[string]FileRef{}
 	for _, r := range c.Before {
 		before[r.Target] = r
@@ -281,15 +289,31 @@ func (c ServiceChange) DockerCommand() string {
 	}
 	for _, r := range c.Before {
 		if a, ok := after[r.Target]; !ok || a != r {
-			parts = append(parts, "--secret-rm "+r.Name)
+			parts = append(parts, "--secret-rm "+ShellQuote(r.Name))
 		}
 	}
 	for _, r := range c.After {
 		if b, ok := before[r.Target]; !ok || b != r {
-			parts = append(parts, fmt.Sprintf("--secret-add source=%s,target=%s,uid=%s,gid=%s,mode=%04o", r.Name, r.Target, r.UID, r.GID, r.Mode))
+			parts = append(parts, "--secret-add "+ShellQuote(fmt.Sprintf("source=%s,target=%s,uid=%s,gid=%s,mode=%04o", r.Name, r.Target, r.UID, r.GID, r.Mode)))
 		}
 	}
-	return "docker service update " + strings.Join(parts, " ") + " " + c.Service
+	return append(parts, ShellQuote(c.Service))
+}
+
+// ShellQuote returns s as one word of a POSIX shell: as it is when it holds
+// only characters no shell treats specially, else in single quotes.
+func ShellQuote(s string) string {
+	safe := s != ""
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("_-./=,:@%+", r)) {
+			safe = false
+			break
+		}
+	}
+	if safe {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // nothingToDo explains an empty plan with the findings that block it (an

@@ -230,7 +230,7 @@ func TestHeaderBadgesAndForbiddenKeys(t *testing.T) {
 			if line := strings.Split(screen(a), "\n")[0]; !strings.HasSuffix(line, " "+tc.badge+" ") {
 				t.Errorf("header: %q", line)
 			}
-			for _, keys := range [][]string{{":", "plan", "enter"}, {":", "prop", "enter"}} {
+			for _, keys := range [][]string{{":", "plan", "enter"}, {":", "prop", "enter"}, {":", "drift", "enter", "space", "p"}} {
 				press(a, keys...)
 				footer := screen(a)
 				press(a, "?")

@@ -53,7 +53,7 @@ func TestStageFromDriftAndPreview(t *testing.T) {
 	}
 	press(a, "p")
 	s = screen(a)
-	for _, w := range []string{"[Plan", "PLAN p-test", "+ api_db_pass_v2", "- api_db_pass_v1 → db_pass", "$ docker service update --secret-rm api_db_pass_v1"} {
+	for _, w := range []string{"[Plan", "PLAN p-test", "+ api_db_pass_v2", "- api_db_pass_v1 → db_pass", "$ docker service update \\", "    --secret-rm api_db_pass_v1 \\"} {
 		if !strings.Contains(s, w) {
 			t.Errorf("plan view lacks %q:\n%s", w, s)
 		}

@@ -31,7 +31,7 @@ func Plan(out io.Writer, p *model.RotationPlan) error {
 		for _, line := range refDiff(s) {
 			w.Printf("    %s\n", line)
 		}
-		w.Printf("    $ %s\n", s.DockerCommand())
+		w.Printf("    $ %s\n", command(s.DockerArgs(), "        "))
 		if s.Stack != "" {
 			w.Printf("    ! stack %s: the next `docker stack deploy` reverts this unless the stack file names the new secret\n", s.Stack)
 		}
@@ -43,6 +43,26 @@ func Plan(out io.Writer, p *model.RotationPlan) error {
 		}
 	}
 	return w.Err()
+}
+
+// commandWidth is the widest line of a command wrapped for pasting: an
+// 80-column terminal shows it whole.
+const commandWidth = 78
+
+// command lays a command out one argument per line, each line but the last
+// ended by a backslash, so that it pastes as one command at any width; a
+// flag whose value does not fit on its line gets a line of its own.
+func command(args []string, indent string) string {
+	lines := []string{args[0]}
+	for _, a := range args[1:] {
+		flag, value, ok := strings.Cut(a, " ")
+		if ok && len(indent)+len(a)+2 > commandWidth {
+			lines = append(lines, indent+flag, indent+"    "+value)
+			continue
+		}
+		lines = append(lines, indent+a)
+	}
+	return strings.Join(lines, " \\\n")
 }
 
 func removalWhy(r model.SecretRemoval) string {

@@ -86,7 +86,7 @@ func (p *Pane) askApply() tea.Cmd {
 	case p.plan == nil:
 		return status("no plan to apply: stage something first (space)", true)
 	}
-	p.confirm = newConfirmation(p.c, p.plan, p.width, p.height)
+	p.confirm = newConfirmation(p.c, p.plan, p.data.Swarm, p.width, p.height)
 	return nil
 }
 

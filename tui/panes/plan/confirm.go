@@ -2,6 +2,7 @@ package plan
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -14,19 +15,28 @@ import (
 
 // confirmation is the dialog before an apply: y for an ordinary
 // environment; for a protected one, its name typed and enter, so that a
-// reflex cannot change production.
+// reflex cannot change production. A plan that replaces secrets labelled
+// for another environment asks for that environment's name.
 type confirmation struct {
-	c      *common.Common
-	plan   *model.RotationPlan
-	typed  textinput.Model // protected environments only
-	detail common.Detail
+	c       *common.Common
+	plan    *model.RotationPlan
+	foreign []string        // environments whose secrets the plan replaces
+	word    string          // to type; "" when y will do
+	typed   textinput.Model // when a word is asked for
+	detail  common.Detail
 }
 
-func newConfirmation(c *common.Common, pl *model.RotationPlan, w, h int) *confirmation {
-	d := &confirmation{c: c, plan: pl}
-	if pl.Protected {
-		d.typed = common.NewInput("type " + pl.Env + " to apply: ")
-		d.typed.SetWidth(max(len(pl.Env)+8, 20))
+func newConfirmation(c *common.Common, pl *model.RotationPlan, swarm *model.SwarmSnapshot, w, h int) *confirmation {
+	d := &confirmation{c: c, plan: pl, foreign: pl.ForeignEnvs(swarm)}
+	switch {
+	case len(d.foreign) > 0:
+		d.word = strings.Join(d.foreign, ",")
+	case pl.Protected:
+		d.word = pl.Env
+	}
+	if d.word != "" {
+		d.typed = common.NewInput("type " + d.word + " to apply: ")
+		d.typed.SetWidth(max(len(d.word)+8, 20))
 		_ = d.typed.Focus() // a steady cursor: no blink command to run
 	}
 	d.setSize(w, h)
@@ -44,10 +54,10 @@ func (d *confirmation) view() string { return d.detail.View() }
 func (p *Pane) confirmKey(msg tea.KeyPressMsg) tea.Cmd {
 	d, k := p.confirm, p.c.Keys
 	switch {
-	case key.Matches(msg, k.Cancel), !d.plan.Protected && key.Matches(msg, k.Deny):
+	case key.Matches(msg, k.Cancel), d.word == "" && key.Matches(msg, k.Deny):
 		p.confirm = nil
 		return status("not applied", false)
-	case !d.plan.Protected:
+	case d.word == "":
 		if key.Matches(msg, k.Confirm) {
 			p.confirm = nil
 			return p.startApply(d.plan)
@@ -55,8 +65,8 @@ func (p *Pane) confirmKey(msg tea.KeyPressMsg) tea.Cmd {
 		return nil
 	case key.Matches(msg, k.Submit):
 		p.confirm = nil
-		if typed := d.typed.Value(); typed != d.plan.Env {
-			return status(fmt.Sprintf("not applied: %q is not %q", typed, d.plan.Env), true)
+		if typed := d.typed.Value(); typed != d.word {
+			return status(fmt.Sprintf("not applied: %q is not %q", typed, d.word), true)
 		}
 		return p.startApply(d.plan)
 	}
@@ -71,7 +81,7 @@ func (d *confirmation) help() []key.Binding {
 	k := d.c.Keys
 	cancel := k.Cancel
 	cancel.SetHelp(k.Cancel.Help().Key, "cancel")
-	if d.plan.Protected {
+	if d.word != "" {
 		submit := k.Submit
 		submit.SetHelp(k.Submit.Help().Key, "apply")
 		return []key.Binding{submit, cancel}
@@ -94,14 +104,35 @@ func (d *confirmation) render() {
 	for _, s := range p.Services {
 		restarts += s.Restarts
 	}
-	fmt.Fprintf(&b, "%s restart. On failure the services are rolled back and\nthe new secrets removed.\n\n", common.Plural(restarts, "running task"))
+	fmt.Fprintf(&b, "%s restart. On failure the services are rolled back and\nthe new secrets removed.\n", common.Plural(restarts, "running task"))
+	if n := len(p.Removes); n > 0 {
+		fmt.Fprintf(&b, "Once every service is verified, %s removed (%s).\n", common.Plural(n, "old secret")+map[bool]string{true: " is", false: " are"}[n == 1], removalWhy(p))
+	}
+	b.WriteString("\n")
 	k := d.c.Keys
-	if p.Protected {
+	switch {
+	case len(d.foreign) > 0:
+		fmt.Fprintf(&b, "WARNING: the new values come from environment %s, but the secrets\nthis replaces are labelled for %s. If that is meant, type %s\nbelow and press %s.\n\n%s\n",
+			p.Env, strings.Join(d.foreign, ", "), d.word, k.Submit.Help().Key, d.typed.View())
+	case p.Protected:
 		fmt.Fprintf(&b, "%s is PROTECTED: type its name below and press %s.\n\n%s\n", p.Env, k.Submit.Help().Key, d.typed.View())
-	} else {
+	default:
 		fmt.Fprintf(&b, "%s apply · %s or %s cancel\n", k.Confirm.Help().Key, k.Deny.Help().Key, k.Cancel.Help().Key)
 	}
 	d.detail.SetContent(b.String())
+}
+
+// removalWhy says why a plan removes secrets: old versions beyond --keep,
+// or the secrets of a plan it reverts.
+func removalWhy(p *model.RotationPlan) string {
+	var whys []string
+	for _, r := range p.Removes {
+		w := r.Why
+		if !slices.Contains(whys, w) {
+			whys = append(whys, w)
+		}
+	}
+	return strings.Join(whys, ", ")
 }
 
 func short(s string, n int) string {

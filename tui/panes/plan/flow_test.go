@@ -66,7 +66,8 @@ func TestStagingCompilesThePlan(t *testing.T) {
 	// The engine refuses: the pane says why, and offers nothing to apply.
 	f.plan, f.planErr = nil, errors.New("nothing to do: no selected finding can be fixed by a rotation")
 	tuitest.Send(p, ts, common.StageMsg{Kind: common.StageLogical, Key: "payment_key", On: true})
-	if s := tuitest.Screen(p); !strings.Contains(s, "No plan: nothing to do: no selected finding") || p.Plan() != nil {
+	if s := tuitest.Screen(p); !strings.Contains(s, "2 items staged, but no plan: nothing to do: no selected finding") ||
+		strings.Contains(s, "Nothing staged") || p.Plan() != nil {
 		t.Fatalf("the engine's refusal is shown:\n%s", s)
 	}
 
@@ -89,7 +90,7 @@ func TestPlanNeedsASource(t *testing.T) {
 	d.Source, d.Drift = nil, nil
 	p, _, ts := withEngine(t, f, d)
 	stageStale(p, ts)
-	if s := tuitest.Screen(p); !strings.Contains(s, "No plan: start secretdeck with --source") || len(f.Calls()) != 0 {
+	if s := tuitest.Screen(p); !strings.Contains(s, "1 item staged, but no plan: start secretdeck with --source") || len(f.Calls()) != 0 {
 		t.Fatalf("no source, no engine call (%v):\n%s", f.Calls(), s)
 	}
 }
@@ -187,6 +188,34 @@ func TestProtectedEnvironmentNeedsItsName(t *testing.T) {
 	tuitest.PressLoop(p, ts, "a", "prod", "enter")
 	if !slices.Contains(f.Calls(), "apply p-test") {
 		t.Fatalf("the name typed applies: %v", f.Calls())
+	}
+}
+
+// A plan whose values come from prod but that replaces a secret labelled
+// staging is a wrong environment or a wrong swarm, until someone types so.
+func TestForeignEnvironmentNeedsItsName(t *testing.T) {
+	d := tuitest.Data()
+	d.Swarm.Secrets[0].Labels[model.LabelEnv] = "staging" // api_db_pass_v1, which the rotation replaces
+	f := &fakeEngine{plan: rotation(t), result: &model.ApplyResult{Summary: "plan p-test applied"}}
+	p, _, ts := withEngine(t, f, d)
+	stageStale(p, ts)
+	tuitest.Press(p, ts, "a")
+	s := tuitest.Screen(p)
+	if !strings.Contains(s, "WARNING: the new values come from environment prod, but the secrets") ||
+		!strings.Contains(s, "this replaces are labelled for staging.") || !strings.Contains(s, "type staging to apply:") {
+		t.Fatalf("the dialog warns and asks for the other environment's name:\n%s", s)
+	}
+	tuitest.PressLoop(p, ts, "y")
+	if slices.Contains(f.Calls(), "apply p-test") || !p.Capturing() {
+		t.Fatalf("y is not enough: %v", f.Calls())
+	}
+	tuitest.PressLoop(p, ts, "esc", "a", "prod", "enter")
+	if slices.Contains(f.Calls(), "apply p-test") {
+		t.Fatalf("the plan's own environment is not the word: %v", f.Calls())
+	}
+	tuitest.PressLoop(p, ts, "a", "staging", "enter")
+	if !slices.Contains(f.Calls(), "apply p-test") {
+		t.Fatalf("the other environment's name applies: %v", f.Calls())
 	}
 }
 

@@ -161,7 +161,7 @@ func TestApplyProgress(t *testing.T) {
 	p.SetPlan(pl, nil)
 	p.Start(pl)
 	s := tuitest.Screen(p)
-	if !strings.Contains(s, "APPLYING plan p-test (esc leaves this view; the apply goes on)") || !p.Applying() || p.Plan() != nil {
+	if !strings.Contains(s, "APPLYING plan p-test (tab shows other panes, the apply goes on; q quits after its verdict)") || !p.Applying() || p.Plan() != nil {
 		t.Fatalf("applying: %v, plan %v:\n%s", p.Applying(), p.Plan(), s)
 	}
 	for _, st := range steps {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/secretdeck/secretdeck/internal/report"
 	"github.com/secretdeck/secretdeck/model"
+	"github.com/secretdeck/secretdeck/tui/common"
 )
 
 // render puts what the pane shows now in its detail: the apply (running or
@@ -19,12 +20,21 @@ func (p *Pane) render() {
 	case p.plan != nil:
 		_ = report.Plan(&b, p.plan)
 		fmt.Fprintf(&b, "\nApplied with %s\n", p.c.ApplyOptions)
-		b.WriteString("a apply · u unstage all · tab other panes\n")
-	default:
-		if p.planErr != nil {
-			fmt.Fprintf(&b, "No plan: %s\n\n", p.planErr)
+		if p.c.ReadOnly {
+			b.WriteString("read-only: this plan is a preview · u unstage all · tab other panes\n")
+		} else {
+			b.WriteString("a apply · u unstage all · tab other panes\n")
 		}
-		b.WriteString("Nothing staged. Press space on a finding (Drift), a secret (Secrets) or a\nservice (Services) to stage it, then p to preview the plan here.\n")
+	default:
+		switch n := p.c.Staging.Count(); {
+		case p.planErr != nil && n > 0:
+			fmt.Fprintf(&b, "%s staged, but no plan: %s\n\nu unstages; space on a row stages or unstages it.\n", common.Plural(n, "item"), p.planErr)
+		case p.planErr != nil:
+			fmt.Fprintf(&b, "No plan: %s\n\n", p.planErr)
+			fallthrough
+		default:
+			b.WriteString("Nothing staged. Press space on a finding (Drift), a secret (Secrets) or a\nservice (Services) to stage it, then p to preview the plan here.\n")
+		}
 		if id := p.HalfDone(); id != "" {
 			fmt.Fprintf(&b, "\nPlan %s was left half-done (drift shows it as lagging):\nR resume it · V revert it\n", id)
 		}
@@ -35,7 +45,7 @@ func (p *Pane) render() {
 func (p *Pane) renderApply(b *strings.Builder) {
 	switch {
 	case p.applying:
-		fmt.Fprintf(b, "APPLYING plan %s (esc leaves this view; the apply goes on)\n\n", p.applied.ID)
+		fmt.Fprintf(b, "APPLYING plan %s (tab shows other panes, the apply goes on; q quits after its verdict)\n\n", p.applied.ID)
 	case p.err != nil:
 		fmt.Fprintf(b, "FAILED plan %s\n\n", p.applied.ID)
 	default:

@@ -1,0 +1,56 @@
+package report
+
+import (
+	"bytes"
+	"os/exec"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/secretdeck/secretdeck/model"
+)
+
+// The docker command of a plan pastes into a shell as the one command it
+// says, wrapped to fit 80 columns, whatever the names hold.
+func TestPlanDockerCommandPastes(t *testing.T) {
+	sh, err := exec.LookPath("sh")
+	if err != nil {
+		t.Skip("no sh")
+	}
+	for _, target := range []string{"db_pass", "my db's pass; echo pwned", "a_rather_long_target_name_for_the_mounted_secret_file"} {
+		sc := model.ServiceChange{
+			Service: "api",
+			Before:  []model.FileRef{{ID: "s1", Name: "api_db_pass_v1", Target: target, UID: "0", GID: "0", Mode: 0o400}},
+			After:   []model.FileRef{{Name: "api_db_pass_v2", Target: target, UID: "0", GID: "0", Mode: 0o400}},
+		}
+		var b bytes.Buffer
+		if err := Plan(&b, &model.RotationPlan{ID: "p-1", Services: []model.ServiceChange{sc}}); err != nil {
+			t.Fatal(err)
+		}
+		out := b.String()
+		start := strings.Index(out, "$ ")
+		if start < 0 {
+			t.Fatalf("no command:\n%s", out)
+		}
+		var cmd []string
+		for _, l := range strings.Split(out[start+2:], "\n") {
+			// A word longer than a line stays whole: breaking it would change it.
+			if len(l)+4 > 80 && !strings.Contains(l, "a_rather_long") && !strings.Contains(l, "pwned") {
+				t.Errorf("a line of %d columns: %q", len(l)+4, l)
+			}
+			cmd = append(cmd, l)
+			if !strings.HasSuffix(l, `\`) {
+				break
+			}
+		}
+		script := strings.Replace(strings.Join(cmd, "\n"), "docker service update", `printf '%s\n'`, 1)
+		got, err := exec.Command(sh, "-c", script).Output()
+		if err != nil {
+			t.Fatalf("%v: %s", err, script)
+		}
+		want := []string{"--secret-rm", "api_db_pass_v1", "--secret-add", "source=api_db_pass_v2,target=" + target + ",uid=0,gid=0,mode=0400", "api"}
+		if argv := strings.Split(strings.TrimSuffix(string(got), "\n"), "\n"); !slices.Equal(argv, want) {
+			t.Errorf("the shell reads %q, want %q\n%s", argv, want, script)
+		}
+	}
+}
