@@ -91,10 +91,12 @@ type App struct {
 
 	planPane *plan.Pane // also in panes: the app forwards it staging and previews
 	picker   *envPicker // open while choosing an environment (e)
+	back     *int       // the pane a jump (o) came from, while its detail is open
 
 	status      string
 	statusErr   bool
 	statusUntil time.Time // a verdict stays on the status line until then
+	loadedAt    time.Time // of the data shown: the status line when it has nothing else
 	loadErr     string    // the last load's error, shown whole when nothing is loaded
 }
 

@@ -9,11 +9,13 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/secretdeck/secretdeck/model"
+	"github.com/secretdeck/secretdeck/tui/common"
 	"github.com/secretdeck/secretdeck/tui/internal/tuitest"
 )
 
@@ -84,6 +86,38 @@ func TestJumpFromFindingToItsSecret(t *testing.T) {
 		t.Fatalf("o opens the secret's detail:\n%s", s)
 	}
 	tuitest.AssertNoValues(t, s)
+	press(a, "esc")
+	if s := screen(a); !strings.Contains(s, "[Drift 9 /stale]") || !strings.Contains(s, "HIGH  stale") {
+		t.Fatalf("esc returns to where o came from, the finding's detail:\n%s", s)
+	}
+	press(a, "esc", "esc", "tab", "shift+tab", "down", "enter", "o")
+	press(a, "esc")
+	if s := screen(a); !strings.Contains(s, "[Drift 9]") {
+		t.Fatalf("esc after o returns to the pane o was pressed in:\n%s", s)
+	}
+	press(a, "esc", ":", "secrets", "enter", "enter", "esc")
+	if s := screen(a); !strings.Contains(s, "[Secrets 4]") {
+		t.Fatalf("a detail opened by hand: esc stays in its pane:\n%s", s)
+	}
+}
+
+// A status message belongs to the pane it was said in: it goes when
+// another pane is shown, unless it is held (an apply's verdict).
+func TestStatusBelongsToItsPane(t *testing.T) {
+	a, _ := newTestApp(t, 80, 24)
+	press(a, ":", "drift", "enter", "space")
+	if s := screen(a); !strings.Contains(s, "1 staged · p previews the plan") {
+		t.Fatalf("staged:\n%s", s)
+	}
+	press(a, "tab")
+	if s := screen(a); strings.Contains(s, "1 staged") || !strings.Contains(s, "loaded at 15:00:00") {
+		t.Fatalf("the message went with its pane:\n%s", s)
+	}
+	a.Update(common.StatusMsg{Text: "plan p-1 applied: verified", Hold: time.Minute})
+	press(a, "tab")
+	if s := screen(a); !strings.Contains(s, "plan p-1 applied: verified") {
+		t.Fatalf("a held verdict stays:\n%s", s)
+	}
 }
 
 func TestStaleResultsAreDropped(t *testing.T) {
@@ -143,8 +177,20 @@ func TestRevealShowsAValueForAWhileAndAudits(t *testing.T) {
 	if s := screen(a); !strings.Contains(s, "hunter2-db-pass") {
 		t.Fatalf("the value stays until its timer fires:\n%s", s)
 	}
-	if n := fireTimers(a); n == 0 {
-		t.Fatal("a reveal starts a timer that masks the value again")
+	if !strings.Contains(screen(a), "masked again in 10s") {
+		t.Fatalf("a countdown:\n%s", screen(a))
+	}
+	press(a, "tab", ":")
+	if s := screen(a); !strings.Contains(s, "[Properties") || !strings.Contains(s, "hunter2-db-pass") {
+		t.Fatalf("the reveal takes the keys:\n%s", s)
+	}
+	for range 10 {
+		fireTimers(a)
+	}
+	tuitest.AssertNoValues(t, screen(a))
+	press(a, "x", "q")
+	if s := screen(a); !strings.Contains(s, "[Properties") || strings.Contains(s, "REVEALED") {
+		t.Fatalf("q masks the value, and quits nothing:\n%s", s)
 	}
 	tuitest.AssertNoValues(t, screen(a))
 }

@@ -102,8 +102,9 @@ func (a *App) loaded(msg loadedMsg) tea.Cmd {
 	for _, p := range a.panes {
 		p.SetData(a.data)
 	}
+	a.loadedAt = a.c.Now()
 	if a.c.Now().After(a.statusUntil) {
-		a.setStatus(fmt.Sprintf("loaded at %s", a.c.Now().Format("15:04:05")), false)
+		a.setStatus("", false) // the status line says when it was loaded
 	}
 	if a.events == nil { // the event stream broke: the engine is back, re-open it
 		a.events = a.opts.Loader.Watch(a.opts.Ctx)
@@ -114,6 +115,9 @@ func (a *App) loaded(msg loadedMsg) tea.Cmd {
 
 func (a *App) key(msg tea.KeyPressMsg) tea.Cmd {
 	k := a.c.Keys
+	if key.Matches(msg, k.ForceQuit) { // from anywhere, a dialog included
+		return a.quit(true)
+	}
 	if a.pane().Capturing() {
 		return a.updatePane(msg)
 	}
@@ -121,9 +125,6 @@ func (a *App) key(msg tea.KeyPressMsg) tea.Cmd {
 		return a.inputKey(msg)
 	}
 	if a.picker != nil {
-		if key.Matches(msg, k.ForceQuit) {
-			return a.quit(true)
-		}
 		return a.pickerKey(msg)
 	}
 	if a.fullHelp {
@@ -133,8 +134,6 @@ func (a *App) key(msg tea.KeyPressMsg) tea.Cmd {
 		return nil
 	}
 	switch {
-	case key.Matches(msg, k.ForceQuit):
-		return a.quit(true)
 	case key.Matches(msg, k.Quit) && !a.pane().InDetail():
 		return a.quit(false)
 	case key.Matches(msg, k.Help):
@@ -143,9 +142,9 @@ func (a *App) key(msg tea.KeyPressMsg) tea.Cmd {
 		a.showPlan()
 		return a.updatePlan(plan.PreviewMsg{})
 	case key.Matches(msg, k.NextPane):
-		a.active = (a.active + 1) % len(a.panes)
+		a.show((a.active + 1) % len(a.panes))
 	case key.Matches(msg, k.PrevPane):
-		a.active = (a.active + len(a.panes) - 1) % len(a.panes)
+		a.show((a.active + len(a.panes) - 1) % len(a.panes))
 	case key.Matches(msg, k.SwitchEnv) && !a.pane().InDetail():
 		return a.openEnvPicker()
 	case key.Matches(msg, k.Refresh):
@@ -157,6 +156,11 @@ func (a *App) key(msg tea.KeyPressMsg) tea.Cmd {
 		a.startInput(modeJump, ":", "")
 	case key.Matches(msg, k.Back) && !a.pane().InDetail() && a.filters[a.pane().Name()] != "":
 		a.setFilter("")
+	case key.Matches(msg, k.Back) && a.pane().InDetail() && a.back != nil:
+		// Opened from another pane (o): esc closes it and goes back there.
+		cmd := a.updatePane(msg)
+		a.show(*a.back)
+		return cmd
 	default: // the pane's own keys; q in a detail view goes back there
 		return a.updatePane(msg)
 	}
@@ -190,7 +194,7 @@ func (a *App) remark() {
 func (a *App) showPlan() {
 	for i, p := range a.panes {
 		if p.Name() == plan.Name {
-			a.active = i
+			a.show(i)
 		}
 	}
 }
@@ -243,7 +247,7 @@ func (a *App) jumpTo(name string) {
 	}
 	for i, p := range a.panes {
 		if name != "" && strings.HasPrefix(p.Name(), name) {
-			a.active = i
+			a.show(i)
 			return
 		}
 	}
@@ -258,11 +262,26 @@ func (a *App) jump(ref common.Ref) {
 		}
 		a.filters[p.Name()] = ""
 		if p.Focus(ref.Key) {
-			a.active = i
+			from := a.active
+			a.show(i)
+			a.back = &from // esc in the detail returns there
 			return
 		}
 	}
 	a.setStatus(fmt.Sprintf("%s %s is not in the %s pane", common.Singular(ref.Pane), ref.Key, ref.Pane), true)
+}
+
+// show focuses pane i. A message on the status line belongs to the pane
+// that was focused when it came: it goes with it, unless it is held (an
+// apply's verdict, a warning) for a while.
+func (a *App) show(i int) {
+	if i == a.active {
+		return
+	}
+	a.active, a.back = i, nil
+	if a.c.Now().After(a.statusUntil) && !a.quitting {
+		a.status, a.statusErr = "", false
+	}
 }
 
 // InterruptMsg is ctrl+c from outside the terminal (SIGINT, SIGTERM): the

@@ -144,6 +144,9 @@ func (a *App) body() string {
 func (a *App) statusLine() string {
 	st := a.c.Styles
 	text := a.status
+	if text == "" && !a.loadedAt.IsZero() {
+		text = "loaded at " + a.loadedAt.Format("15:04:05")
+	}
 	if a.loading && a.data != nil {
 		text = a.spinner.View() + " refreshing… " + text
 	}

@@ -31,6 +31,9 @@ type Spec struct {
 	DetailHelp []key.Binding
 	// Empty is shown when there is no row at all.
 	Empty string
+	// Overlay, when it returns text, is shown instead of the list or the
+	// detail (a revealed value), and the pane takes every key meanwhile.
+	Overlay func(width, height int) string
 }
 
 // Pane is a list pane; it implements common.Pane.
@@ -97,8 +100,15 @@ func (p *Pane) Selected() string {
 // InDetail implements common.Pane.
 func (p *Pane) InDetail() bool { return p.inDetail }
 
-// Capturing implements common.Pane: a list has no dialog.
-func (p *Pane) Capturing() bool { return false }
+// Capturing implements common.Pane: while its overlay shows.
+func (p *Pane) Capturing() bool { return p.overlay() != "" }
+
+func (p *Pane) overlay() string {
+	if p.spec.Overlay == nil {
+		return ""
+	}
+	return p.spec.Overlay(p.width, p.height)
+}
 
 // DetailKey is the key of the row whose detail is open.
 func (p *Pane) DetailKey() string { return p.detailKey }
@@ -163,6 +173,9 @@ func (p *Pane) Update(msg tea.Msg) (common.Pane, tea.Cmd) {
 
 // View implements common.Pane.
 func (p *Pane) View() string {
+	if o := p.overlay(); o != "" {
+		return o
+	}
 	if p.inDetail {
 		return p.detail.View()
 	}

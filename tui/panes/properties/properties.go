@@ -9,10 +9,13 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/secretdeck/secretdeck/model"
 	"github.com/secretdeck/secretdeck/tui/common"
@@ -23,23 +26,28 @@ import (
 // Name is the pane's name in tabs and in `:` jumps.
 const Name = "properties"
 
-// revealExpiredMsg masks a value again; token drops stale timers when the
-// same value was revealed twice.
-type revealExpiredMsg struct {
+// revealTickMsg counts a revealed value down, a second at a time; token
+// drops the timers of an earlier reveal.
+type revealTickMsg struct{ token int }
+
+// shown is the value revealed now: its row key and how long it has left.
+type shown struct {
 	key   string
+	left  time.Duration
 	token int
 }
 
 type pane struct {
-	c        *common.Common
-	revealed map[string]int // row key → token of its timer
-	token    int
+	c      *common.Common
+	shown  *shown // nil: every value masked
+	tokens int
 }
 
 // New returns the Properties pane.
 func New(c *common.Common) *list.Pane {
-	p := &pane{c: c, revealed: map[string]int{}}
-	return list.New(c, list.Spec{
+	p := &pane{c: c}
+	var lp *list.Pane
+	lp = list.New(c, list.Spec{
 		Name: Name,
 		Columns: []table.Column{
 			{Title: "FILE / KEY", Width: 20, Flex: 3, Middle: true}, {Title: "VALUE", Width: 16, Flex: 2},
@@ -50,7 +58,11 @@ func New(c *common.Common) *list.Pane {
 		Handle: p.handle,
 		Help:   []key.Binding{c.Keys.Reveal},
 		Empty:  "no property files (start secretdeck with --source and --env)",
+		Overlay: func(w, h int) string {
+			return p.revealView(lp.Data(), w, h)
+		},
 	})
+	return lp
 }
 
 func entryKey(file, k string) string { return file + "#" + k }
@@ -100,23 +112,10 @@ func (p *pane) rows(d *common.Data) []table.Row {
 			default:
 				state = "not a secret"
 			}
-			r := table.Row{Key: k, Cells: []string{"  " + e.Key, p.value(k, e.Value), strconv.Itoa(e.Value.Len()), state}}
-			if _, shown := p.revealed[k]; shown {
-				st := p.c.Styles.Revealed
-				r.Styles = []*lipgloss.Style{nil, &st}
-			}
-			out = append(out, r)
+			out = append(out, table.Row{Key: k, Cells: []string{"  " + e.Key, "••••••••", strconv.Itoa(e.Value.Len()), state}})
 		}
 	}
 	return out
-}
-
-// value is what the VALUE column shows: a mask, unless revealed.
-func (p *pane) value(k string, v model.Value) string {
-	if _, shown := p.revealed[k]; shown {
-		return v.Reveal()
-	}
-	return "••••••••"
 }
 
 func (p *pane) detail(d *common.Data, k string, _ int) string {
@@ -151,22 +150,33 @@ func (p *pane) detail(d *common.Data, k string, _ int) string {
 }
 
 func (p *pane) handle(lp *list.Pane, msg tea.Msg) (bool, tea.Cmd) {
+	k := p.c.Keys
 	switch msg := msg.(type) {
 	case common.EnvSwitchMsg:
 		// Values of the old environment must not stay on screen, not even
 		// while the new one loads (or if it fails to load).
-		p.revealed = map[string]int{}
-		lp.Rebuild()
+		p.shown = nil
 		return true, nil
-	case revealExpiredMsg:
-		if p.revealed[msg.key] == msg.token {
-			delete(p.revealed, msg.key)
-			lp.Rebuild()
+	case revealTickMsg:
+		if p.shown == nil || p.shown.token != msg.token {
+			return true, nil
 		}
-		return true, nil
+		p.shown.left -= time.Second
+		if p.shown.left <= 0 {
+			p.shown = nil
+			return true, status("value masked again", false)
+		}
+		return true, p.tick()
 	case tea.KeyPressMsg:
-		switch {
-		case key.Matches(msg, p.c.Keys.Reveal) && !lp.InDetail():
+		if p.shown != nil {
+			// The reveal takes every key; these mask the value at once.
+			if key.Matches(msg, k.Back, k.Reveal, k.Quit, k.Submit, k.ForceQuit) {
+				p.shown = nil
+				return true, status("value masked again", false)
+			}
+			return true, nil
+		}
+		if key.Matches(msg, k.Reveal) && !lp.InDetail() {
 			return true, p.reveal(lp)
 		}
 	}
@@ -184,14 +194,71 @@ func (p *pane) reveal(lp *list.Pane) tea.Cmd {
 	if err := p.c.Audit("reveal", k); err != nil {
 		return status("not revealed: the audit log cannot be written: "+err.Error(), true)
 	}
-	p.token++
-	p.revealed[k] = p.token
-	lp.Rebuild()
-	token := p.token
-	return tea.Batch(
-		status(fmt.Sprintf("%s revealed for %s (recorded in the audit log)", k, p.c.RevealFor), false),
-		p.c.Tick(p.c.RevealFor, func(time.Time) tea.Msg { return revealExpiredMsg{key: k, token: token} }),
-	)
+	p.tokens++
+	p.shown = &shown{key: k, left: p.c.RevealFor, token: p.tokens}
+	return tea.Batch(status(k+" revealed (recorded in the audit log)", false), p.tick())
+}
+
+// tick arms the next second of the countdown (or what is left of it).
+func (p *pane) tick() tea.Cmd {
+	token := p.shown.token
+	return p.c.Tick(min(time.Second, p.shown.left), func(time.Time) tea.Msg { return revealTickMsg{token: token} })
+}
+
+// revealView is the revealed value, whole, in a view of its own with its
+// countdown; "" when nothing is revealed.
+func (p *pane) revealView(d *common.Data, w, h int) string {
+	if p.shown == nil || d == nil || d.Source == nil {
+		return ""
+	}
+	file, name, _ := strings.Cut(p.shown.key, "#")
+	var value model.Value
+	found := false
+	for _, f := range d.Source.Files {
+		for _, e := range f.Entries {
+			if f.Key == file && e.Key == name {
+				value, found = e.Value, true
+			}
+		}
+	}
+	st := p.c.Styles
+	var b strings.Builder
+	b.WriteString(st.Detail.Title.Render("REVEALED "+name) + st.Help.Render("  "+file+" · recorded in the audit log") + "\n")
+	secs := int((p.shown.left + time.Second - 1) / time.Second)
+	b.WriteString(st.Error.Render(fmt.Sprintf("masked again in %ds", secs)) + st.Help.Render(" · esc masks it now") + "\n\n")
+	if !found {
+		b.WriteString("(this key is gone from the file since the reveal)\n")
+		return b.String()
+	}
+	fmt.Fprintf(&b, "%d bytes:\n", value.Len())
+	lines := strings.Split(printable(value.Reveal()), "\n")
+	for i, l := range lines {
+		if i >= h-5 {
+			b.WriteString(st.Help.Render(fmt.Sprintf("… %d more lines (see the file)", len(lines)-i)))
+			break
+		}
+		b.WriteString(st.Revealed.Render(ansi.Hardwrap(l, w, false)) + "\n")
+	}
+	return b.String()
+}
+
+// printable shows a value's control characters as escapes (\x1b, \r, \t):
+// a value must not move the cursor or retitle the terminal, and what is
+// shown must be what is stored, byte for byte.
+func printable(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r == '\n':
+			b.WriteRune(r)
+		case unicode.IsControl(r) || r == utf8.RuneError:
+			q := strconv.QuoteRune(r)
+			b.WriteString(q[1 : len(q)-1])
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
 }
 
 func status(text string, isErr bool) tea.Cmd {

@@ -2,6 +2,7 @@ package properties_test
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -98,39 +99,65 @@ func TestWithoutSource(t *testing.T) {
 	}
 }
 
+// x shows the selected value, whole, in a view of its own that counts
+// down and masks it again; the list never shows a value.
 func TestRevealShowsTheValueUntilItsTimerFires(t *testing.T) {
 	r := newRig(tuitest.Data())
 	r.press("down")
 	tuitest.AssertNoValues(t, r.screen())
 	got := r.press("x")
 	s := r.screen()
-	if row := tuitest.Row(s, "db_pass"); row != "db_pass hunter2-db-pass 15 stale" {
-		t.Fatalf("x reveals the selected value, got %q:\n%s", row, s)
+	for _, w := range []string{"REVEALED db_pass  api.json.prod · recorded in the audit log", "masked again in 10s · esc masks it now", "15 bytes:", "hunter2-db-pass"} {
+		if !strings.Contains(s, w) {
+			t.Fatalf("x reveals the selected value in its own view, lacks %q:\n%s", w, s)
+		}
 	}
 	for _, v := range tuitest.KnownValues {
 		if v != "hunter2-db-pass" && strings.Contains(s, v) {
 			t.Errorf("x reveals the selected value only, and shows %q:\n%s", v, s)
 		}
 	}
+	if !r.p.Capturing() {
+		t.Error("the reveal takes every key: tab or : must not leave it on screen behind another pane")
+	}
 	if want := []tuitest.AuditCall{{Action: "reveal", Subject: dbPass}}; !slices.Equal(r.audit.Calls, want) {
 		t.Errorf("audit log: %v, want %v", r.audit.Calls, want)
 	}
-	if want := (common.StatusMsg{Text: dbPass + " revealed for 10s (recorded in the audit log)"}); len(got) != 1 || got[0] != want {
+	if want := (common.StatusMsg{Text: dbPass + " revealed (recorded in the audit log)"}); len(got) != 1 || got[0] != want {
 		t.Errorf("status: %v, want %v", got, want)
 	}
-	if r.ts.Pending() != 1 {
-		t.Fatalf("a reveal starts one timer, %d pending", r.ts.Pending())
+	for left := 9; left >= 1; left-- {
+		if n := tuitest.FireTimers(r.p, r.ts); n != 1 {
+			t.Fatalf("one timer at a time, %d fired", n)
+		}
+		if s := r.screen(); !strings.Contains(s, fmt.Sprintf("masked again in %ds", left)) || !strings.Contains(s, "hunter2-db-pass") {
+			t.Fatalf("%ds left:\n%s", left, s)
+		}
 	}
-	if !strings.Contains(r.screen(), "hunter2-db-pass") {
-		t.Fatal("the value stays until its timer fires")
-	}
-	if n := tuitest.FireTimers(r.p, r.ts); n != 1 {
-		t.Fatalf("%d timers fired", n)
-	}
+	masked := tuitest.FireTimers(r.p, r.ts)
 	s = r.screen()
 	tuitest.AssertNoValues(t, s)
-	if row := tuitest.Row(s, "db_pass"); row != "db_pass •••••••• 15 stale" {
-		t.Fatalf("masked again: %q", row)
+	if row := tuitest.Row(s, "db_pass"); masked != 1 || row != "db_pass •••••••• 15 stale" || r.ts.Pending() != 0 || r.p.Capturing() {
+		t.Fatalf("masked again after 10s, no timer left (%d): %q", r.ts.Pending(), row)
+	}
+}
+
+func TestRevealEndsWithEscAndShowsControlCharacters(t *testing.T) {
+	d := tuitest.Data()
+	d.Source.Files[0].Entries[0].Value = model.NewValueString("line1\x1b]0;PWNED\x07\nline2\tend")
+	r := newRig(d)
+	r.press("down", "x")
+	s := r.screen()
+	if !strings.Contains(s, `line1\x1b]0;PWNED\a`) || !strings.Contains(s, `line2\tend`) || strings.Contains(s, "\x1b]") {
+		t.Fatalf("control characters are shown escaped, lines kept:\n%q", s)
+	}
+	msgs := r.press("esc")
+	if strings.Contains(r.screen(), "line1") || r.p.Capturing() || len(msgs) != 1 || msgs[0] != (common.StatusMsg{Text: "value masked again"}) {
+		t.Fatalf("esc masks at once (%v):\n%s", msgs, r.screen())
+	}
+	tuitest.FireTimers(r.p, r.ts) // the old countdown's tick: ignored
+	if strings.Contains(r.screen(), "line1") {
+		t.Fatal("a stale tick shows nothing again")
 	}
 }
 
@@ -176,13 +203,15 @@ func TestStaleTimerDoesNotMaskANewerReveal(t *testing.T) {
 	r := newRig(tuitest.Data())
 	r.press("down", "x")
 	first := r.ts.Fire() // its time came, but its message is not delivered yet
-	r.press("x")
-	tuitest.Send(r.p, r.ts, first...)
-	if !strings.Contains(r.screen(), "hunter2-db-pass") {
-		t.Fatalf("the first reveal's timer masked the second reveal:\n%s", r.screen())
+	r.press("esc", "x")
+	for range 20 {
+		tuitest.Send(r.p, r.ts, first...) // the first countdown, long over
 	}
-	if n := tuitest.FireTimers(r.p, r.ts); n != 1 {
-		t.Fatalf("the second reveal's timer: %d fired", n)
+	if !strings.Contains(r.screen(), "hunter2-db-pass") || !strings.Contains(r.screen(), "masked again in 10s") {
+		t.Fatalf("the first reveal's timer counted the second reveal down:\n%s", r.screen())
+	}
+	for range 10 {
+		tuitest.FireTimers(r.p, r.ts)
 	}
 	tuitest.AssertNoValues(t, r.screen())
 	if len(r.audit.Calls) != 2 {
@@ -195,7 +224,7 @@ func TestDetailNeverShowsAValue(t *testing.T) {
 		keys []string
 		want []string
 	}{
-		{[]string{"down", "x", "enter"}, []string{ // an entry opens its file
+		{[]string{"down", "enter"}, []string{ // an entry opens its file
 			"File api.json.prod", "Service api", "Format json", "Env prod", "Version -", "Size 30 bytes",
 			"KEYS (values masked; select one in the list and press x to reveal it for 10s)", "db_pass 15 bytes",
 			"high stale: service api mounts api_db_pass_v1",
