@@ -134,7 +134,8 @@ func (l *worldLoader) Load(ctx context.Context, env string) (*common.Data, error
 	}
 	if recs, err := l.audit.read(); err == nil {
 		for _, r := range recs {
-			d.Audit = append(d.Audit, common.AuditEntry{Time: r.Time, User: r.User, Plan: r.Plan, Action: r.Action, Subject: r.Subject, Result: r.Result})
+			d.Audit = append(d.Audit, common.AuditEntry{Time: r.Time, User: r.User, Plan: r.Plan, Action: r.Action,
+				Subject: r.Subject, Result: r.Result, Swarm: r.Swarm, Context: r.Context})
 		}
 	}
 	l.mu.Lock()

@@ -26,6 +26,9 @@ type Data struct {
 type AuditEntry struct {
 	Time                                time.Time
 	User, Plan, Action, Subject, Result string
+	// Swarm (cluster ID) and Context the action was made in; empty in
+	// records written before they were kept.
+	Swarm, Context string
 }
 
 // Key is the fingerprint key of the source, zero without one.

@@ -14,6 +14,7 @@ type KeyMap struct {
 	Reveal, SwitchEnv, GoTo        key.Binding
 	Stage, Unstage, Preview, Apply key.Binding
 	Resume, Revert                 key.Binding
+	AllSwarms                      key.Binding
 	// Answers to a prompt or a dialog: Confirm (y) and Deny (n) answer a
 	// question, Submit (enter) takes what was typed, Cancel (esc) closes it.
 	Confirm, Deny, Submit, Cancel key.Binding
@@ -47,6 +48,7 @@ func Default() *KeyMap {
 		Apply:     key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "apply")),
 		Resume:    key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "resume half-done plan")),
 		Revert:    key.NewBinding(key.WithKeys("V"), key.WithHelp("V", "revert half-done plan")),
+		AllSwarms: key.NewBinding(key.WithKeys("w"), key.WithHelp("w", "all swarms / this one")),
 		Confirm:   key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "yes")),
 		Deny:      key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "no")),
 		Submit:    key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "ok")),

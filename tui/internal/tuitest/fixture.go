@@ -71,7 +71,11 @@ func Data() *common.Data {
 				Err: &model.ParseError{File: "billing.yaml.prod", Line: 2, Msg: "syntax error"}},
 		},
 	}
-	return &common.Data{Swarm: sw, Source: src, Drift: model.Drift(model.DriftInput{Swarm: sw, Source: src, Key: key})}
+	audit := []common.AuditEntry{ // this machine's log: this swarm's records and another's
+		{Time: created, User: "alice", Swarm: "0ther5warm0000000000000000", Context: "staging", Action: "reveal", Subject: "api.json.staging#db_pass", Result: "ok"},
+		{Time: created.Add(time.Hour), User: "alice", Swarm: sw.ClusterID, Context: "default", Plan: "p-20261119-160000", Action: "apply", Subject: "api", Result: "verified"},
+	}
+	return &common.Data{Swarm: sw, Source: src, Drift: model.Drift(model.DriftInput{Swarm: sw, Source: src, Key: key}), Audit: audit}
 }
 
 // Redrift recomputes d's drift after a test changed its swarm or source, as

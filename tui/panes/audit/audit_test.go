@@ -18,10 +18,12 @@ func at(h, m, s int) time.Time { return time.Date(2026, 11, 22, h, m, s, 0, time
 // logged is a machine's audit log, oldest first as it is written.
 func logged() *common.Data {
 	d := tuitest.Data()
+	here := d.Swarm.ClusterID
 	d.Audit = []common.AuditEntry{
-		{Time: at(9, 0, 0), User: "alice", Action: "reveal", Subject: "api.json.prod#db_pass", Result: "ok"},
-		{Time: at(10, 30, 0), User: "bob", Plan: "p-20261122-103000", Action: "apply", Subject: "api", Result: "verified"},
-		{Time: at(14, 59, 59), User: "alice", Action: "reveal", Subject: "redis.env.prod#my_secret_data", Result: "refused"},
+		{Time: at(8, 0, 0), User: "carol", Swarm: "0ther5warm", Context: "staging", Action: "reveal", Subject: "api.json.staging#db_pass", Result: "ok"},
+		{Time: at(9, 0, 0), User: "alice", Swarm: here, Context: "default", Action: "reveal", Subject: "api.json.prod#db_pass", Result: "ok"},
+		{Time: at(10, 30, 0), User: "bob", Swarm: here, Context: "default", Plan: "p-20261122-103000", Action: "apply", Subject: "api", Result: "verified"},
+		{Time: at(14, 59, 59), User: "alice", Swarm: here, Context: "default", Action: "reveal", Subject: "redis.env.prod#my_secret_data", Result: "refused"},
 	}
 	return d
 }
@@ -37,10 +39,10 @@ func newPane(d *common.Data) (*list.Pane, *tuitest.Timers) {
 func TestNewestFirst(t *testing.T) {
 	p, _ := newPane(logged())
 	want := []string{
-		"TIME PLAN ACTION SUBJECT RESULT",
-		"2026-11-22 14:59:59 - reveal redis.env.prod#my_secret_data refused",
-		"2026-11-22 10:30:00 p-20261122-103000 apply api verified",
-		"2026-11-22 09:00:00 - reveal api.json.prod#db_pass ok",
+		"TIME USER SWARM PLAN ACTION SUBJECT RESULT",
+		"2026-11-22 14:59:59 alice 6x4ge8l9 - reveal redis.env.prod#my_secret_data refused",
+		"2026-11-22 10:30:00 bob 6x4ge8l9 p-20261122-103000 apply api verified",
+		"2026-11-22 09:00:00 alice 6x4ge8l9 - reveal api.json.prod#db_pass ok",
 		"",
 	}
 	s := tuitest.Screen(p)
@@ -58,7 +60,7 @@ func TestDetail(t *testing.T) {
 		keys []string
 		want []string
 	}{
-		{[]string{"enter"}, []string{"Time     2026-11-22 14:59:59 ", "User     alice", "Plan     -", "Action   reveal",
+		{[]string{"enter"}, []string{"Time     2026-11-22 14:59:59 ", "User     alice", "Swarm    6x4ge8l9tfoj30nql22qhl3b1", "Context  default", "Plan     -", "Action   reveal",
 			"Subject  redis.env.prod#my_secret_data", "Result   refused"}},
 		{[]string{"down", "enter"}, []string{"Time     2026-11-22 10:30:00 ", "User     bob", "Plan     p-20261122-103000", "Action   apply"}},
 		{[]string{"end", "enter"}, []string{"Time     2026-11-22 09:00:00 ", "Subject  api.json.prod#db_pass", "Result   ok"}},
@@ -82,13 +84,13 @@ func TestReloadKeepsTheSelection(t *testing.T) {
 	p, ts := newPane(logged())
 	tuitest.Press(p, ts, "down")
 	d := logged()
-	d.Audit = append(d.Audit, common.AuditEntry{Time: at(15, 0, 0), User: "carol", Action: "reveal", Subject: "shared.yaml.prod#payment_key", Result: "ok"})
+	d.Audit = append(d.Audit, common.AuditEntry{Time: at(15, 0, 0), User: "carol", Swarm: d.Swarm.ClusterID, Action: "reveal", Subject: "shared.yaml.prod#payment_key", Result: "ok"})
 	p.SetData(d)
 	s := tuitest.Screen(p)
-	if got := tuitest.Selected(s); got != "2026-11-22 10:30:00 p-20261122-103000 apply api verified" {
+	if got := tuitest.Selected(s); got != "2026-11-22 10:30:00 bob 6x4ge8l9 p-20261122-103000 apply api verified" {
 		t.Errorf("selected: %q\n%s", got, s)
 	}
-	if got := tuitest.Rows(s)[1]; got != "2026-11-22 15:00:00 - reveal shared.yaml.prod#payment_key ok" {
+	if got := tuitest.Rows(s)[1]; got != "2026-11-22 15:00:00 carol 6x4ge8l9 - reveal shared.yaml.prod#payment_key ok" {
 		t.Errorf("the new entry comes first: %q\n%s", got, s)
 	}
 	tuitest.Press(p, ts, "enter")
@@ -106,7 +108,7 @@ func TestFilter(t *testing.T) {
 		{"reveal", 2, "1/2 (filtered from 3)"},
 		{"p-2026", 1, "1/1 (filtered from 3)"},
 		{"REFUSED", 1, "1/1 (filtered from 3)"},
-		{"carol", 0, "0/0 (filtered from 3)"},
+		{"carol", 0, "0/0 (filtered from 3)"}, // carol's record is of another swarm
 	}
 	for _, tc := range cases {
 		t.Run(tc.filter, func(t *testing.T) {
@@ -127,12 +129,35 @@ func TestFilter(t *testing.T) {
 }
 
 func TestEmpty(t *testing.T) {
-	for name, d := range map[string]*common.Data{"nothing loaded": nil, "empty log": tuitest.Data()} {
+	empty := tuitest.Data()
+	empty.Audit = nil
+	for name, d := range map[string]*common.Data{"nothing loaded": nil, "empty log": empty} {
 		t.Run(name, func(t *testing.T) {
 			p, _ := newPane(d)
-			if s := tuitest.Screen(p); !strings.Contains(s, "the audit log is empty") {
+			if s := tuitest.Screen(p); !strings.Contains(s, "no record of this swarm in the audit log (w: every swarm's)") {
 				t.Fatalf("an empty log says so:\n%s", s)
 			}
 		})
+	}
+}
+
+// By default the pane shows this swarm's records: a machine that worked on
+// staging and prod must not mix them up at 3 am. w shows every swarm's.
+func TestThisSwarmOnlyUntilW(t *testing.T) {
+	p, ts := newPane(logged())
+	if s := tuitest.Screen(p); strings.Contains(s, "carol") || !strings.Contains(s, "1/3") {
+		t.Fatalf("this swarm only:\n%s", s)
+	}
+	msgs := tuitest.Press(p, ts, "w")
+	s := strings.Join(tuitest.Rows(tuitest.Screen(p)), "\n")
+	if !strings.Contains(s, "2026-11-22 08:00:00 carol 0ther5wa - reveal api.json.staging#db_pass ok") || !strings.Contains(s, "1/4") {
+		t.Fatalf("w shows every swarm:\n%s", s)
+	}
+	if len(msgs) != 1 || !strings.Contains(msgs[0].(common.StatusMsg).Text, "every swarm") {
+		t.Errorf("w says what is shown: %v", msgs)
+	}
+	tuitest.Press(p, ts, "w")
+	if s := tuitest.Screen(p); strings.Contains(s, "carol") {
+		t.Fatalf("w again: this swarm only:\n%s", s)
 	}
 }
