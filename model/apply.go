@@ -117,10 +117,10 @@ func Check(ctx context.Context, in ApplyInput) error {
 			return fmt.Errorf("%q is not a valid secret name", c.Name)
 		}
 	}
+	if in.Snapshot == nil {
+		return fmt.Errorf("apply was given no view of the swarm to check plan %s against", p.ID)
+	}
 	if len(p.Removes) > 0 {
-		if in.Snapshot == nil {
-			return fmt.Errorf("plan %s removes secrets, and apply was given no view of the swarm to check them against", p.ID)
-		}
 		if err := justifyRemovals(p, in.Snapshot); err != nil {
 			return err
 		}
@@ -134,7 +134,10 @@ func Check(ctx context.Context, in ApplyInput) error {
 			return fmt.Errorf("service %s was changed by someone else since plan %s (version %d, now %d): run plan again", sc.Service, p.ID, sc.Version, svc.Version)
 		}
 	}
-	return nil
+	// Last, the rule that holds whatever the checks above missed: the plan
+	// must be the one its origin, the source and the swarm make now, so an
+	// edited plan file cannot aim apply anywhere else.
+	return Remake(p, in.Snapshot, in.Source)
 }
 
 // Apply carries out a checked plan: create the secrets, update the services

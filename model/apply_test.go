@@ -28,6 +28,7 @@ func threeConsumers() *world {
 
 func planFor(t *testing.T, w *world) *RotationPlan {
 	t.Helper()
+	w.source.Key, w.source.Manifest = w.key, w.man // as the loader gives them
 	p, err := NewPlan(PlanInput{Drift: w.drift(), Swarm: &w.swarm, Source: &w.source, ID: "p-1", Now: t0})
 	if err != nil {
 		t.Fatal(err)
@@ -52,6 +53,8 @@ func TestPlanOneUpdatePerServiceKeepingMounts(t *testing.T) {
 			t.Errorf("command %q", s.DockerCommand())
 		}
 	}
+	p.ID = "p-20261122-150000-0a1f" // as secretdeck names plans it writes
+	p.Seal()
 	b, _ := json.Marshal(p)
 	if strings.Contains(string(b), "new") && strings.Contains(string(b), `"new"`) {
 		t.Errorf("the plan holds a value: %s", b)

@@ -35,8 +35,27 @@ type RotationPlan struct {
 	// Removes run last, once every service is verified: old versions beyond
 	// --keep (prune), or the secrets of a reverted plan.
 	Removes []SecretRemoval `json:"removes,omitempty"`
-	Digest  string          `json:"digest,omitempty"` // of everything above, to catch hand edits
+	// Made says how the plan was made, so that apply makes it again from the
+	// source and the swarm and refuses a plan that differs (see Remake).
+	Made   PlanOrigin `json:"made"`
+	Digest string     `json:"digest,omitempty"` // of everything above, to catch accidental edits
 }
+
+// PlanOrigin is what a plan was made from besides the source and the swarm:
+// its kind, the findings selected, the versions kept.
+type PlanOrigin struct {
+	Kind     string   `json:"kind"`               // PlanRotate, PlanResume or PlanRevert
+	Of       string   `json:"of,omitempty"`       // the plan resumed or reverted
+	Findings []string `json:"findings,omitempty"` // IDs of the findings selected (rotate)
+	Keep     int      `json:"keep"`               // previous versions kept (prune steps)
+}
+
+// The kinds of plan.
+const (
+	PlanRotate = "rotate"
+	PlanResume = "resume"
+	PlanRevert = "revert"
+)
 
 // SecretCreate is a new version of a logical secret.
 type SecretCreate struct {
@@ -89,12 +108,17 @@ func NewPlan(in PlanInput) (*RotationPlan, error) {
 	if in.Options == (ApplyOptions{}) {
 		in.Options = DefaultApplyOptions()
 	}
+	p.Made = PlanOrigin{Kind: PlanRotate, Keep: in.Options.Keep}
 	picked := map[string][]Finding{} // logical → findings
 	for _, f := range in.Drift.Findings {
 		if Fixable(f) && (in.Select == nil || in.Select(f)) && (in.Logicals == nil || slices.Contains(in.Logicals, f.Logical)) {
 			picked[f.Logical] = append(picked[f.Logical], f)
+			if !slices.Contains(p.Made.Findings, f.ID()) {
+				p.Made.Findings = append(p.Made.Findings, f.ID())
+			}
 		}
 	}
+	slices.Sort(p.Made.Findings)
 	ix := newVersionIndex(in.Swarm.Secrets)
 	services := map[string]*Service{}
 	for i := range in.Swarm.Services {
@@ -171,6 +195,8 @@ func NewResumePlan(in PlanInput, id string) (*RotationPlan, error) {
 	if err != nil {
 		return nil, fmt.Errorf("resume %s: %w", id, err)
 	}
+	p.Made = PlanOrigin{Kind: PlanResume, Of: id, Keep: in.Options.Keep}
+	p.Seal()
 	return p, nil
 }
 
@@ -260,6 +286,9 @@ func ReadPlan(data []byte) (*RotationPlan, error) {
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&p); err != nil {
 		return nil, fmt.Errorf("not a secretdeck plan: %w", err)
+	}
+	if !ValidPlanID(p.ID) {
+		return nil, fmt.Errorf("not a secretdeck plan: its ID is not p-YYYYMMDD-HHMMSS-xxxx")
 	}
 	if p.Digest == "" || p.Digest != p.digest() {
 		return nil, fmt.Errorf("plan %s was changed after `secretdeck plan` wrote it: make a new plan instead of editing one", p.ID)
@@ -394,6 +423,7 @@ func NewRevertPlan(s *SwarmSnapshot, source *SourceSnapshot, id, revertID string
 		}
 	}
 	slices.SortFunc(p.Removes, func(a, b SecretRemoval) int { return strings.Compare(a.Name, b.Name) })
+	p.Made = PlanOrigin{Kind: PlanRevert, Of: id}
 	p.Seal()
 	return p, nil
 }
