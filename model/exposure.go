@@ -50,7 +50,7 @@ func (d *drifter) exposures() {
 	for _, f := range d.in.Source.Files {
 		for _, e := range f.Entries {
 			if e.Value.Len() >= minComparedValue {
-				h := sha256.Sum256(e.Value.b)
+				h := sha256.Sum256(e.Value.bytes())
 				index[h] = append(index[h], sourceValue{e.Value, f.Key, e.Key})
 			}
 		}
@@ -76,7 +76,7 @@ func lookup(index map[[sha256.Size]byte][]sourceValue, v Value) (sourceValue, bo
 	if v.Len() < minComparedValue {
 		return sourceValue{}, false
 	}
-	for _, sv := range index[sha256.Sum256(v.b)] {
+	for _, sv := range index[sha256.Sum256(v.bytes())] {
 		if sv.value.Equal(v) {
 			return sv, true
 		}

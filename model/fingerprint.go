@@ -23,8 +23,8 @@ const fingerprintScheme = "hmac-sha256"
 // brute-force a weak password offline, while whoever can read the key can read
 // the values in the source anyway.
 type FingerprintKey struct {
-	k  []byte
-	id string // computed once: every fingerprint carries it
+	k  func() []byte // held by a closure, as Value's bytes: see Value
+	id string  // computed once: every fingerprint carries it
 }
 
 // NewFingerprintKey checks and wraps the bytes of .secretdeck/fingerprint-key.
@@ -32,15 +32,23 @@ func NewFingerprintKey(b []byte) (FingerprintKey, error) {
 	if len(b) != FingerprintKeySize {
 		return FingerprintKey{}, fmt.Errorf("%s holds %d bytes, want %d random bytes", FingerprintKeyPath, len(b), FingerprintKeySize)
 	}
-	k := FingerprintKey{k: append([]byte(nil), b...)}
-	m := hmac.New(sha256.New, k.k)
+	kb := append([]byte(nil), b...)
+	k := FingerprintKey{k: func() []byte { return kb }}
+	m := hmac.New(sha256.New, kb)
 	m.Write([]byte("secretdeck fingerprint key id"))
 	k.id = hex.EncodeToString(m.Sum(nil))[:8]
 	return k, nil
 }
 
 // IsZero reports whether there is no key (the source has none yet).
-func (k FingerprintKey) IsZero() bool { return len(k.k) == 0 }
+func (k FingerprintKey) IsZero() bool { return len(k.bytes()) == 0 }
+
+func (k FingerprintKey) bytes() []byte {
+	if k.k == nil {
+		return nil
+	}
+	return k.k()
+}
 
 // ID names the key without revealing it, so a fingerprint made with another
 // key is recognised as such instead of being reported as a changed value.
@@ -52,14 +60,17 @@ func (k FingerprintKey) String() string { return "FingerprintKey(" + k.ID() + ")
 // GoString never prints the key.
 func (k FingerprintKey) GoString() string { return k.String() }
 
+// Format implements fmt.Formatter: every verb (%d, %x, %q…) prints String.
+func (k FingerprintKey) Format(f fmt.State, _ rune) { fmt.Fprint(f, k.String()) }
+
 // Fingerprint is the keyed fingerprint of a value as stored in the
 // secretdeck.fingerprint label: hmac-sha256:<key id>:<hex>.
 type Fingerprint string
 
 // Fingerprint returns the fingerprint of v under k.
 func (k FingerprintKey) Fingerprint(v Value) Fingerprint {
-	m := hmac.New(sha256.New, k.k)
-	m.Write(v.b)
+	m := hmac.New(sha256.New, k.bytes())
+	m.Write(v.bytes())
 	return Fingerprint(fingerprintScheme + ":" + k.ID() + ":" + hex.EncodeToString(m.Sum(nil)))
 }
 

@@ -83,3 +83,32 @@ func TestValueAccessors(t *testing.T) {
 		t.Fatal("IsZero is wrong")
 	}
 }
+
+// fmt cannot call the methods of a Value or a key held in an unexported
+// field: it prints such a field by reflection. Neither may show its bytes.
+func TestValueAndKeyInUnexportedFieldsNeverPrint(t *testing.T) {
+	const secret = "hunter2-unexported"
+	key, err := NewFingerprintKey([]byte(strings.Repeat("K", FingerprintKeySize)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	type holder struct {
+		v   Value
+		k   FingerprintKey
+		vs  []Value
+		ptr *Value
+	}
+	v := NewValueString(secret)
+	h := holder{v: v, k: key, vs: []Value{v}, ptr: &v}
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x", "%X", "%d"} {
+		for _, arg := range []any{h, &h, []holder{h}, map[string]holder{"a": h}, key} {
+			out := fmt.Sprintf(verb, arg)
+			for _, bad := range []string{secret, fmt.Sprintf("%x", secret), fmt.Sprint([]byte(secret)), strings.Repeat("K", 8),
+				fmt.Sprintf("%x", strings.Repeat("K", 8)), fmt.Sprint([]byte(strings.Repeat("K", 4)))[1:12]} {
+				if strings.Contains(out, bad) {
+					t.Errorf("%s of %T prints the bytes (%q): %s", verb, arg, bad, out)
+				}
+			}
+		}
+	}
+}
