@@ -24,7 +24,7 @@ const fingerprintScheme = "hmac-sha256"
 // the values in the source anyway.
 type FingerprintKey struct {
 	k  func() []byte // held by a closure, as Value's bytes: see Value
-	id string  // computed once: every fingerprint carries it
+	id string        // computed once: every fingerprint carries it
 }
 
 // NewFingerprintKey checks and wraps the bytes of .secretdeck/fingerprint-key.
