@@ -196,7 +196,7 @@ func executePlan(ctx context.Context, global *globalOptions, p *model.RotationPl
 		if shared.Len() == 0 {
 			return
 		}
-		if err := s3.WriteAudit(context.WithoutCancel(ctx), src, p.ID+".jsonl", shared.Bytes()); err != nil {
+		if err := s3.WriteAudit(context.WithoutCancel(ctx), src, p.ID, shared.Bytes()); err != nil {
 			warn("the audit log could not be copied to the source: " + oneLine(err.Error()))
 		}
 	}()

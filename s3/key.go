@@ -93,10 +93,13 @@ func (f *folder) createOnly(_ context.Context, key string, data []byte) ([]byte,
 	return data, nil
 }
 
-// WriteAudit stores an audit record file under .secretdeck/audit/ in the
-// source, so that the team sees what was done from any machine. It never
-// holds a value (the caller writes names, results and fingerprints).
-func WriteAudit(ctx context.Context, src Source, name string, data []byte) error {
+// WriteAudit stores the audit records of plan planID as
+// .secretdeck/audit/<planID>.jsonl in the source, so that the team sees what
+// was done from any machine. It never holds a value (the caller writes names,
+// results and fingerprints). The ID must be one secretdeck makes — it is a
+// path — and a copy is never overwritten: a second apply of the same plan
+// goes to <planID>.2.jsonl, and so on.
+func WriteAudit(ctx context.Context, src Source, planID string, data []byte) error {
 	s, ok := src.(*source)
 	if !ok {
 		return errors.New("this source cannot store an audit log")
@@ -104,22 +107,24 @@ func WriteAudit(ctx context.Context, src Source, name string, data []byte) error
 	if s.opts.ReadOnly {
 		return fmt.Errorf("write audit: %w", ErrReadOnly)
 	}
-	return s.b.put(ctx, ".secretdeck/audit/"+name, data)
+	if !model.ValidPlanID(planID) {
+		return fmt.Errorf("write audit: %q is not a plan ID secretdeck makes", planID)
+	}
+	for n := 1; n <= maxAuditCopies; n++ {
+		name := planID + ".jsonl"
+		if n > 1 {
+			name = fmt.Sprintf("%s.%d.jsonl", planID, n)
+		}
+		stored, err := s.b.createOnly(ctx, ".secretdeck/audit/"+name, data)
+		if err != nil {
+			return err
+		}
+		if bytes.Equal(stored, data) {
+			return nil
+		}
+	}
+	return fmt.Errorf("write audit: %d copies of plan %s exist already", maxAuditCopies, planID)
 }
 
-func (b *bucket) put(ctx context.Context, key string, data []byte) error {
-	full := b.keyPrefix() + key
-	_, err := b.client.PutObject(ctx, &s3.PutObjectInput{Bucket: &b.name, Key: &full, Body: bytes.NewReader(data)})
-	if err != nil {
-		return b.explain(err)
-	}
-	return nil
-}
-
-func (f *folder) put(_ context.Context, key string, data []byte) error {
-	p := filepath.Join(f.root, filepath.FromSlash(key))
-	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
-		return err
-	}
-	return os.WriteFile(p, data, 0o600)
-}
+// maxAuditCopies bounds the copies of one plan's audit records.
+const maxAuditCopies = 100

@@ -54,7 +54,6 @@ type backend interface {
 	list(ctx context.Context) ([]object, error)
 	read(ctx context.Context, o *object) ([]byte, error) // may set o.versionID
 	createOnly(ctx context.Context, key string, data []byte) ([]byte, error)
-	put(ctx context.Context, key string, data []byte) error
 }
 
 // Open checks opts and returns the source; it does not touch the network.
