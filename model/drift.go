@@ -52,6 +52,7 @@ type drifter struct {
 	referenced map[string]bool            // secret IDs named by any Spec or PreviousSpec
 	bound      map[string]map[string]bool // service → targets bound to a desired secret
 	logicals   map[string]bool            // desired logical names
+	conflicts  []DesiredSecret            // dropped: another file gives the secret another value
 	report     *DriftReport
 }
 
@@ -170,6 +171,24 @@ func (d *drifter) addDesired(ds DesiredSecret) {
 		d.entryProblem(f, ds.Key, fmt.Sprintf("%s of %s is empty: a swarm secret cannot be empty", what, f.Key))
 		return
 	}
+	if d.logicals[ds.Logical] {
+		// Two entries map to one secret: with the same value (the manifest
+		// maps both services' keys to it) they share it; with two values
+		// (api.json.prod "db_pass", prod/api.env "db pass") neither may be
+		// planned.
+		i := slices.IndexFunc(d.report.Desired, func(o DesiredSecret) bool { return o.Logical == ds.Logical })
+		if i >= 0 && d.report.Desired[i].Value.Equal(ds.Value) && d.report.Desired[i].Target == ds.Target {
+			for _, c := range ds.Consumers {
+				if !slices.Contains(d.report.Desired[i].Consumers, c) {
+					d.report.Desired[i].Consumers = append(d.report.Desired[i].Consumers, c)
+				}
+			}
+			slices.Sort(d.report.Desired[i].Consumers)
+			return
+		}
+		d.conflicting(ds)
+		return
+	}
 	d.logicals[ds.Logical] = true
 	d.versions.adopt(ds.Logical)
 	if f.Shared() {
@@ -184,6 +203,27 @@ func (d *drifter) addDesired(ds DesiredSecret) {
 		slices.Sort(ds.Consumers)
 	}
 	d.report.Desired = append(d.report.Desired, ds)
+}
+
+// conflicting drops the secret ds maps to, from every file that declares
+// it, and says so for each.
+func (d *drifter) conflicting(ds DesiredSecret) {
+	i := slices.IndexFunc(d.report.Desired, func(o DesiredSecret) bool { return o.Logical == ds.Logical })
+	if i >= 0 {
+		first := d.report.Desired[i]
+		d.report.Desired = slices.Delete(d.report.Desired, i, i+1)
+		d.entryProblem(first.file, first.Key, fmt.Sprintf("key %q of %s and key %q of %s both map to secret %q with another value or target; rename one or map it in %s",
+			first.Key, first.File, ds.Key, ds.File, ds.Logical, ManifestPath))
+		d.conflicts = append(d.conflicts, first)
+	}
+	other := "another file"
+	for _, c := range d.conflicts {
+		if c.Logical == ds.Logical {
+			other = fmt.Sprintf("key %q of %s", c.Key, c.File)
+		}
+	}
+	d.entryProblem(ds.file, ds.Key, fmt.Sprintf("key %q of %s and %s both map to secret %q with another value or target; rename one or map it in %s",
+		ds.Key, ds.File, other, ds.Logical, ManifestPath))
 }
 
 func (d *drifter) entryProblem(f *PropertyFile, key, explanation string) {
