@@ -89,6 +89,13 @@ func TestParseErrorsNameLineAndNeverTheValue(t *testing.T) {
 		{model.FormatYAML, "a: 1\n\tb: " + known + "\n", 2},
 		{model.FormatYAML, "- " + known + "\n", 1},
 		{model.FormatProperties, "a = 1\nb = \\u12" + known + "\n", 2},
+		// The library quotes the token with %q: after the escaped quote, a
+		// regex that removed "…" spans let the tail through.
+		{model.FormatProperties, "a = 1\n=ab\"" + known + "\n", 2},
+		{model.FormatProperties, "a = 1\n:\"\"" + known + "\"\n", 2},
+		{model.FormatEnv, "A=1\nB=\"x\\q" + known + "\"\n", 2},
+		{model.FormatEnv, "A=1\n" + known + "=1\n", 2},
+		{model.FormatYAML, "a: 1\nb: *" + known + "\n", 2},
 		{model.FormatEnv, "A=1\nB=\"" + known + "\n", 2},
 		{model.FormatEnv, "A=1\n" + known + "\n", 2},
 	}
