@@ -59,7 +59,9 @@ func Parse(file string, format model.Format, data []byte) ([]model.Entry, *model
 	if err != nil {
 		var le *lineError
 		if errors.As(err, &le) {
-			return nil, &model.ParseError{File: file, Line: le.line, Msg: le.msg}
+			// Decoders place an error at end of input one line past it.
+			line := min(le.line, bytes.Count(data, []byte("\n"))+1)
+			return nil, &model.ParseError{File: file, Line: line, Msg: le.msg}
 		}
 		return nil, &model.ParseError{File: file, Msg: "unparsable file"}
 	}
@@ -336,6 +338,9 @@ func parseYAML(data []byte, c *collector) error {
 	root := doc.Content[0]
 	if root.Kind == yaml.AliasNode {
 		return yamlRefused(root)
+	}
+	if root.Kind == yaml.ScalarNode && root.ShortTag() == "!!null" {
+		return nil // a document with no content: "---" or comments
 	}
 	if root.Kind != yaml.MappingNode {
 		return &lineError{line: root.Line, msg: "a YAML property file must be a mapping of keys to values"}

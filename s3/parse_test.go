@@ -71,6 +71,11 @@ func TestParseEmptyFiles(t *testing.T) {
 			}
 		}
 	}
+	for _, data := range []string{"---", "# only a comment\n---\n", "~\n"} {
+		if es, pe := Parse("f", model.FormatYAML, []byte(data)); pe != nil || len(es) != 0 {
+			t.Errorf("yaml %q: %v %v", data, es, pe)
+		}
+	}
 }
 
 // Broken files, each holding a known secret near the error: the error names
