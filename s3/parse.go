@@ -13,10 +13,10 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf16"
 	"unicode/utf8"
 
 	"github.com/hashicorp/go-envparse"
-	"github.com/magiconair/properties"
 	"go.yaml.in/yaml/v3"
 
 	"github.com/secretdeck/secretdeck/model"
@@ -510,70 +510,131 @@ func yamlAliasLine(data []byte, name string) int {
 	}
 }
 
-// parseProperties hands the properties library one logical line at a time
-// (a line and its backslash continuations), so each key has a line, a key
-// defined twice is caught, and a failure is placed without reading the
-// library's error, which quotes the input.
+// parseProperties reads the Java .properties format the way the
+// magiconair/properties library did, in one pass of its own: the library
+// has no line numbers, keeps the last of two definitions, quotes the input
+// in its errors, and leaves a goroutine blocked forever (holding the text)
+// on a line with a value but no key. Unlike the library it joins a \u
+// surrogate pair into one character and refuses a lone surrogate instead
+// of writing U+FFFD.
 func parseProperties(data []byte, c *collector) error {
+	s := string(data)
 	line := 1
-	for rest := data; len(rest) > 0; {
-		n := propertiesLogicalLine(rest)
-		chunk, start := rest[:n], line
-		rest = rest[n:]
-		line += bytes.Count(chunk, []byte("\n"))
-		if t := bytes.TrimLeft(chunk, " \f\t\r\n"); len(t) == 0 || t[0] == '#' || t[0] == '!' {
+	for i := 0; i < len(s); {
+		switch s[i] {
+		case '\n':
+			line++
+			i++
+			continue
+		case ' ', '\t', '\f', '\r':
+			i++
+			continue
+		case '#', '!': // a comment runs to the end of its line, backslash or not
+			for i < len(s) && s[i] != '\n' && s[i] != '\r' {
+				i++
+			}
 			continue
 		}
-		p, err := loadProperties(chunk)
-		if err != nil {
-			return &lineError{line: start, msg: "invalid properties syntax"}
-		}
-		for _, k := range p.Keys() {
-			v, _ := p.Get(k)
-			if err := c.add(k, model.NewValueString(v), start); err != nil {
-				return err
+		start := line
+		var key, value strings.Builder
+		var err error
+		// The key runs to whitespace, ':' or '=', or the end of the line.
+		for i < len(s) && strings.IndexByte(" \f\t\r\n:=", s[i]) < 0 {
+			if s[i] != '\\' {
+				key.WriteByte(s[i])
+				i++
+				continue
 			}
+			if i, err = propertiesEscape(s, i+1, &key, &line); err != nil {
+				return &lineError{line: line, msg: err.Error()}
+			}
+		}
+		if key.Len() == 0 {
+			return &lineError{line: start, msg: "a value with no key"}
+		}
+		for i < len(s) && strings.IndexByte(" \f\t", s[i]) >= 0 {
+			i++
+		}
+		if i < len(s) && (s[i] == ':' || s[i] == '=') {
+			i++
+		}
+		for i < len(s) && strings.IndexByte(" \f\t", s[i]) >= 0 {
+			i++
+		}
+		// The value runs to the end of the line; a backslash there continues
+		// it on the next, without that line's leading whitespace.
+		for i < len(s) && s[i] != '\n' && s[i] != '\r' {
+			if s[i] != '\\' {
+				value.WriteByte(s[i])
+				i++
+				continue
+			}
+			if i+1 < len(s) && (s[i+1] == '\n' || s[i+1] == '\r') {
+				if s[i+1] == '\n' {
+					line++
+				}
+				for i += 2; i < len(s) && strings.IndexByte(" \f\t", s[i]) >= 0; i++ {
+				}
+				continue
+			}
+			if i, err = propertiesEscape(s, i+1, &value, &line); err != nil {
+				return &lineError{line: line, msg: err.Error()}
+			}
+		}
+		if err := c.add(key.String(), model.NewValueString(value.String()), start); err != nil {
+			return err
 		}
 	}
 	return nil
 }
 
-// propertiesLogicalLine is the length of the logical line at the start of
-// data, its line breaks included: physical lines (ended by \n, \r\n or \r)
-// joined while one ends in an odd number of backslashes. A comment line
-// never continues.
-func propertiesLogicalLine(data []byte) int {
-	t := bytes.TrimLeft(data, " \f\t")
-	comment := len(t) > 0 && (t[0] == '#' || t[0] == '!')
-	n := 0
-	for n < len(data) {
-		end := bytes.IndexAny(data[n:], "\r\n")
-		if end < 0 {
-			return len(data)
+// propertiesEscape writes the character escaped at s[i] (after a
+// backslash) to b and returns the index after it. An unknown escape is the
+// character itself, as in Java.
+func propertiesEscape(s string, i int, b *strings.Builder, line *int) (int, error) {
+	if i >= len(s) {
+		return i, errors.New("a backslash at the end of the file")
+	}
+	if j := strings.IndexByte("fnrt", s[i]); j >= 0 {
+		b.WriteByte("\f\n\r\t"[j])
+		return i + 1, nil
+	}
+	if s[i] != 'u' {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if r == '\n' {
+			*line++
 		}
-		body := data[n : n+end]
-		n += end + 1
-		if data[n-1] == '\r' && n < len(data) && data[n] == '\n' {
-			n++
+		b.WriteRune(r)
+		return i + n, nil
+	}
+	r, ok := propertiesHex(s, i+1)
+	i += 5
+	if ok && utf16.IsSurrogate(r) {
+		var low rune
+		if i+1 < len(s) && s[i] == '\\' && s[i+1] == 'u' {
+			low, ok = propertiesHex(s, i+2)
+			i += 6
+		} else {
+			ok = false
 		}
-		trailing := len(body) - len(bytes.TrimRight(body, `\`))
-		if comment || trailing%2 == 0 {
-			return n
+		if r = utf16.DecodeRune(r, low); r == utf8.RuneError {
+			ok = false
 		}
 	}
-	return n
+	if !ok {
+		return i, errors.New(`an invalid \u escape`)
+	}
+	b.WriteRune(r)
+	return i, nil
 }
 
-// loadProperties parses one logical line. The library panics on some
-// inputs; a panic is a failure like any other.
-func loadProperties(chunk []byte) (p *properties.Properties, err error) {
-	defer func() {
-		if recover() != nil {
-			p, err = nil, errors.New("properties parser panicked")
-		}
-	}()
-	l := &properties.Loader{Encoding: properties.UTF8, DisableExpansion: true}
-	return l.LoadBytes(chunk)
+// propertiesHex is the rune written by the four hex digits at s[i:].
+func propertiesHex(s string, i int) (rune, bool) {
+	if i+4 > len(s) {
+		return 0, false
+	}
+	v, err := strconv.ParseUint(s[i:i+4], 16, 16)
+	return rune(v), err == nil
 }
 
 // parseEnv hands the env library one line at a time, for the same reasons

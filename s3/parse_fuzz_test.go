@@ -8,6 +8,8 @@ import (
 	"testing"
 	"unicode"
 
+	"github.com/magiconair/properties"
+
 	"github.com/secretdeck/secretdeck/model"
 )
 
@@ -43,7 +45,9 @@ var errorTexts = map[string]bool{
 	"invalid YAML sequence":                                    true,
 	"a YAML sequence that cannot be written as JSON":           true,
 	"invalid YAML syntax":                                      true,
-	"invalid properties syntax":                                true,
+	"a value with no key":                                      true,
+	"an invalid \\u escape":                                    true,
+	"a backslash at the end of the file":                       true,
 	"invalid env syntax":                                       true,
 	"a line longer than N bytes":                               true,
 }
@@ -150,4 +154,53 @@ func FuzzParseEnv(f *testing.F) {
 		"A=\\u12" + marker + "\n",
 		"A=" + marker + "\x01\n",
 	})
+}
+
+// The properties reader is our own; where it reads a file, it reads what the
+// properties library read, but for a \u surrogate pair, which it joins into
+// one character where the library wrote two U+FFFD.
+func FuzzParsePropertiesMatchesLibrary(f *testing.F) {
+	for _, s := range []string{
+		"# comment\ndb.user = app\ndb.password : " + marker + "\nlong = first \\\n  second\nref = ${db.user}\n",
+		"a\\ b\\:c\\=d = v\\t\\n\\u00e9\\q\n! c \\\nkey\n",
+		"a = x\\\r\n  y\rb:c\fd=e\n",
+		"k = \\ud83d\\ude00\n",
+		"  k\\\n  v = 1\n",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		es, pe := Parse("f", model.FormatProperties, data)
+		if pe != nil {
+			return
+		}
+		p, err := loadWithLibrary(data)
+		if err != nil {
+			t.Fatalf("we read %q, the library refuses it", data)
+		}
+		if len(p.Keys()) != len(es) {
+			t.Fatalf("%q: %d keys, the library has %d", data, len(es), len(p.Keys()))
+		}
+		if surrogateEscape.Match(data) {
+			return // the library wrote U+FFFD where we joined a pair, in a key or a value
+		}
+		for _, e := range es {
+			want, ok := p.Get(e.Key)
+			if !ok || e.Value.Reveal() != want {
+				t.Fatalf("%q: key %q = %q, the library has %q (%v)", data, e.Key, e.Value.Reveal(), want, ok)
+			}
+		}
+	})
+}
+
+var surrogateEscape = regexp.MustCompile(`(?i)\\u[d][89a-f]`)
+
+func loadWithLibrary(data []byte) (p *properties.Properties, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("panic: %v", r)
+		}
+	}()
+	l := &properties.Loader{Encoding: properties.UTF8, DisableExpansion: true}
+	return l.LoadBytes(data)
 }

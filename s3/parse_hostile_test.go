@@ -2,6 +2,7 @@ package s3
 
 import (
 	"fmt"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -219,5 +220,48 @@ func TestParseRefusesControlCharactersInKeys(t *testing.T) {
 		if pe == nil || pe.Line != c.line || pe.Msg != "a key contains a control character" {
 			t.Errorf("%s %q: got %v %v, want line %d", c.format, c.data, es, pe, c.line)
 		}
+	}
+}
+
+func TestParseProperties(t *testing.T) {
+	got := entriesOf(t, model.FormatProperties, "a\\ b\\:c\\=d = v\\t\\u00e9\\q\n"+
+		"! comment \\\nlong = first \\\n   second\n"+
+		"smile : \\ud83d\\ude00\nbare\n  k  v  \ncrlf=x\r\nlast")
+	want := map[string]string{"a b:c=d": "v\té" + "q", "long": "first second", "smile": "😀", "bare": "", "k": "v  ", "crlf": "x", "last": ""}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("got  %q\nwant %q", got, want)
+	}
+	es, pe := Parse("f", model.FormatProperties, []byte("# c\na = 1 \\\n  2\n\nb = 3\n"))
+	if pe != nil || es[0].Line != 2 || es[1].Line != 5 {
+		t.Errorf("lines: %+v %v", es, pe)
+	}
+	for _, c := range []struct {
+		data string
+		line int
+		msg  string
+	}{
+		{"a = 1\n = " + known + "\n", 2, "a value with no key"},
+		{"a = 1\nb = \\ud800" + known + "\n", 2, `an invalid \u escape`},
+		{"a = 1\nb = \\u12\n", 2, `an invalid \u escape`},
+		{"a = 1\nb = " + known + "\\", 2, "a backslash at the end of the file"},
+	} {
+		if _, pe := Parse("f", model.FormatProperties, []byte(c.data)); pe == nil || pe.Line != c.line || pe.Msg != c.msg {
+			t.Errorf("%q: got %v, want line %d %q", c.data, pe, c.line, c.msg)
+		}
+	}
+}
+
+// The properties library left a goroutine blocked forever, holding the
+// file's text, for each file with a value but no key.
+func TestParsePropertiesLeavesNoGoroutine(t *testing.T) {
+	before := runtime.NumGoroutine()
+	for range 50 {
+		if _, pe := Parse("f", model.FormatProperties, []byte("=ab\""+known+"\n")); pe == nil {
+			t.Fatal("no error")
+		}
+	}
+	time.Sleep(50 * time.Millisecond)
+	if n := runtime.NumGoroutine(); n > before+5 {
+		t.Errorf("goroutines: %d before, %d after 50 failed files", before, n)
 	}
 }
