@@ -552,15 +552,11 @@ func parseProperties(data []byte, c *collector) error {
 		if key.Len() == 0 {
 			return &lineError{line: start, msg: "a value with no key"}
 		}
-		for i < len(s) && strings.IndexByte(" \f\t", s[i]) >= 0 {
-			i++
-		}
+		i = skipBlanks(s, i)
 		if i < len(s) && (s[i] == ':' || s[i] == '=') {
 			i++
 		}
-		for i < len(s) && strings.IndexByte(" \f\t", s[i]) >= 0 {
-			i++
-		}
+		i = skipBlanks(s, i)
 		// The value runs to the end of the line; a backslash there continues
 		// it on the next, without that line's leading whitespace.
 		for i < len(s) && s[i] != '\n' && s[i] != '\r' {
@@ -573,8 +569,7 @@ func parseProperties(data []byte, c *collector) error {
 				if s[i+1] == '\n' {
 					line++
 				}
-				for i += 2; i < len(s) && strings.IndexByte(" \f\t", s[i]) >= 0; i++ {
-				}
+				i = skipBlanks(s, i+2)
 				continue
 			}
 			if i, err = propertiesEscape(s, i+1, &value, &line); err != nil {
@@ -586,6 +581,15 @@ func parseProperties(data []byte, c *collector) error {
 		}
 	}
 	return nil
+}
+
+// skipBlanks is the index of the first byte at or after i that is not a
+// space, tab or form feed.
+func skipBlanks(s string, i int) int {
+	for i < len(s) && strings.IndexByte(" \f\t", s[i]) >= 0 {
+		i++
+	}
+	return i
 }
 
 // propertiesEscape writes the character escaped at s[i] (after a
@@ -637,8 +641,10 @@ func propertiesHex(s string, i int) (rune, bool) {
 	return rune(v), err == nil
 }
 
-// parseEnv hands the env library one line at a time, for the same reasons
-// as parseProperties (env values do not span lines).
+// parseEnv hands the env library one line at a time (env values do not span
+// lines): the library returns a map, which loses the line of each key and
+// the first of two definitions, and its errors quote the input, so only
+// their line is kept.
 func parseEnv(data []byte, c *collector) error {
 	for line, rest := 1, data; len(rest) > 0; line++ {
 		var l []byte

@@ -109,6 +109,7 @@ func TestParseHostileInputsAreRefusedQuickly(t *testing.T) {
 		{"yaml 100k keys", model.FormatYAML, keys(model.FormatYAML, 100_000), 10_001, "more than 10000 keys in one file"},
 		{"properties 100k keys", model.FormatProperties, keys(model.FormatProperties, 100_000), 10_001, "more than 10000 keys in one file"},
 		{"env 20k keys", model.FormatEnv, keys(model.FormatEnv, 20_000), 10_001, "more than 10000 keys in one file"},
+		{"env line over 64 KiB", model.FormatEnv, "A=1\nB=" + strings.Repeat("x", 70_000) + "\nC=2\n", 2, "a line longer than 65536 bytes"},
 		{"json long key", model.FormatJSON, `{"` + strings.Repeat("k", 2000) + `": 1}`, 1, "a key longer than 1024 bytes"},
 		{"json long prefix", model.FormatJSON, `{"` + strings.Repeat("k", 2000) + `": {"a": 1}}`, 1, "a key longer than 1024 bytes"},
 		{"yaml long prefix", model.FormatYAML, strings.Repeat("k", 1000) + ":\n  " + strings.Repeat("k", 100) + ": 1\n", 2, "a key longer than 1024 bytes"},
