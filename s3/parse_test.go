@@ -71,6 +71,11 @@ func TestParseEmptyFiles(t *testing.T) {
 			}
 		}
 	}
+	for _, data := range []string{"---", "# only a comment\n---\n", "~\n"} {
+		if es, pe := Parse("f", model.FormatYAML, []byte(data)); pe != nil || len(es) != 0 {
+			t.Errorf("yaml %q: %v %v", data, es, pe)
+		}
+	}
 }
 
 // Broken files, each holding a known secret near the error: the error names
@@ -89,6 +94,13 @@ func TestParseErrorsNameLineAndNeverTheValue(t *testing.T) {
 		{model.FormatYAML, "a: 1\n\tb: " + known + "\n", 2},
 		{model.FormatYAML, "- " + known + "\n", 1},
 		{model.FormatProperties, "a = 1\nb = \\u12" + known + "\n", 2},
+		// The library quotes the token with %q: after the escaped quote, a
+		// regex that removed "…" spans let the tail through.
+		{model.FormatProperties, "a = 1\n=ab\"" + known + "\n", 2},
+		{model.FormatProperties, "a = 1\n:\"\"" + known + "\"\n", 2},
+		{model.FormatEnv, "A=1\nB=\"x\\q" + known + "\"\n", 2},
+		{model.FormatEnv, "A=1\n" + known + "=1\n", 2},
+		{model.FormatYAML, "a: 1\nb: *" + known + "\n", 2},
 		{model.FormatEnv, "A=1\nB=\"" + known + "\n", 2},
 		{model.FormatEnv, "A=1\n" + known + "\n", 2},
 	}

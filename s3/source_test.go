@@ -47,7 +47,7 @@ func checkDemoSnapshot(t *testing.T, snap *model.SourceSnapshot) {
 	}
 	want := map[string]string{
 		"api.json.prod":         "api:json:db.password,db.user",
-		"billing.yaml.prod":     "billing:yaml::ERR@billing.yaml.prod:1: syntax error: did not find expected ',' or ']'",
+		"billing.yaml.prod":     "billing:yaml::ERR@billing.yaml.prod:1: invalid YAML syntax",
 		"proxy.properties.prod": "proxy:properties:stats.password",
 		"redis.env.prod":        "redis:env:my_secret_data",
 		"shared.yaml.prod":      "shared:yaml:payment_key",
