@@ -71,3 +71,29 @@ func TestWriteAuditIsCreateOnlyAndNamedByAPlanID(t *testing.T) {
 		})
 	})
 }
+
+// A file whose name holds a terminal escape is listed escaped among the
+// ignored files, never loaded: its name would reach every screen.
+func TestControlCharactersInFileNamesAreEscapedAndIgnored(t *testing.T) {
+	dir := t.TempDir()
+	hostile := "api\x1b]0;PWNED\x07.properties.prod"
+	for name, body := range map[string]string{hostile: "a=1\n", "api.properties.prod": "b=2\n"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	src, err := Open(context.Background(), Options{URI: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap, err := src.Load(context.Background(), "prod")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(snap.Files) != 1 || snap.Files[0].Key != "api.properties.prod" {
+		t.Fatalf("files: %+v", snap.Files)
+	}
+	if len(snap.Ignored) != 1 || snap.Ignored[0] != `api\x1b]0;PWNED\a.properties.prod` {
+		t.Fatalf("ignored: %q", snap.Ignored)
+	}
+}

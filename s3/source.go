@@ -9,8 +9,11 @@ import (
 	"net/url"
 	"path"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/sync/errgroup"
 
@@ -87,6 +90,12 @@ type source struct {
 
 func (s *source) URI() string { return s.b.uri() }
 
+// printableName reports whether an object's name is valid UTF-8 without
+// control characters.
+func printableName(name string) bool {
+	return utf8.ValidString(name) && !strings.ContainsFunc(name, unicode.IsControl)
+}
+
 // Load lists the source, picks the environment, reads its files concurrently
 // (bounded) and parses them. A file that does not parse is reported in the
 // snapshot and does not stop the others.
@@ -107,6 +116,10 @@ func (s *source) Load(ctx context.Context, env string) (*model.SourceSnapshot, e
 			// secretdeck's own (audit log…)
 		case o.key == model.ManifestPath:
 			manifestObj = o
+		case !printableName(o.key):
+			// A name is printed by every face: one that would move the
+			// cursor or retitle the terminal is shown escaped, never used.
+			snap.Ignored = append(snap.Ignored, strings.Trim(strconv.Quote(o.key), `"`))
 		default:
 			service, format, fenv, ok := ParseName(o.key)
 			if !ok {
