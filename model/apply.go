@@ -349,32 +349,20 @@ func (in ApplyInput) watch(ctx context.Context, sc ServiceChange, refs []FileRef
 		if svc.UpdateStatus != nil && svc.UpdateStatus.State != "" {
 			state = svc.UpdateStatus.State
 		}
-		running, desired, mounting := taskState(tasks, want)
-		if line := fmt.Sprintf("%s %d/%d", state, running, desired); line != last {
+		v := verify(svc, state, tasks, want, refs)
+		if line := fmt.Sprintf("%s %d/%d", state, v.running, v.desired); line != last {
 			last = line
-			in.Progress(Step{Plan: in.Plan.ID, Service: sc.Service, Action: "watch", Result: state, Running: running, Desired: desired})
+			in.Progress(Step{Plan: in.Plan.ID, Service: sc.Service, Action: "watch", Result: state, Running: v.running, Desired: v.desired})
 		}
-		if strings.HasPrefix(state, "rollback") || state == "paused" {
-			msg := ""
-			if svc.UpdateStatus != nil {
-				msg = svc.UpdateStatus.Message
-			}
-			return fmt.Errorf("rollout %s: %s", state, msg)
+		if v.err != nil {
+			return v.err
 		}
-		if svc.Replicas != nil && *svc.Replicas == 0 && slices.Equal(svc.Spec.Secrets, refs) {
-			// A service scaled to 0 has no task to restart: Docker records no rollout.
-			in.Progress(Step{Plan: in.Plan.ID, Service: sc.Service, Action: "verified", Result: "ok", Detail: "no task runs"})
-			return nil
-		}
-		if state == "completed" && desired == expected(svc, desired) && desired > 0 && running == desired && mounting == running {
-			// Counting against the declared replicas matters: mid-rollout (stop-first)
-			// no task may be desired at all, and a fresh service reports no status
-			// until the orchestrator picks the update up.
-			in.Progress(Step{Plan: in.Plan.ID, Service: sc.Service, Action: "verified", Result: "ok", Running: running, Desired: desired})
+		if v.done {
+			in.Progress(Step{Plan: in.Plan.ID, Service: sc.Service, Action: "verified", Result: "ok", Running: v.running, Desired: v.desired, Detail: v.detail})
 			return nil
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("rollout not done after %s (state %s, %d/%d tasks running with the new secrets)", in.Options.Timeout, state, mounting, desired)
+			return fmt.Errorf("rollout not done after %s (state %s, %d/%d tasks running with the new secrets)", in.Options.Timeout, state, v.mounting, v.desired)
 		}
 		select {
 		case <-ctx.Done():
@@ -496,7 +484,10 @@ func (in ApplyInput) rollback(ctx context.Context, sc ServiceChange) error {
 		if svc.UpdateStatus != nil {
 			state = svc.UpdateStatus.State
 		}
-		if state == "rollback_completed" && slices.Equal(svc.Spec.Secrets, sc.Before) {
+		if (state == "rollback_completed" || svc.RunsOnce()) && slices.Equal(svc.Spec.Secrets, sc.Before) {
+			// A job or a one-shot service has no rollout to wait for (a
+			// job's rollback is its next run; a one-shot's pauses on the
+			// early termination of its task): its spec is what counts.
 			in.Progress(Step{Plan: in.Plan.ID, Service: sc.Service, Action: "rollback", Result: "ok"})
 			return nil
 		}

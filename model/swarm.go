@@ -111,18 +111,23 @@ type UpdateStatus struct {
 
 // Service is a swarm service with its current and previous specification.
 type Service struct {
-	ID           string        `json:"id"`
-	Name         string        `json:"name"`
-	Version      uint64        `json:"version"`
-	CreatedAt    time.Time     `json:"createdAt"`
-	UpdatedAt    time.Time     `json:"updatedAt"`
-	Stack        string        `json:"stack,omitempty"`
-	Mode         string        `json:"mode"`               // replicated | global | replicated-job | global-job
-	Replicas     *uint64       `json:"replicas,omitempty"` // desired, for replicated services
-	Spec         ServiceSpec   `json:"spec"`
-	Previous     *ServiceSpec  `json:"previous,omitempty"`
-	UpdateConfig *UpdateConfig `json:"updateConfig,omitempty"`
-	UpdateStatus *UpdateStatus `json:"updateStatus,omitempty"`
+	ID        string    `json:"id"`
+	Name      string    `json:"name"`
+	Version   uint64    `json:"version"`
+	CreatedAt time.Time `json:"createdAt"`
+	UpdatedAt time.Time `json:"updatedAt"`
+	Stack     string    `json:"stack,omitempty"`
+	Mode      string    `json:"mode"`               // replicated | global | replicated-job | global-job
+	Replicas  *uint64   `json:"replicas,omitempty"` // desired, for replicated services
+	// Completions is how many tasks of a replicated job must complete.
+	Completions *uint64 `json:"completions,omitempty"`
+	// RestartCondition is the tasks' restart policy: "any" (also when
+	// empty), "on-failure" or "none" (a one-shot service).
+	RestartCondition string        `json:"restartCondition,omitempty"`
+	Spec             ServiceSpec   `json:"spec"`
+	Previous         *ServiceSpec  `json:"previous,omitempty"`
+	UpdateConfig     *UpdateConfig `json:"updateConfig,omitempty"`
+	UpdateStatus     *UpdateStatus `json:"updateStatus,omitempty"`
 }
 
 // Task is one scheduled instance of a service.
@@ -139,6 +144,13 @@ type Task struct {
 	UpdatedAt    time.Time `json:"updatedAt"`
 	SecretIDs    []string  `json:"secretIds,omitempty"`
 }
+
+// IsJob reports whether the service is a job: its tasks run to completion.
+func (s *Service) IsJob() bool { return s.Mode == "replicated-job" || s.Mode == "global-job" }
+
+// RunsOnce reports whether the service's tasks end by design: a job, or a
+// one-shot service (restart condition none).
+func (s *Service) RunsOnce() bool { return s.IsJob() || s.RestartCondition == "none" }
 
 // IsManager reports whether the snapshot was loaded through a manager node.
 func (s *SwarmSnapshot) IsManager() bool { return s.NodeRole == "manager" }

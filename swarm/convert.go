@@ -52,6 +52,12 @@ func convertService(s *swarm.Service) model.Service {
 		UpdateStatus: convertUpdateStatus(s.UpdateStatus),
 	}
 	out.Mode, out.Replicas = convertMode(s.Spec.Mode)
+	if j := s.Spec.Mode.ReplicatedJob; j != nil {
+		out.Completions = j.TotalCompletions
+	}
+	if rp := s.Spec.TaskTemplate.RestartPolicy; rp != nil {
+		out.RestartCondition = string(rp.Condition)
+	}
 	if s.PreviousSpec != nil {
 		prev := convertSpec(s.PreviousSpec)
 		out.Previous = &prev
