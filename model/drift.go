@@ -95,6 +95,7 @@ func (d *drifter) desire() {
 		n += len(f.Entries)
 	}
 	d.report.Desired = make([]DesiredSecret, 0, n)
+	names := d.decideLogicalNames()
 	for i := range d.in.Source.Files {
 		f := &d.in.Source.Files[i]
 		switch {
@@ -111,7 +112,7 @@ func (d *drifter) desire() {
 		}
 		policy := d.in.Manifest.service(f.Service)
 		if policy.WholeFile {
-			d.desireWholeFile(f, policy)
+			d.desireWholeFile(f, policy, names)
 			continue
 		}
 		seen := map[string]string{} // logical → key, to catch two keys that normalize alike
@@ -121,7 +122,7 @@ func (d *drifter) desire() {
 			}
 			kp := policy.Keys[e.Key]
 			ds := DesiredSecret{
-				Logical: cmpOr(kp.Secret, LogicalName(f.Service, e.Key)),
+				Logical: names.of(f.Key, e.Key, cmpOr(kp.Secret, LogicalName(f.Service, e.Key))),
 				File:    f.Key, Key: e.Key, Value: e.Value,
 				Target: cmpOr(kp.Target, Normalize(e.Key)),
 				Mount:  kp.MountPolicy, file: f,
@@ -141,11 +142,10 @@ func (d *drifter) desire() {
 	}
 }
 
-func (d *drifter) desireWholeFile(f *PropertyFile, p ServicePolicy) {
-	base := Normalize(f.Service) + "." + string(f.Format)
+func (d *drifter) desireWholeFile(f *PropertyFile, p ServicePolicy, names logicalNames) {
 	d.addDesired(DesiredSecret{
-		Logical: cmpOr(p.Secret, Normalize(f.Service)+"_"+string(f.Format)),
-		File:    f.Key, Value: f.Raw, Target: cmpOr(p.Target, base),
+		Logical: names.of(f.Key, "", cmpOr(p.Secret, wholeFileLogical(f))),
+		File:    f.Key, Value: f.Raw, Target: cmpOr(p.Target, wholeFileTarget(f)),
 		Mount: p.MountPolicy, Consumers: []string{f.Service}, file: f,
 	})
 }

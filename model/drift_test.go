@@ -113,10 +113,10 @@ func TestDriftWithoutFingerprintKeySaysSo(t *testing.T) {
 }
 
 func TestDriftTrickyCases(t *testing.T) {
-	t.Run("a secret renamed by hand is still found by target", func(t *testing.T) {
+	t.Run("a secret renamed by hand is still found by target, and names the logical secret", func(t *testing.T) {
 		w := newWorld().secret("db_pass_manual_2024").service("api", "db_pass_manual_2024:db_pass").
 			file("api.properties.prod", "api", "db_pass=v")
-		assertFindings(t, w.drift(), "unverifiable api/api_db_pass/db_pass_manual_2024")
+		assertFindings(t, w.drift(), "unverifiable api/db_pass_manual_2024/db_pass_manual_2024")
 	})
 	t.Run("a service that mounts two versions", func(t *testing.T) {
 		w := newWorld().managed("api_db_pass", 1, "v").managed("api_db_pass", 2, "v").
