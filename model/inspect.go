@@ -1,7 +1,6 @@
 package model
 
 import (
-	"fmt"
 	"slices"
 	"time"
 )
@@ -46,22 +45,12 @@ type EnvSummary struct {
 	Exposed bool   `json:"exposed"` // an env-exposure finding names it
 }
 
-// NotFoundError says that a named object does not exist.
-type NotFoundError struct {
-	What, Name string
-	Have       int
-}
-
-func (e *NotFoundError) Error() string {
-	return fmt.Sprintf("no %s named %q in this swarm (it has %d; `secretdeck status` lists them)", e.What, e.Name, e.Have)
-}
-
 // InspectSecret describes the secret called name. drift may be nil (no
 // source): the fingerprint is then not checked and no finding is listed.
 func (s *SwarmSnapshot) InspectSecret(name string, drift *DriftReport, key FingerprintKey) (*SecretDetail, error) {
 	i := slices.IndexFunc(s.Secrets, func(x Secret) bool { return x.Name == name || x.ID == name })
 	if i < 0 {
-		return nil, &NotFoundError{What: "secret", Name: name, Have: len(s.Secrets)}
+		return nil, &NotFoundError{What: "secret", Name: name, Have: s.secretNames()}
 	}
 	sec := s.Secrets[i]
 	d := &SecretDetail{Secret: sec, Blast: s.Blast(sec.ID), Findings: []Finding{}, Versions: []VersionSummary{}}
@@ -106,7 +95,7 @@ func (s *SwarmSnapshot) versionSummary(v SecretVersion) VersionSummary {
 func (s *SwarmSnapshot) InspectService(name string, drift *DriftReport) (*ServiceDetail, error) {
 	i := slices.IndexFunc(s.Services, func(x Service) bool { return x.Name == name || x.ID == name })
 	if i < 0 {
-		return nil, &NotFoundError{What: "service", Name: name, Have: len(s.Services)}
+		return nil, &NotFoundError{What: "service", Name: name, Have: s.ServiceNames()}
 	}
 	svc := s.Services[i]
 	d := &ServiceDetail{Service: svc, Env: []EnvSummary{}, Tasks: []Task{}, Findings: []Finding{}}
@@ -132,4 +121,15 @@ func (s *SwarmSnapshot) InspectService(name string, drift *DriftReport) (*Servic
 		d.Env = append(d.Env, EnvSummary{Name: ev.Name, Length: ev.Value.Len(), Exposed: exposed[ev.Name]})
 	}
 	return d, nil
+}
+
+// secretNames are the names of every swarm secret and of every logical secret
+// they are versions of: what `inspect secret` accepts.
+func (s *SwarmSnapshot) secretNames() []string {
+	out := make([]string, 0, 2*len(s.Secrets))
+	for i := range s.Secrets {
+		out = append(out, s.Secrets[i].Name, versionOf(&s.Secrets[i]).Logical)
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
 }

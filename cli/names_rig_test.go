@@ -1,0 +1,66 @@
+package cli
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/secretdeck/secretdeck/internal/testrig"
+)
+
+// namesWorld is a small swarm where names go wrong: a shared secret half
+// rotated by hand (pay_v1 on billing, pay_v2 on checkout), a secret mounted
+// under a hand-made name (cache_data on cache), an orphan made by hand
+// (legacy), and a credential in an env var of proxy.
+type namesWorld struct {
+	sw         *rigSwarm
+	p          string
+	args       []string // --host, --source, --env
+	bucketName string
+}
+
+func newNamesWorld(t *testing.T) *namesWorld {
+	t.Helper()
+	srv := useRigS3(t)
+	sw := newRigSwarm(t)
+	p := sw.prefix
+	sw.secret("pay_v1", "pay-value-1", nil)
+	sw.secret("pay_v2", "pay-value-2", nil)
+	sw.secret("cache_data", "cache-value", nil)
+	sw.secret("legacy", "legacy-value", nil)
+	sw.service("billing", nil, nil, "pay_v1:pay")
+	sw.service("checkout", nil, nil, "pay_v2:pay")
+	sw.service("cache", nil, nil, "cache_data:data")
+	sw.service("proxy", []string{"STATS_PASS=stats-Value-In-Clear"}, nil)
+	bucket := srv.NewBucket(t, map[string]string{
+		"shared.properties.prod":    p + "pay=pay-value-2\n",
+		p + "cache.properties.prod": "data=cache-value\n",
+		p + "proxy.properties.prod": "stats.password=stats-Value-In-Clear\n",
+	})
+	return &namesWorld{sw: sw, p: p, bucketName: bucket,
+		args: []string{"--host", testrig.Docker(t), "--source", "s3://" + bucket, "--env", "prod"}}
+}
+
+func (w *namesWorld) run(t *testing.T, args ...string) result {
+	t.Helper()
+	return runCLI(t, append(args, w.args...)...)
+}
+
+// A selector that matches nothing is an error naming what exists, not an
+// empty plan; a version's name selects its logical secret; the name the
+// swarm uses for a hand-made secret is the name the plan uses.
+func TestPlanSelectorsNameWhatExists(t *testing.T) {
+	w := newNamesWorld(t)
+	p := w.p
+	assertOneLineError(t, w.run(t, "plan", "--service", p+"billingg"), "no service named "+p+"billingg; services: "+p+"billing")
+	assertOneLineError(t, w.run(t, "plan", "--secret", p+"pya"), "no logical secret named "+p+"pya; logical secrets: "+p+"pay")
+
+	r := w.run(t, "plan", "--secret", p+"pay_v2")
+	if r.code != 0 || !strings.Contains(r.stderr, p+"pay_v2 is a version of the logical secret "+p+"pay") ||
+		!strings.Contains(r.stdout, "+ "+p+"pay_v3") {
+		t.Errorf("plan --secret %spay_v2: exit %d\nstdout: %s\nstderr: %s", p, r.code, r.stdout, r.stderr)
+	}
+	r = w.run(t, "plan", "--secret", p+"cache_data")
+	if r.code != 0 || !strings.Contains(r.stdout, "+ "+p+"cache_data_v1") {
+		t.Errorf("plan --secret %scache_data: exit %d\nstdout: %s\nstderr: %s", p, r.code, r.stdout, r.stderr)
+	}
+}
