@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 
 	"github.com/spf13/cobra"
@@ -32,10 +33,11 @@ hold the whole Raft log). For a service: its secret references, its env vars
 	cmd.PersistentFlags().BoolVar(&opts.json, "json", false, "print as JSON")
 	cmd.AddCommand(
 		&cobra.Command{
-			Use:     "secret NAME",
-			Short:   "Show a secret, its versions, who uses it and its blast radius",
-			Example: "  secretdeck inspect secret payment_key_v1 --source s3://ops-config/services --env prod",
-			Args:    cobra.ExactArgs(1),
+			Use:   "secret NAME",
+			Short: "Show a secret (a version's name, or a logical secret's), its versions, who uses it and its blast radius",
+			Example: `  secretdeck inspect secret payment_key --source s3://ops-config/services --env prod
+  secretdeck inspect secret payment_key_v1 --json`,
+			Args: cobra.ExactArgs(1),
 			RunE: func(cmd *cobra.Command, args []string) error {
 				w, r, err := loadForInspect(cmd, global)
 				if err != nil {
@@ -52,7 +54,14 @@ hold the whole Raft log). For a service: its secret references, its env vars
 				if opts.json {
 					return writeJSON(cmd.OutOrStdout(), d)
 				}
-				return report.SecretDetail(cmd.OutOrStdout(), d)
+				out := cmd.OutOrStdout()
+				if note := report.Asked(d); note != "" {
+					fmt.Fprintf(out, "%s\n\n", note)
+				}
+				if err := report.SecretDetail(out, d); err != nil {
+					return err
+				}
+				return report.LogicalBlast(out, d)
 			},
 		},
 		&cobra.Command{

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -51,8 +52,8 @@ func (w *namesWorld) run(t *testing.T, args ...string) result {
 func TestPlanSelectorsNameWhatExists(t *testing.T) {
 	w := newNamesWorld(t)
 	p := w.p
-	assertOneLineError(t, w.run(t, "plan", "--service", p+"billingg"), "no service named "+p+"billingg; services: "+p+"billing")
-	assertOneLineError(t, w.run(t, "plan", "--secret", p+"pya"), "no logical secret named "+p+"pya; logical secrets: "+p+"pay")
+	assertOneLineError(t, w.run(t, "plan", "--service", p+"billingg"), `no service named "`+p+`billingg"; services: `+p+"billing")
+	assertOneLineError(t, w.run(t, "plan", "--secret", p+"pya"), `no logical secret named "`+p+`pya"; logical secrets: `+p+"pay")
 
 	r := w.run(t, "plan", "--secret", p+"pay_v2")
 	if r.code != 0 || !strings.Contains(r.stderr, p+"pay_v2 is a version of the logical secret "+p+"pay") ||
@@ -63,4 +64,27 @@ func TestPlanSelectorsNameWhatExists(t *testing.T) {
 	if r.code != 0 || !strings.Contains(r.stdout, "+ "+p+"cache_data_v1") {
 		t.Errorf("plan --secret %scache_data: exit %d\nstdout: %s\nstderr: %s", p, r.code, r.stdout, r.stderr)
 	}
+}
+
+// inspect secret takes a logical name or a version's, and both show the blast
+// radius of the whole logical secret; a typo names the closest secrets.
+func TestInspectSecretShowsEveryVersionsConsumers(t *testing.T) {
+	w := newNamesWorld(t)
+	p := w.p
+	for _, asked := range []string{p + "pay", p + "pay_v1"} {
+		r := w.run(t, "inspect", "secret", asked)
+		_, union, _ := strings.Cut(r.stdout, "BLAST RADIUS OF "+p+"pay (every version)")
+		if r.code != 0 || !strings.Contains(union, p+"billing") || !strings.Contains(union, p+"checkout") {
+			t.Errorf("inspect secret %s: exit %d, want billing and checkout in the logical blast radius\n%s%s", asked, r.code, r.stdout, r.stderr)
+		}
+		r = w.run(t, "inspect", "secret", asked, "--json")
+		var d struct {
+			Asked        string
+			LogicalBlast struct{ Services []struct{ Service string } } `json:"logicalBlastRadius"`
+		}
+		if err := json.Unmarshal([]byte(r.stdout), &d); err != nil || d.Asked != asked || len(d.LogicalBlast.Services) != 2 {
+			t.Errorf("inspect secret %s --json: %v %+v", asked, err, d)
+		}
+	}
+	assertOneLineError(t, w.run(t, "inspect", "secret", p+"legacyy"), `no secret named "`+p+`legacyy"; closest: `+p+"legacy (`docker secret ls` lists them all)")
 }

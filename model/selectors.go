@@ -10,20 +10,28 @@ import (
 // maxNamed is how many names an error lists before "and N more".
 const maxNamed = 10
 
-// NotFoundError says that a named object does not exist, and names the
-// closest ones that do, so that a typo is one step from fixed.
+// NotFoundError says that a named object does not exist, and names what does,
+// so that a typo is one step from fixed.
 type NotFoundError struct {
 	What, Name string
 	Have       []string // every name of that kind
-	// Hint, when set, replaces the list (e.g. "the source has none").
+	// Lister, when set, is the command that lists them all: the error then
+	// names only the close names (a typo's), not the first of many.
+	Lister string
+	// Hint, when set, replaces the list (e.g. "the source declares it").
 	Hint string
 }
 
 func (e *NotFoundError) Error() string {
-	msg := fmt.Sprintf("no %s named %s", e.What, e.Name)
+	msg := fmt.Sprintf("no %s named %q", e.What, e.Name)
 	switch {
 	case e.Hint != "":
 		return msg + "; " + e.Hint
+	case e.Lister != "":
+		if close := closeNames(e.Name, e.Have); len(close) > 0 {
+			msg += "; closest: " + ClosestNames(e.Name, close, maxNamed)
+		}
+		return msg + fmt.Sprintf(" (`%s` lists them all)", e.Lister)
 	case len(e.Have) == 0:
 		return msg + fmt.Sprintf("; there is no %s at all", e.What)
 	}
@@ -31,23 +39,41 @@ func (e *NotFoundError) Error() string {
 }
 
 // ClosestNames lists at most n of names, the closest to name first (fewest
-// edits, then a shared prefix, then alphabetical), ending "and K more".
+// edits, a name containing the other counting as its extra letters), ending
+// "and K more".
 func ClosestNames(name string, names []string, n int) string {
 	names = slices.Clone(names)
 	slices.Sort(names)
 	names = slices.Compact(names)
 	dist := make(map[string]int, len(names))
 	for _, x := range names {
-		dist[x] = editDistance(strings.ToLower(name), strings.ToLower(x))
-		if strings.Contains(x, name) || strings.Contains(name, x) {
-			dist[x] = min(dist[x], abs(len(x)-len(name)))
-		}
+		dist[x] = distance(name, x)
 	}
 	slices.SortStableFunc(names, func(a, b string) int { return cmp.Compare(dist[a], dist[b]) })
 	if len(names) <= n {
 		return strings.Join(names, ", ")
 	}
 	return strings.Join(names[:n], ", ") + fmt.Sprintf(" and %d more", len(names)-n)
+}
+
+// closeNames are the names a typo of name could have meant.
+func closeNames(name string, names []string) []string {
+	var out []string
+	for _, x := range names {
+		if distance(name, x) <= max(2, len(name)/4) {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+func distance(a, b string) int {
+	a, b = strings.ToLower(a), strings.ToLower(b)
+	d := editDistance(a, b)
+	if strings.Contains(a, b) || strings.Contains(b, a) {
+		d = min(d, abs(len(a)-len(b)))
+	}
+	return d
 }
 
 func abs(x int) int { return max(x, -x) }

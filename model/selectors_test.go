@@ -22,7 +22,7 @@ func TestSelectorsResolveOrNameWhatExists(t *testing.T) {
 		{"payment_key", "payment_key", "", ""},
 		{"payment_key_v2", "payment_key", "payment_key_v2 is a version of the logical secret payment_key", ""},
 		{"my_secret_data", "my_secret_data", "", ""},
-		{"nope", "", "", "no logical secret named nope; logical secrets: "},
+		{"nope", "", "", `no logical secret named "nope"; logical secrets: `},
 		{"payment_kye", "", "", "logical secrets: payment_key, my_secret_data"},
 	}
 	for _, c := range cases {
@@ -39,7 +39,7 @@ func TestSelectorsResolveOrNameWhatExists(t *testing.T) {
 	}
 	err := w.swarm.ResolveService("nope")
 	var nf *NotFoundError
-	if !errors.As(err, &nf) || err.Error() != "no service named nope; services: redis, billing, checkout" {
+	if !errors.As(err, &nf) || err.Error() != `no service named "nope"; services: redis, billing, checkout` {
 		t.Errorf("--service nope: %v", err)
 	}
 }
@@ -50,7 +50,7 @@ func TestNotFoundListsAtMostTenClosestNames(t *testing.T) {
 		names = append(names, fmt.Sprintf("svc%02d", i))
 	}
 	err := (&NotFoundError{What: "service", Name: "svc17x", Have: names}).Error()
-	if !strings.HasPrefix(err, "no service named svc17x; services: svc17, ") || !strings.HasSuffix(err, " and 15 more") {
+	if !strings.HasPrefix(err, `no service named "svc17x"; services: svc17, `) || !strings.HasSuffix(err, " and 15 more") {
 		t.Errorf("got %q", err)
 	}
 	if got := strings.Count(err, ","); got != 9 {
