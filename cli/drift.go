@@ -33,9 +33,9 @@ reading a secret back: a secret secretdeck created carries a keyed fingerprint
 (HMAC-SHA256 with the key in .secretdeck/fingerprint-key of the source) in its
 labels, and a secret made outside secretdeck is reported as unverifiable.
 
-Findings, most urgent first: env-exposure, stale, missing, lagging (high);
-not-mounted, unverifiable, target-mismatch, runtime-stale, unparsable, oversize
-(medium); orphan, undeclared, unknown-service (low); stack-owned (info).
+Findings, most urgent first:
+  ` + strings.ReplaceAll(model.UrgencyText(), "; ", ";\n  ") + `.
+Each ends with the command that fixes it (→ $ …).
 
 Exit code: 0 no drift, 2 drift found, 1 error.`,
 		Example: `  secretdeck drift --source s3://ops-config/services --env prod
@@ -51,6 +51,7 @@ Exit code: 0 no drift, 2 drift found, 1 error.`,
 				return err
 			}
 			r := w.drift()
+			model.SortByUrgency(r.Findings)
 			out := newDriftOutput(w.source, r)
 			if opts.json {
 				enc := json.NewEncoder(cmd.OutOrStdout())

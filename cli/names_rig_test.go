@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/secretdeck/secretdeck/internal/testrig"
+	"github.com/secretdeck/secretdeck/model"
 )
 
 // namesWorld is a small swarm where names go wrong: a shared secret half
@@ -87,4 +88,28 @@ func TestInspectSecretShowsEveryVersionsConsumers(t *testing.T) {
 		}
 	}
 	assertOneLineError(t, w.run(t, "inspect", "secret", p+"legacyy"), `no secret named "`+p+`legacyy"; closest: `+p+"legacy (`docker secret ls` lists them all)")
+}
+
+// drift lists findings in the order its help states: the exposed credential
+// is the first HIGH finding.
+func TestDriftListsWhatItsHelpSays(t *testing.T) {
+	w := newNamesWorld(t)
+	help := runCLI(t, "drift", "--help").stdout
+	if !strings.Contains(help, "env-exposure, stale, missing, lagging (high);") {
+		t.Errorf("drift --help does not state the order:\n%s", help)
+	}
+	r := w.run(t, "drift", "--json")
+	var out driftOutput
+	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil {
+		t.Fatalf("drift --json: %v\n%s%s", err, r.stdout, r.stderr)
+	}
+	var high []string
+	for _, f := range out.Findings {
+		if f.Severity == model.SeverityHigh && strings.Contains(f.Service+f.Secret+f.File+f.Logical, w.p) {
+			high = append(high, string(f.Kind))
+		}
+	}
+	if len(high) < 2 || high[0] != "env-exposure" {
+		t.Errorf("HIGH findings in the order %v, want env-exposure first", high)
+	}
 }
