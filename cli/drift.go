@@ -35,7 +35,7 @@ labels, and a secret made outside secretdeck is reported as unverifiable.
 
 Findings, most urgent first:
   ` + strings.ReplaceAll(model.UrgencyText(), "; ", ";\n  ") + `.
-Each ends with the command that fixes it (→ $ …).
+Each ends with the command that fixes it, ready to paste (the $ line).
 
 Exit code: 0 no drift, 2 drift found, 1 error.`,
 		Example: `  secretdeck drift --source s3://ops-config/services --env prod
@@ -116,7 +116,14 @@ func (o driftOutput) writeText(out io.Writer) error {
 		}
 		w.Printf("  %-15s %s\n", f.Kind, subject(f))
 		w.Printf("  %-15s %s\n", "", f.Explanation)
-		w.Printf("  %-15s → %s\n", "", joinActions(f.Actions))
+		action := joinActions(f.Actions)
+		if f.Hint != "" {
+			action += ": " + f.Hint
+		}
+		w.Printf("  %-15s → %s\n", "", action)
+		if f.Command != "" {
+			w.Printf("  %-15s $ %s\n", "", f.Command)
+		}
 	}
 	w.Printf("\n%s\n", o.summaryLine())
 	return w.Err()

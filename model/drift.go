@@ -52,7 +52,10 @@ type drifter struct {
 	referenced map[string]bool            // secret IDs named by any Spec or PreviousSpec
 	bound      map[string]map[string]bool // service → targets bound to a desired secret
 	logicals   map[string]bool            // desired logical names
-	report     *DriftReport
+	// exposedEntry is the source entry whose value an env-exposure finding
+	// (by ID) found in clear.
+	exposedEntry map[string]entryRef
+	report       *DriftReport
 }
 
 // Drift compares the desired state with the swarm and returns every finding,
@@ -60,13 +63,14 @@ type drifter struct {
 // checked through the keyed fingerprint in its labels. It does no I/O.
 func Drift(in DriftInput) *DriftReport {
 	d := &drifter{
-		in:         in,
-		versions:   newVersionIndex(in.Swarm.Secrets),
-		services:   make(map[string]*Service, len(in.Swarm.Services)),
-		referenced: in.Swarm.ReferencedSecretIDs(),
-		bound:      map[string]map[string]bool{},
-		logicals:   map[string]bool{},
-		report:     &DriftReport{Env: in.Source.Env, Findings: []Finding{}, FingerprintKey: !in.Key.IsZero()},
+		in:           in,
+		versions:     newVersionIndex(in.Swarm.Secrets),
+		services:     make(map[string]*Service, len(in.Swarm.Services)),
+		referenced:   in.Swarm.ReferencedSecretIDs(),
+		bound:        map[string]map[string]bool{},
+		logicals:     map[string]bool{},
+		exposedEntry: map[string]entryRef{},
+		report:       &DriftReport{Env: in.Source.Env, Findings: []Finding{}, FingerprintKey: !in.Key.IsZero()},
 	}
 	for i := range in.Swarm.Services {
 		s := &in.Swarm.Services[i]
@@ -81,6 +85,7 @@ func Drift(in DriftInput) *DriftReport {
 	d.exposures()
 	d.runtimeStale()
 	d.stackOwned()
+	d.commands()
 	sortFindings(d.report.Findings)
 	return d.report
 }

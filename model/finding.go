@@ -100,6 +100,11 @@ type Finding struct {
 	Plan        string   `json:"plan,omitempty"`    // plan id, for lagging
 	Explanation string   `json:"explanation"`
 	Actions     []Action `json:"actions"`
+	// Command fixes the finding, ready to paste: secretdeck's own where it
+	// can act, else the docker command that would; Hint adds what the
+	// command alone does not say.
+	Command string `json:"command,omitempty"`
+	Hint    string `json:"hint,omitempty"`
 }
 
 // ID identifies a finding across runs, for selecting it in a plan.
