@@ -7,7 +7,7 @@ import (
 )
 
 // splitShell splits a command line as a POSIX shell would for the quoting
-// secretdeck prints (single quotes, '\'' inside them); anything fancier
+// secretdeck prints (single quotes, '\” inside them); anything fancier
 // (pipes, $, ||) is reported, not guessed at.
 func splitShell(t *testing.T, line string) []string {
 	t.Helper()

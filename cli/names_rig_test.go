@@ -2,6 +2,9 @@ package cli
 
 import (
 	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -29,8 +32,8 @@ func newNamesWorld(t *testing.T) *namesWorld {
 	sw.secret("pay_v2", "pay-value-2", nil)
 	sw.secret("cache_data", "cache-value", nil)
 	sw.secret("legacy", "legacy-value", nil)
-	sw.service("billing", nil, nil, "pay_v1:pay")
-	sw.service("checkout", nil, nil, "pay_v2:pay")
+	sw.service("billing", nil, nil, "pay_v1:"+p+"pay")
+	sw.service("checkout", nil, nil, "pay_v2:"+p+"pay")
 	sw.service("cache", nil, nil, "cache_data:data")
 	sw.service("proxy", []string{"STATS_PASS=stats-Value-In-Clear"}, nil)
 	bucket := srv.NewBucket(t, map[string]string{
@@ -111,5 +114,89 @@ func TestDriftListsWhatItsHelpSays(t *testing.T) {
 	}
 	if len(high) < 2 || high[0] != "env-exposure" {
 		t.Errorf("HIGH findings in the order %v, want env-exposure first", high)
+	}
+}
+
+// Every finding of drift ends in a command that runs as written: secretdeck's
+// parse through the real command tree (and `plan` runs), docker's run against
+// the engine (the env var's removal ends the exposure).
+func TestDriftCommandsRunAsWritten(t *testing.T) {
+	w := newNamesWorld(t)
+	t.Setenv("DOCKER_HOST", testrig.Docker(t))
+	findings := func() []model.Finding {
+		t.Helper()
+		r := w.run(t, "drift", "--json")
+		var out driftOutput
+		if err := json.Unmarshal([]byte(r.stdout), &out); err != nil {
+			t.Fatalf("drift --json: %v\n%s%s", err, r.stdout, r.stderr)
+		}
+		var ours []model.Finding
+		for _, f := range out.Findings {
+			if strings.Contains(f.Service+f.Secret+f.File+f.Logical, w.p) {
+				ours = append(ours, f)
+			}
+		}
+		return ours
+	}
+	kinds := map[model.Kind]bool{}
+	for _, f := range findings() {
+		kinds[f.Kind] = true
+		args := splitShell(t, f.Command)
+		if len(args) == 0 {
+			t.Errorf("%s has no command", f.ID())
+			continue
+		}
+		switch args[0] {
+		case "secretdeck":
+			if err := parseSecretdeck(args[1:]); err != nil {
+				t.Errorf("%s: %q does not parse: %v", f.ID(), f.Command, err)
+			}
+			if args[1] == "plan" {
+				if r := runCLI(t, args[1:]...); r.code != 0 {
+					t.Errorf("%s: %q exits %d: %s", f.ID(), f.Command, r.code, r.stderr)
+				}
+			}
+		case "docker":
+			if out, err := exec.Command("docker", args[1:]...).CombinedOutput(); err != nil {
+				t.Errorf("%s: %q: %v\n%s", f.ID(), f.Command, err, out)
+			}
+		default:
+			t.Errorf("%s: %q is neither secretdeck's nor docker's", f.ID(), f.Command)
+		}
+	}
+	for _, k := range []model.Kind{model.KindEnvExposure, model.KindLagging, model.KindOrphan, model.KindUnverifiable} {
+		if !kinds[k] {
+			t.Errorf("the test world has no %s finding", k)
+		}
+	}
+	for _, f := range findings() {
+		if f.Kind == model.KindEnvExposure {
+			t.Errorf("%q ran and the exposure is still there: %s", f.Command, f.Explanation)
+		}
+	}
+}
+
+// prune NAME removes the one orphan drift points at, made by hand or not, and
+// audits it; a secret a Spec or a PreviousSpec names gets one line and stays.
+func TestPruneNamedRemovesOneOrphan(t *testing.T) {
+	w := newNamesWorld(t)
+	p := w.p
+	state := t.TempDir()
+	t.Setenv("XDG_STATE_HOME", state)
+	host := []string{"--host", testrig.Docker(t)}
+
+	assertOneLineError(t, runCLI(t, append([]string{"prune", p + "pay_v1", "--yes"}, host...)...),
+		p+"pay_v1 is not removable: service "+p+"billing mounts it")
+	assertOneLineError(t, runCLI(t, append([]string{"prune", p + "legacyy", "--yes"}, host...)...), "closest: "+p+"legacy")
+	if !w.sw.secretExists("pay_v1") || !w.sw.secretExists("legacy") {
+		t.Fatal("a refused prune removed something")
+	}
+	r := runCLI(t, append([]string{"prune", p + "legacy", "--yes"}, host...)...)
+	if r.code != 0 || w.sw.secretExists("legacy") {
+		t.Fatalf("prune %slegacy: exit %d, still there: %v\n%s", p, r.code, w.sw.secretExists("legacy"), r.all())
+	}
+	log, err := os.ReadFile(filepath.Join(state, "secretdeck", "audit.jsonl"))
+	if err != nil || !strings.Contains(string(log), `"action":"prune","subject":"`+p+`legacy","result":"ok"`) {
+		t.Errorf("the audit log does not record the removal (%v):\n%s", err, log)
 	}
 }
