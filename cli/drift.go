@@ -40,7 +40,7 @@ Each ends with the command that fixes it, ready to paste (the $ line).
 Exit code: 0 no drift, 2 drift found, 1 error.`,
 		Example: `  secretdeck drift --source s3://ops-config/services --env prod
   secretdeck drift --json --env prod | jq '.findings[] | select(.severity == "high")'
-  secretdeck drift --env prod || [ $? -eq 2 ] && echo "drift found"`,
+  secretdeck drift --env prod; [ $? -eq 2 ] && echo "drift found"`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if global.source == "" {
