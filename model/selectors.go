@@ -150,13 +150,15 @@ func (r *DriftReport) ResolveSecret(s *SwarmSnapshot, name string) (logical, not
 			}
 		}
 	}
+	nf := &NotFoundError{What: "logical secret", Name: name, Have: known}
 	for i := range s.Secrets {
 		if sec := &s.Secrets[i]; sec.Name == name {
 			l := versionOf(sec).Logical
 			if slices.Contains(known, l) && l != name {
 				return l, fmt.Sprintf("%s is a version of the logical secret %s: selecting %s", name, l, l), nil
 			}
+			nf.Hint = fmt.Sprintf("the swarm secret %s is declared by no property file, so no plan rotates it (`secretdeck inspect secret %s` shows who uses it)", name, name)
 		}
 	}
-	return "", "", &NotFoundError{What: "logical secret", Name: name, Have: known}
+	return "", "", nf
 }

@@ -10,7 +10,7 @@ import (
 // A selector that matches nothing is an error that names what exists; a
 // version's name selects its logical secret.
 func TestSelectorsResolveOrNameWhatExists(t *testing.T) {
-	w := newWorld().secret("payment_key_v1").secret("payment_key_v2").secret("my_secret_data").
+	w := newWorld().secret("payment_key_v1").secret("payment_key_v2").secret("my_secret_data").secret("legacy_token").
 		service("billing", "payment_key_v1:payment_key").service("checkout", "payment_key_v2:payment_key").
 		service("redis", "my_secret_data:my_secret_data").
 		file("shared.properties.prod", SharedService, "payment_key=new").
@@ -24,6 +24,7 @@ func TestSelectorsResolveOrNameWhatExists(t *testing.T) {
 		{"my_secret_data", "my_secret_data", "", ""},
 		{"nope", "", "", `no logical secret named "nope"; logical secrets: `},
 		{"payment_kye", "", "", "logical secrets: payment_key, my_secret_data"},
+		{"legacy_token", "", "", "the swarm secret legacy_token is declared by no property file, so no plan rotates it"},
 	}
 	for _, c := range cases {
 		l, note, err := r.ResolveSecret(&w.swarm, c.name)
