@@ -7,8 +7,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/charmbracelet/x/term"
@@ -120,7 +123,9 @@ func runApply(cmd *cobra.Command, global *globalOptions, opts *applyOptions, arg
 	}
 
 	fmt.Fprintf(out, "\nApplying plan %s…\n", p.ID)
-	res, err := executePlan(cmd.Context(), global, p, opts.apply, global.env,
+	ctx, stop := interruptTwiceToStop(cmd.Context(), cmd.ErrOrStderr())
+	defer stop()
+	res, err := executePlan(ctx, global, p, opts.apply, global.env,
 		func(s model.Step) { fmt.Fprintln(out, progressLine(s)) },
 		func(warning string) { fmt.Fprintln(cmd.ErrOrStderr(), "secretdeck: warning: "+warning) })
 	if err != nil {
@@ -201,6 +206,43 @@ func executePlan(ctx context.Context, global *globalOptions, p *model.RotationPl
 		}
 	}()
 	return model.Apply(ctx, in)
+}
+
+// errStopped is why an apply stops on a second interrupt.
+var errStopped = errors.New("stopped by a second interrupt")
+
+// interruptTwiceToStop is the context of a running apply: the first SIGINT
+// or SIGTERM must not abandon it half-way (services updating, nothing
+// verified, nothing to roll back), so it only says that the apply goes on to
+// its verdict; the second cancels the context, and the engine then stops the
+// safe way: it rolls back what it started and removes the new secrets. As in
+// the workbench (q, then ctrl+c).
+func interruptTwiceToStop(parent context.Context, stderr io.Writer) (context.Context, func()) {
+	ctx, cancel := context.WithCancelCause(context.WithoutCancel(parent))
+	signals := make(chan os.Signal, 2)
+	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() {
+		for n := 1; ; n++ {
+			select {
+			case <-done:
+				return
+			case <-signals:
+			}
+			if n == 1 {
+				fmt.Fprintln(stderr, "secretdeck: finishing the apply: it will stop when verified or rolled back; press ctrl+c again to stop it now (the new secrets are rolled back)")
+				continue
+			}
+			fmt.Fprintln(stderr, "secretdeck: stopping the apply: rolling back the services it updated and removing the secrets it created")
+			cancel(errStopped)
+			return
+		}
+	}()
+	return ctx, func() {
+		signal.Stop(signals)
+		close(done)
+		cancel(nil)
+	}
 }
 
 func resultOf(err error) string {

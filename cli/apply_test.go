@@ -287,6 +287,7 @@ func assertOneLineErrorAfterPreview(t *testing.T, r result, want ...string) {
 
 // TestPrune removes old versions nothing uses, never one a rollback needs.
 func TestPrune(t *testing.T) {
+	t.Setenv("XDG_STATE_HOME", t.TempDir()) // prune audits each removal
 	sw := newRigSwarm(t)
 	p := sw.prefix
 	for n := 1; n <= 4; n++ {

@@ -80,3 +80,24 @@ func TestUnknownCommandIsOneLine(t *testing.T) {
 	r := runCLI(t, "stauts")
 	assertOneLineError(t, r, `unknown command "stauts"`)
 }
+
+// TestUsageErrorsPointAtHelp: a mistyped command gets cobra's suggestion, an
+// incomplete one an error (never help and exit 0), and every usage error ends
+// by pointing at the command's --help. All on one line, nothing on stdout.
+func TestUsageErrorsPointAtHelp(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"stauts"}, []string{`unknown command "stauts"`, "did you mean status?", "See 'secretdeck --help'."}},
+		{[]string{"drfit", "--json"}, []string{`unknown command "drfit"`, "did you mean drift?"}},
+		{[]string{"inspect", "payment_key_v2"}, []string{"`secretdeck inspect secret payment_key_v2`", "See 'secretdeck inspect --help'."}},
+		{[]string{"inspect", "secrets", "x"}, []string{"did you mean secret?", "See 'secretdeck inspect --help'."}},
+		{[]string{"inspect"}, []string{"secretdeck inspect secret NAME", "See 'secretdeck inspect --help'."}},
+		{[]string{"inspect", "secret"}, []string{"accepts 1 arg", "See 'secretdeck inspect secret --help'."}},
+		{[]string{"plan", "--nope"}, []string{"unknown flag: --nope", "See 'secretdeck plan --help'."}},
+		{[]string{"prune", "a", "b"}, []string{"See 'secretdeck prune --help'."}},
+	} {
+		assertOneLineError(t, runCLI(t, c.args...), c.want...)
+	}
+}

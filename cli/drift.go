@@ -33,14 +33,14 @@ reading a secret back: a secret secretdeck created carries a keyed fingerprint
 (HMAC-SHA256 with the key in .secretdeck/fingerprint-key of the source) in its
 labels, and a secret made outside secretdeck is reported as unverifiable.
 
-Findings, most urgent first: env-exposure, stale, missing, lagging (high);
-not-mounted, unverifiable, target-mismatch, runtime-stale, unparsable, oversize
-(medium); orphan, undeclared, unknown-service (low); stack-owned (info).
+Findings, most urgent first:
+  ` + strings.ReplaceAll(model.UrgencyText(), "; ", ";\n  ") + `.
+Each ends with the command that fixes it, ready to paste (the $ line).
 
 Exit code: 0 no drift, 2 drift found, 1 error.`,
 		Example: `  secretdeck drift --source s3://ops-config/services --env prod
   secretdeck drift --json --env prod | jq '.findings[] | select(.severity == "high")'
-  secretdeck drift --env prod || [ $? -eq 2 ] && echo "drift found"`,
+  secretdeck drift --env prod; [ $? -eq 2 ] && echo "drift found"`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if global.source == "" {
@@ -51,6 +51,7 @@ Exit code: 0 no drift, 2 drift found, 1 error.`,
 				return err
 			}
 			r := w.drift()
+			model.SortByUrgency(r.Findings)
 			out := newDriftOutput(w.source, r)
 			if opts.json {
 				enc := json.NewEncoder(cmd.OutOrStdout())
@@ -115,7 +116,14 @@ func (o driftOutput) writeText(out io.Writer) error {
 		}
 		w.Printf("  %-15s %s\n", f.Kind, subject(f))
 		w.Printf("  %-15s %s\n", "", f.Explanation)
-		w.Printf("  %-15s → %s\n", "", joinActions(f.Actions))
+		action := joinActions(f.Actions)
+		if f.Hint != "" {
+			action += ": " + f.Hint
+		}
+		w.Printf("  %-15s → %s\n", "", action)
+		if f.Command != "" {
+			w.Printf("  %-15s $ %s\n", "", f.Command)
+		}
 	}
 	w.Printf("\n%s\n", o.summaryLine())
 	return w.Err()

@@ -2,7 +2,10 @@ package cli
 
 import (
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -27,15 +30,29 @@ each (Spec and PreviousSpec, with target/uid/gid/mode), and its blast radius:
 the tasks that mounted it, the nodes they ran on, and every manager (managers
 hold the whole Raft log). For a service: its secret references, its env vars
 (names and lengths only; exposures flagged), update config and previous spec.`,
-		Args: cobra.NoArgs,
+		Example: `  secretdeck inspect secret payment_key --source s3://ops-config/services --env prod
+  secretdeck inspect service proxy --json`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			err := noSubcommand(cmd, args)
+			if err != nil && !strings.Contains(err.Error(), "did you mean") {
+				// `inspect payment_key_v2`: a name without its kind.
+				err = fmt.Errorf("%w; to inspect a secret or a service by that name: `secretdeck inspect secret %s` or `secretdeck inspect service %s`", err, args[0], args[0])
+			}
+			return err
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			// Reached only without arguments: say what is missing.
+			return usageError{cmd, errors.New("inspect what? `secretdeck inspect secret NAME` or `secretdeck inspect service NAME`")}
+		},
 	}
 	cmd.PersistentFlags().BoolVar(&opts.json, "json", false, "print as JSON")
 	cmd.AddCommand(
 		&cobra.Command{
-			Use:     "secret NAME",
-			Short:   "Show a secret, its versions, who uses it and its blast radius",
-			Example: "  secretdeck inspect secret payment_key_v1 --source s3://ops-config/services --env prod",
-			Args:    cobra.ExactArgs(1),
+			Use:   "secret NAME",
+			Short: "Show a secret (a version's name, or a logical secret's), its versions, who uses it and its blast radius",
+			Example: `  secretdeck inspect secret payment_key --source s3://ops-config/services --env prod
+  secretdeck inspect secret payment_key_v1 --json`,
+			Args: cobra.ExactArgs(1),
 			RunE: func(cmd *cobra.Command, args []string) error {
 				w, r, err := loadForInspect(cmd, global)
 				if err != nil {
@@ -52,7 +69,14 @@ hold the whole Raft log). For a service: its secret references, its env vars
 				if opts.json {
 					return writeJSON(cmd.OutOrStdout(), d)
 				}
-				return report.SecretDetail(cmd.OutOrStdout(), d)
+				out := cmd.OutOrStdout()
+				if note := report.Asked(d); note != "" {
+					fmt.Fprintf(out, "%s\n\n", note)
+				}
+				if err := report.SecretDetail(out, d); err != nil {
+					return err
+				}
+				return report.LogicalBlast(out, d)
 			},
 		},
 		&cobra.Command{

@@ -103,11 +103,12 @@ func makePlan(cmd *cobra.Command, global *globalOptions, opts *planOptions) (*mo
 	if err != nil {
 		return nil, nil, err
 	}
-	sel := func(f model.Finding) bool {
-		return (len(opts.secrets) == 0 || slices.Contains(opts.secrets, f.Logical)) &&
-			(len(opts.services) == 0 || slices.Contains(opts.services, f.Service))
+	r := w.drift()
+	sel, err := selector(cmd, w.swarm, r, opts)
+	if err != nil {
+		return nil, nil, err
 	}
-	in := model.PlanInput{Drift: w.drift(), Swarm: w.swarm, Source: w.source, Select: sel, Options: opts.apply, ID: newPlanID(), Now: time.Now()}
+	in := model.PlanInput{Drift: r, Swarm: w.swarm, Source: w.source, Select: sel, Options: opts.apply, ID: newPlanID(), Now: time.Now()}
 	var p *model.RotationPlan
 	if opts.resume != "" {
 		p, err = model.NewResumePlan(in, opts.resume)
@@ -118,6 +119,33 @@ func makePlan(cmd *cobra.Command, global *globalOptions, opts *planOptions) (*mo
 		return nil, nil, err
 	}
 	return p, w, nil
+}
+
+// selector picks the findings of --secret and --service. A selector that
+// names nothing is an error naming what exists, never an empty plan that
+// reads like "all clear"; a version's name selects its logical secret, and
+// says so on stderr.
+func selector(cmd *cobra.Command, s *model.SwarmSnapshot, r *model.DriftReport, opts *planOptions) (func(model.Finding) bool, error) {
+	var logicals []string
+	for _, name := range opts.secrets {
+		l, note, err := r.ResolveSecret(s, name)
+		if err != nil {
+			return nil, err
+		}
+		if note != "" {
+			fmt.Fprintln(cmd.ErrOrStderr(), "secretdeck: "+note)
+		}
+		logicals = append(logicals, l)
+	}
+	for _, name := range opts.services {
+		if err := s.ResolveService(name); err != nil {
+			return nil, err
+		}
+	}
+	return func(f model.Finding) bool {
+		return (len(logicals) == 0 || slices.Contains(logicals, f.Logical)) &&
+			(len(opts.services) == 0 || slices.Contains(opts.services, f.Service))
+	}, nil
 }
 
 // newPlanID is sortable by time and unique: p-20261122-154512-3fa9.

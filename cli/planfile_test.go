@@ -44,7 +44,7 @@ func TestApplyPlanFileNeedsNoOtherFlags(t *testing.T) {
 	} {
 		r := runCLI(t, append([]string{"apply", planFile, "--yes"}, tc.flags...)...)
 		assertOneLineErrorAfterPreview(t, r, tc.want)
-		if sw.secretExists("api_key_v1") {
+		if sw.secretExists("key_v2") {
 			t.Fatalf("apply %v was refused but created a secret", tc.flags)
 		}
 	}
@@ -53,8 +53,10 @@ func TestApplyPlanFileNeedsNoOtherFlags(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("apply FILE with no other flag: %s", r.all())
 	}
-	if got := strings.Join(sw.spec(sw.serviceID("api")), ","); got != "api_key_v1:key:0:0:0444" {
-		t.Errorf("after apply the service mounts %s, want api_key_v1\n%s", got, r.stdout)
+	// key_v1, mounted at the entry's target, names the logical secret: the
+	// rotation makes key_v2 (one name for one thing).
+	if got := strings.Join(sw.spec(sw.serviceID("api")), ","); got != "key_v2:key:0:0:0444" {
+		t.Errorf("after apply the service mounts %s, want key_v2\n%s", got, r.stdout)
 	}
 }
 

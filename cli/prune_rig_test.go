@@ -23,6 +23,7 @@ import (
 // that shows it only this test's secrets and refuses any other removal, so it
 // cannot touch the objects of tests running next to it.
 func TestPruneKeepZeroLeavesWhatARollbackNeeds(t *testing.T) {
+	t.Setenv("XDG_STATE_HOME", t.TempDir()) // prune audits each removal
 	sw := newRigSwarm(t)
 	p := sw.prefix
 	key, err := model.NewFingerprintKey(bytes.Repeat([]byte{9}, model.FingerprintKeySize))

@@ -64,7 +64,10 @@ func Main(args []string, build BuildInfo) int {
 func run(ctx context.Context, args []string, build BuildInfo, stdout, stderr io.Writer) int {
 	cmd := newRootCommand(build, stdout, stderr)
 	cmd.SetArgs(args)
-	err := cmd.ExecuteContext(ctx)
+	err := unknownCommand(cmd, args)
+	if err == nil {
+		err = cmd.ExecuteContext(ctx)
+	}
 	var code exitCodeError
 	switch {
 	case err == nil:
@@ -72,9 +75,79 @@ func run(ctx context.Context, args []string, build BuildInfo, stdout, stderr io.
 	case errors.As(err, &code):
 		return code.code
 	default:
-		fmt.Fprintln(stderr, "secretdeck: "+oneLine(err.Error()))
+		msg := "secretdeck: " + oneLine(err.Error())
+		var usage usageError
+		if errors.As(err, &usage) {
+			if !strings.HasSuffix(msg, "?") {
+				msg += "."
+			}
+			msg += fmt.Sprintf(" See '%s --help'.", usage.cmd.CommandPath())
+		}
+		fmt.Fprintln(stderr, msg)
 		return exitError
 	}
+}
+
+// usageError is a command line cobra or secretdeck refused (an unknown
+// command or flag, a missing or extra argument): its line ends by pointing at
+// the command's --help.
+type usageError struct {
+	cmd *cobra.Command
+	err error
+}
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+// markUsageErrors makes every argument and flag error of c and its
+// subcommands a usageError.
+func markUsageErrors(c *cobra.Command) {
+	c.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error { return usageError{cmd, err} })
+	if args := c.Args; args != nil {
+		c.Args = func(cmd *cobra.Command, a []string) error {
+			if err := args(cmd, a); err != nil {
+				return usageError{cmd, err}
+			}
+			return nil
+		}
+	}
+	for _, sub := range c.Commands() {
+		markUsageErrors(sub)
+	}
+}
+
+// noSubcommand is the Args of a command that only groups others (and of the
+// root, which runs the workbench without arguments): a word that is not one
+// of its commands is an error with cobra's suggestions, never help and exit 0.
+func noSubcommand(cmd *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return nil
+	}
+	msg := fmt.Sprintf("unknown command %q for %q", args[0], cmd.CommandPath())
+	if cmd.SuggestionsMinimumDistance <= 0 {
+		cmd.SuggestionsMinimumDistance = 2
+	}
+	if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+		msg += "; did you mean " + strings.Join(s, " or ") + "?"
+	}
+	return errors.New(msg)
+}
+
+// unknownCommand catches a mistyped command before cobra parses the root's
+// flags: `secretdeck drfit --json` is an unknown command, not an unknown flag.
+func unknownCommand(root *cobra.Command, args []string) error {
+	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
+		return nil
+	}
+	root.InitDefaultHelpCmd()
+	root.InitDefaultCompletionCmd()
+	if c, _, err := root.Find(args); err != nil || c != root {
+		return nil
+	}
+	if err := noSubcommand(root, args[:1]); err != nil {
+		return usageError{root, err}
+	}
+	return nil
 }
 
 // oneLine keeps an error on one line, whatever a library put in it.
@@ -112,10 +185,10 @@ space stages a fix, p previews the plan, a applies it, ? shows keys.`,
   secretdeck status -H ssh://ops@manager1 --source s3://ops-config/services --env prod
 
   # Machine-readable
-  secretdeck status --json --source ./props --env dev`,
+  secretdeck status --json --source ./examples/props --env dev`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
-		Args:          cobra.NoArgs,
+		Args:          noSubcommand,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runTUI(cmd, opts)
 		},
@@ -148,6 +221,7 @@ space stages a fix, p previews the plan, a applies it, ? shows keys.`,
 		newAuditCommand(),
 		newVersionCommand(build),
 	)
+	markUsageErrors(root)
 	return root
 }
 

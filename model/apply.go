@@ -366,7 +366,7 @@ func (in ApplyInput) watch(ctx context.Context, sc ServiceChange, refs []FileRef
 		}
 		select {
 		case <-ctx.Done():
-			return ctx.Err()
+			return context.Cause(ctx) // why the operator stopped it, if said
 		case <-time.After(in.Options.Poll):
 		}
 	}

@@ -71,7 +71,7 @@ func TestInspect(t *testing.T) {
 	if len(sd.Env) != 1 || !sd.Env[0].Exposed || sd.Env[0].Length != len("literal-token") || len(sd.Findings) != 1 {
 		t.Errorf("service detail wrong: %+v", sd)
 	}
-	if _, err := w.swarm.InspectSecret("nope", r, w.key); err == nil || !strings.Contains(err.Error(), `"nope"`) {
+	if _, err := w.swarm.InspectSecret("nope", r, w.key); err == nil || !strings.Contains(err.Error(), "no secret named \"nope\" (`docker secret ls` lists them all)") {
 		t.Errorf("want a not-found error, got %v", err)
 	}
 }

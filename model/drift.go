@@ -53,7 +53,10 @@ type drifter struct {
 	bound      map[string]map[string]bool // service → targets bound to a desired secret
 	logicals   map[string]bool            // desired logical names
 	conflicts  []DesiredSecret            // dropped: another file gives the secret another value
-	report     *DriftReport
+	// exposedEntry is the source entry whose value an env-exposure finding
+	// (by ID) found in clear.
+	exposedEntry map[string]entryRef
+	report       *DriftReport
 }
 
 // Drift compares the desired state with the swarm and returns every finding,
@@ -61,13 +64,14 @@ type drifter struct {
 // checked through the keyed fingerprint in its labels. It does no I/O.
 func Drift(in DriftInput) *DriftReport {
 	d := &drifter{
-		in:         in,
-		versions:   newVersionIndex(in.Swarm.Secrets),
-		services:   make(map[string]*Service, len(in.Swarm.Services)),
-		referenced: in.Swarm.ReferencedSecretIDs(),
-		bound:      map[string]map[string]bool{},
-		logicals:   map[string]bool{},
-		report:     &DriftReport{Env: in.Source.Env, Findings: []Finding{}, FingerprintKey: !in.Key.IsZero()},
+		in:           in,
+		versions:     newVersionIndex(in.Swarm.Secrets),
+		services:     make(map[string]*Service, len(in.Swarm.Services)),
+		referenced:   in.Swarm.ReferencedSecretIDs(),
+		bound:        map[string]map[string]bool{},
+		logicals:     map[string]bool{},
+		exposedEntry: map[string]entryRef{},
+		report:       &DriftReport{Env: in.Source.Env, Findings: []Finding{}, FingerprintKey: !in.Key.IsZero()},
 	}
 	for i := range in.Swarm.Services {
 		s := &in.Swarm.Services[i]
@@ -82,6 +86,7 @@ func Drift(in DriftInput) *DriftReport {
 	d.exposures()
 	d.runtimeStale()
 	d.stackOwned()
+	d.commands()
 	sortFindings(d.report.Findings)
 	return d.report
 }
@@ -96,6 +101,7 @@ func (d *drifter) desire() {
 		n += len(f.Entries)
 	}
 	d.report.Desired = make([]DesiredSecret, 0, n)
+	names := d.decideLogicalNames()
 	for i := range d.in.Source.Files {
 		f := &d.in.Source.Files[i]
 		switch {
@@ -112,7 +118,7 @@ func (d *drifter) desire() {
 		}
 		policy := d.in.Manifest.service(f.Service)
 		if policy.WholeFile {
-			d.desireWholeFile(f, policy)
+			d.desireWholeFile(f, policy, names)
 			continue
 		}
 		seen := map[string]string{} // logical → key, to catch two keys that normalize alike
@@ -122,7 +128,7 @@ func (d *drifter) desire() {
 			}
 			kp := policy.Keys[e.Key]
 			ds := DesiredSecret{
-				Logical: cmpOr(kp.Secret, LogicalName(f.Service, e.Key)),
+				Logical: names.of(f.Key, e.Key, cmpOr(kp.Secret, LogicalName(f.Service, e.Key))),
 				File:    f.Key, Key: e.Key, Value: e.Value,
 				Target: cmpOr(kp.Target, Normalize(e.Key)),
 				Mount:  kp.MountPolicy, file: f,
@@ -142,11 +148,10 @@ func (d *drifter) desire() {
 	}
 }
 
-func (d *drifter) desireWholeFile(f *PropertyFile, p ServicePolicy) {
-	base := Normalize(f.Service) + "." + string(f.Format)
+func (d *drifter) desireWholeFile(f *PropertyFile, p ServicePolicy, names logicalNames) {
 	d.addDesired(DesiredSecret{
-		Logical: cmpOr(p.Secret, Normalize(f.Service)+"_"+string(f.Format)),
-		File:    f.Key, Value: f.Raw, Target: cmpOr(p.Target, base),
+		Logical: names.of(f.Key, "", cmpOr(p.Secret, wholeFileLogical(f))),
+		File:    f.Key, Value: f.Raw, Target: cmpOr(p.Target, wholeFileTarget(f)),
 		Mount: p.MountPolicy, Consumers: []string{f.Service}, file: f,
 	})
 }

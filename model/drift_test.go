@@ -2,6 +2,7 @@ package model
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -113,10 +114,10 @@ func TestDriftWithoutFingerprintKeySaysSo(t *testing.T) {
 }
 
 func TestDriftTrickyCases(t *testing.T) {
-	t.Run("a secret renamed by hand is still found by target", func(t *testing.T) {
+	t.Run("a secret renamed by hand is still found by target, and names the logical secret", func(t *testing.T) {
 		w := newWorld().secret("db_pass_manual_2024").service("api", "db_pass_manual_2024:db_pass").
 			file("api.properties.prod", "api", "db_pass=v")
-		assertFindings(t, w.drift(), "unverifiable api/api_db_pass/db_pass_manual_2024")
+		assertFindings(t, w.drift(), "unverifiable api/db_pass_manual_2024/db_pass_manual_2024")
 	})
 	t.Run("a service that mounts two versions", func(t *testing.T) {
 		w := newWorld().managed("api_db_pass", 1, "v").managed("api_db_pass", 2, "v").
@@ -197,5 +198,31 @@ func TestDriftIsDeterministic(t *testing.T) {
 		if string(again) != string(first) {
 			t.Fatalf("drift output changed between runs:\n%s\n%s", first, again)
 		}
+	}
+}
+
+// TestDriftListsTheMostUrgentFirst: findings come in the order drift --help
+// states (UrgencyText, written from the same list): an exposed credential
+// before a stale, missing or lagging secret.
+func TestDriftListsTheMostUrgentFirst(t *testing.T) {
+	w := newWorld().secret("pay_v1").managed("pay", 2, "x").managed("api_k", 1, "old").
+		service("billing", "pay_v1:pay").service("api", "api_k_v1:k").service("proxy").
+		file("shared.properties.prod", SharedService, "pay=x").
+		file("api.properties.prod", "api", "k=new", "missing_one=m").
+		file("proxy.properties.prod", "proxy", "stats.password=hunter2-stats")
+	w.swarm.Services[2].Spec.Env = []EnvVar{{Name: "STATS_PASS", Value: NewValueString("hunter2-stats")}}
+	var got []string
+	fs := w.drift().Findings
+	SortByUrgency(fs)
+	for _, f := range fs {
+		if f.Severity == SeverityHigh && !slices.Contains(got, string(f.Kind)) {
+			got = append(got, string(f.Kind))
+		}
+	}
+	if want := "env-exposure, stale, missing, lagging (high)"; strings.Join(got, ", ")+" (high)" != want || !strings.HasPrefix(UrgencyText(), want+"; ") {
+		t.Errorf("high findings in the order %v; help says %q", got, UrgencyText())
+	}
+	if len(Urgency) != len(Kinds) {
+		t.Errorf("Urgency lists %d kinds, there are %d", len(Urgency), len(Kinds))
 	}
 }

@@ -60,6 +60,7 @@ func (d *drifter) exposures() {
 			if match, ok := lookup(index, ev.Value); ok {
 				f := newFinding(KindEnvExposure, fmt.Sprintf("env var %s of service %s holds, in clear, the value of %q in %s: anyone who can inspect the service reads it", ev.Name, svc.Name, match.key, match.file), ActionMoveToSecret)
 				f.Service, f.Key, f.File = svc.Name, ev.Name, match.file
+				d.exposedEntry[f.ID()] = entryRef{match.file, match.key}
 				d.add(f)
 				continue
 			}

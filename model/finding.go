@@ -100,6 +100,11 @@ type Finding struct {
 	Plan        string   `json:"plan,omitempty"`    // plan id, for lagging
 	Explanation string   `json:"explanation"`
 	Actions     []Action `json:"actions"`
+	// Command fixes the finding, ready to paste: secretdeck's own where it
+	// can act, else the docker command that would; Hint adds what the
+	// command alone does not say.
+	Command string `json:"command,omitempty"`
+	Hint    string `json:"hint,omitempty"`
 }
 
 // ID identifies a finding across runs, for selecting it in a plan.
@@ -111,17 +116,51 @@ func newFinding(k Kind, explanation string, actions ...Action) Finding {
 	return Finding{Kind: k, Severity: severityOf[k], Explanation: explanation, Actions: actions}
 }
 
+// Urgency is the order findings are listed in, most urgent first: a
+// credential readable by anyone who can inspect a service, then a swarm that
+// runs another value than the source's, …, bookkeeping last. Severity follows
+// the same order. `drift` sorts by it (SortByUrgency) and its help is
+// written from it (UrgencyText).
+var Urgency = []Kind{
+	KindEnvExposure, KindStale, KindMissing, KindLagging,
+	KindNotMounted, KindUnverifiable, KindTargetMismatch, KindRuntimeStale, KindUnparsable, KindOversize,
+	KindOrphan, KindUndeclared, KindUnknownService,
+	KindStackOwned,
+}
+
+// UrgencyText is Urgency in words: "env-exposure, stale, missing, lagging
+// (high); not-mounted, … (medium); …".
+func UrgencyText() string {
+	var groups []string
+	var kinds []string
+	for i, k := range Urgency {
+		kinds = append(kinds, string(k))
+		if i == len(Urgency)-1 || severityOf[Urgency[i+1]] != severityOf[k] {
+			groups = append(groups, strings.Join(kinds, ", ")+" ("+severityOf[k].String()+")")
+			kinds = nil
+		}
+	}
+	return strings.Join(groups, "; ")
+}
+
 // sortFindings orders findings by severity (highest first), then by kind in
 // the table's order, then by subject, so that output is deterministic.
-func sortFindings(fs []Finding) {
-	kindOrder := make(map[Kind]int, len(Kinds))
-	for i, k := range Kinds {
-		kindOrder[k] = i
+func sortFindings(fs []Finding) { sortBy(fs, Kinds) }
+
+// SortByUrgency orders findings as `drift` lists them and as its help says
+// (UrgencyText): by severity, then by kind in the order of Urgency (an
+// exposed credential first), then by subject.
+func SortByUrgency(fs []Finding) { sortBy(fs, Urgency) }
+
+func sortBy(fs []Finding, kinds []Kind) {
+	order := make(map[Kind]int, len(kinds))
+	for i, k := range kinds {
+		order[k] = i
 	}
 	slices.SortFunc(fs, func(a, b Finding) int {
 		return cmp.Or(
 			cmp.Compare(b.Severity, a.Severity),
-			cmp.Compare(kindOrder[a.Kind], kindOrder[b.Kind]),
+			cmp.Compare(order[a.Kind], order[b.Kind]),
 			cmp.Compare(a.Service, b.Service),
 			cmp.Compare(a.Logical, b.Logical),
 			cmp.Compare(a.Secret, b.Secret),

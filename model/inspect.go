@@ -8,14 +8,20 @@ import (
 
 // SecretDetail is everything known about one swarm secret.
 type SecretDetail struct {
+	// Asked is the name asked for: a secret's name or ID, or a logical
+	// secret's name (Secret is then its newest version).
+	Asked       string           `json:"asked"`
 	Secret      Secret           `json:"secret"`
 	Logical     string           `json:"logical,omitempty"`
 	Version     int              `json:"version"`
 	Managed     bool             `json:"managed"` // created by secretdeck
 	Fingerprint string           `json:"fingerprint"`
-	Versions    []VersionSummary `json:"versions"` // of the same logical secret, oldest first
-	Blast       BlastRadius      `json:"blastRadius"`
-	Findings    []Finding        `json:"findings"`
+	Versions    []VersionSummary `json:"versions"`    // of the same logical secret, oldest first
+	Blast       BlastRadius      `json:"blastRadius"` // of this version
+	// LogicalBlast is the union over every version of the logical secret,
+	// with the versions each service names.
+	LogicalBlast LogicalBlastRadius `json:"logicalBlastRadius"`
+	Findings     []Finding          `json:"findings"`
 }
 
 // VersionSummary is one version of a logical secret.
@@ -46,31 +52,28 @@ type EnvSummary struct {
 	Exposed bool   `json:"exposed"` // an env-exposure finding names it
 }
 
-// NotFoundError says that a named object does not exist.
-type NotFoundError struct {
-	What, Name string
-	Have       int
-}
-
-func (e *NotFoundError) Error() string {
-	return fmt.Sprintf("no %s named %q in this swarm (it has %d; `secretdeck status` lists them)", e.What, e.Name, e.Have)
-}
-
-// InspectSecret describes the secret called name. drift may be nil (no
-// source): the fingerprint is then not checked and no finding is listed.
+// InspectSecret describes the secret called name (or with that ID), or the
+// logical secret called name through its newest version; either way with the
+// blast radius of the whole logical secret. drift may be nil (no source):
+// the fingerprint is then not checked and no finding is listed.
 func (s *SwarmSnapshot) InspectSecret(name string, drift *DriftReport, key FingerprintKey) (*SecretDetail, error) {
 	i := slices.IndexFunc(s.Secrets, func(x Secret) bool { return x.Name == name || x.ID == name })
 	if i < 0 {
-		return nil, &NotFoundError{What: "secret", Name: name, Have: len(s.Secrets)}
+		last, ok := newest(s.Versions(name))
+		if !ok {
+			return nil, s.secretNotFound(name, drift)
+		}
+		i = slices.IndexFunc(s.Secrets, func(x Secret) bool { return x.ID == last.Secret.ID })
 	}
 	sec := s.Secrets[i]
-	d := &SecretDetail{Secret: sec, Blast: s.Blast(sec.ID), Findings: []Finding{}, Versions: []VersionSummary{}}
+	d := &SecretDetail{Asked: name, Secret: sec, Blast: s.Blast(sec.ID), Findings: []Finding{}, Versions: []VersionSummary{}}
 	ix := newVersionIndex(s.Secrets)
 	v := versionOf(&sec)
 	d.Logical, d.Version, d.Managed = v.Logical, v.N, v.Managed
 	for _, x := range ix.versions(v.Logical) {
 		d.Versions = append(d.Versions, s.versionSummary(x))
 	}
+	d.LogicalBlast = s.LogicalBlast(v.Logical)
 	d.Fingerprint = "not checked (no --source)"
 	if drift != nil {
 		d.Fingerprint = "no source entry declares it"
@@ -106,7 +109,7 @@ func (s *SwarmSnapshot) versionSummary(v SecretVersion) VersionSummary {
 func (s *SwarmSnapshot) InspectService(name string, drift *DriftReport) (*ServiceDetail, error) {
 	i := slices.IndexFunc(s.Services, func(x Service) bool { return x.Name == name || x.ID == name })
 	if i < 0 {
-		return nil, &NotFoundError{What: "service", Name: name, Have: len(s.Services)}
+		return nil, &NotFoundError{What: "service", Name: name, Have: s.ServiceNames(), Lister: "docker service ls"}
 	}
 	svc := s.Services[i]
 	d := &ServiceDetail{Service: svc, Env: []EnvSummary{}, Tasks: []Task{}, Findings: []Finding{}}
@@ -132,4 +135,29 @@ func (s *SwarmSnapshot) InspectService(name string, drift *DriftReport) (*Servic
 		d.Env = append(d.Env, EnvSummary{Name: ev.Name, Length: ev.Value.Len(), Exposed: exposed[ev.Name]})
 	}
 	return d, nil
+}
+
+// secretNames are the names of every swarm secret and of every logical secret
+// they are versions of: what `inspect secret` accepts.
+func (s *SwarmSnapshot) secretNames() []string {
+	out := make([]string, 0, 2*len(s.Secrets))
+	for i := range s.Secrets {
+		out = append(out, s.Secrets[i].Name, versionOf(&s.Secrets[i]).Logical)
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// secretNotFound names the closest secrets and logical secrets, or says that
+// the source declares name but the swarm has no version of it yet.
+func (s *SwarmSnapshot) secretNotFound(name string, drift *DriftReport) error {
+	nf := &NotFoundError{What: "secret", Name: name, Have: s.secretNames(), Lister: "docker secret ls"}
+	if drift != nil {
+		for _, ds := range drift.Desired {
+			if ds.Logical == name {
+				nf.Hint = fmt.Sprintf("%s declares it but the swarm has no version yet: `secretdeck plan --secret %s` creates it", ds.File, name)
+			}
+		}
+	}
+	return nf
 }

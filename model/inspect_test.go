@@ -57,3 +57,37 @@ func TestInspectServiceCountsItsTasks(t *testing.T) {
 		}
 	}
 }
+
+// TestInspectSecretShowsTheLogicalBlastRadius: asked by its logical name or by
+// any version's name, a secret's blast radius is the union of every version's
+// consumers (Spec and PreviousSpec), with which version each names.
+func TestInspectSecretShowsTheLogicalBlastRadius(t *testing.T) {
+	w := newWorld().secret("payment_key_v1").secret("payment_key_v2").secret("legacy_token").
+		service("billing", "payment_key_v1:payment_key").service("checkout", "payment_key_v2:payment_key").
+		service("web").file("shared.properties.prod", SharedService, "payment_key=new")
+	w.last().Previous = &ServiceSpec{Secrets: []FileRef{{ID: "id-payment_key_v1", Name: "payment_key_v1", Target: "payment_key"}}}
+	r := w.drift()
+	for _, asked := range []string{"payment_key", "payment_key_v1", "payment_key_v2"} {
+		d, err := w.swarm.InspectSecret(asked, r, w.key)
+		if err != nil {
+			t.Fatalf("%s: %v", asked, err)
+		}
+		var got []string
+		for _, u := range d.LogicalBlast.Services {
+			got = append(got, fmt.Sprintf("%s:%v:%v", u.Service, u.Spec, u.Previous))
+		}
+		if want := "[billing:[payment_key_v1]:[] checkout:[payment_key_v2]:[] web:[]:[payment_key_v1]]"; fmt.Sprint(got) != want {
+			t.Errorf("%s: logical blast %v, want %s", asked, got, want)
+		}
+		if d.Asked != asked || d.Logical != "payment_key" {
+			t.Errorf("%s: asked %q logical %q", asked, d.Asked, d.Logical)
+		}
+	}
+	if d, _ := w.swarm.InspectSecret("payment_key", r, w.key); d.Secret.Name != "payment_key_v2" {
+		t.Errorf("the logical name shows the newest version, got %s", d.Secret.Name)
+	}
+	_, err := w.swarm.InspectSecret("legacy_tokn", r, w.key)
+	if err == nil || err.Error() != "no secret named \"legacy_tokn\"; closest: legacy_token (`docker secret ls` lists them all)" {
+		t.Errorf("a typo names the closest secrets, got %v", err)
+	}
+}

@@ -1,6 +1,7 @@
 package model
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 )
@@ -51,4 +52,36 @@ func (s *SwarmSnapshot) LogicalOf(id string) string {
 		}
 	}
 	return ""
+}
+
+// PruneNamed checks that `prune NAME` may remove the secret called name (or
+// with that ID), with the rule of every prune: a secret that any service's
+// Spec or PreviousSpec names is never removed (Docker lets one named only by
+// a PreviousSpec go, and the next rollback then fails). The newest version a
+// plan made is left to `apply --resume` or `--revert`. Naming a secret is the
+// operator's word, so one made outside secretdeck may go.
+func (s *SwarmSnapshot) PruneNamed(name string) (Secret, error) {
+	i := slices.IndexFunc(s.Secrets, func(x Secret) bool { return x.Name == name || x.ID == name })
+	if i < 0 {
+		return Secret{}, &NotFoundError{What: "secret", Name: name, Have: s.secretNames(), Lister: "docker secret ls"}
+	}
+	sec := s.Secrets[i]
+	var users []string
+	for _, u := range s.Blast(sec.ID).Services {
+		switch {
+		case u.Spec:
+			users = append(users, "service "+u.Service+" mounts it")
+		default:
+			users = append(users, "service "+u.Service+"'s rollback would mount it (PreviousSpec)")
+		}
+	}
+	if len(users) > 0 {
+		return Secret{}, fmt.Errorf("%s is not removable: %s", sec.Name, strings.Join(users, ", "))
+	}
+	v := versionOf(&sec)
+	if last, ok := newest(s.Versions(v.Logical)); ok && last.Secret.ID == sec.ID && v.Plan() != "" {
+		return Secret{}, fmt.Errorf("%s is not removable: it is the newest version of %s, made by plan %s; `secretdeck apply --resume %s` mounts it, `secretdeck apply --revert %s` removes it",
+			sec.Name, v.Logical, v.Plan(), v.Plan(), v.Plan())
+	}
+	return sec, nil
 }

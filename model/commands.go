@@ -1,0 +1,84 @@
+package model
+
+import (
+	"regexp"
+	"strings"
+)
+
+// commands gives every finding the command that fixes it, ready to paste:
+// secretdeck's own where it can act (plan, apply --resume, prune), else the
+// docker command that would, with a hint for what it cannot say in one line.
+// Values never appear: only names.
+func (d *drifter) commands() {
+	for i := range d.report.Findings {
+		f := &d.report.Findings[i]
+		f.Command, f.Hint = d.command(f)
+	}
+}
+
+func (d *drifter) command(f *Finding) (command, hint string) {
+	where := []string{"--source", d.in.Source.URI, "--env", d.in.Source.Env}
+	plan := func() string {
+		return ShellCommand(append([]string{"secretdeck", "plan", "--secret", f.Logical}, where...)...)
+	}
+	switch f.Kind {
+	case KindMissing, KindNotMounted, KindStale, KindUnverifiable, KindTargetMismatch:
+		if f.Logical != "" {
+			return plan(), "preview; then `secretdeck apply` with the same flags applies it"
+		}
+	case KindLagging:
+		if f.Plan != "" {
+			return ShellCommand(append([]string{"secretdeck", "apply", "--resume", f.Plan}, where...)...),
+				"or undo it: " + ShellCommand(append([]string{"secretdeck", "apply", "--revert", f.Plan}, where...)...)
+		}
+		return plan(), "a plan mounts a new version on every consumer"
+	case KindOrphan:
+		return ShellCommand("secretdeck", "prune", f.Secret), ""
+	case KindEnvExposure:
+		hint = "the value was readable: rotate it, and remove the variable once the service reads a secret file"
+		if l := d.logicalOfEntry(d.exposedEntry[f.ID()]); l != "" {
+			hint = "first mount the value as a secret (" + ShellCommand(append([]string{"secretdeck", "plan", "--secret", l}, where...)...) +
+				") and make the service read it from /run/secrets; the value was readable: rotate it"
+		}
+		return ShellCommand("docker", "service", "update", "--env-rm", f.Key, f.Service), hint
+	case KindRuntimeStale:
+		return ShellCommand("docker", "service", "update", "--force", f.Service), "restarts its tasks, which read the file again"
+	case KindStackOwned:
+		return ShellCommand("docker", "service", "inspect", "--format", "{{json .Spec.TaskTemplate.ContainerSpec.Secrets}}", f.Service),
+			"after a rotation, name these secrets in the stack file of " + d.services[f.Service].Stack + " before the next `docker stack deploy`"
+	case KindUndeclared:
+		return ShellCommand("secretdeck", "inspect", "secret", f.Secret), "declare it in a property file of " + d.in.Source.Env + ", or leave it: secretdeck does not manage it"
+	case KindUnknownService:
+		return ShellCommand("docker", "service", "ls", "--filter", "name="+f.Service), "if the service is retired, remove or rename " + f.File + " in the source"
+	case KindUnparsable, KindOversize:
+		return ShellCommand(append([]string{"secretdeck", "status"}, where...)...), "fix " + f.File + " in the source: status lists every file's keys and errors (never values)"
+	}
+	return "", ""
+}
+
+// logicalOfEntry is the desired logical secret of an entry, "" if none.
+func (d *drifter) logicalOfEntry(e entryRef) string {
+	for _, ds := range d.report.Desired {
+		if ds.File == e.file && ds.Key == e.key {
+			return ds.Logical
+		}
+	}
+	return ""
+}
+
+// plainWord is a shell word that needs no quotes.
+var plainWord = regexp.MustCompile(`^[A-Za-z0-9_./:=@%+,-]+$`)
+
+// ShellCommand joins args into one line a POSIX shell runs as these args,
+// quoting where needed.
+func ShellCommand(args ...string) string {
+	out := make([]string, len(args))
+	for i, a := range args {
+		if plainWord.MatchString(a) {
+			out[i] = a
+			continue
+		}
+		out[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+	}
+	return strings.Join(out, " ")
+}
