@@ -53,7 +53,7 @@ func (r *rigSwarm) secret(name, value string, labels map[string]string) {
 func managedLabels(key model.FingerprintKey, l string, n int, value string, extra ...string) map[string]string {
 	lb := map[string]string{
 		model.LabelLogical: l, model.LabelVersion: strconv.Itoa(n),
-		model.LabelFingerprint: string(key.Fingerprint(model.NewValueString(value))),
+		model.LabelFingerprint: string(key.Fingerprint(l, model.NewValueString(value))),
 	}
 	for i := 0; i+1 < len(extra); i += 2 {
 		lb[extra[i]] = extra[i+1]

@@ -125,7 +125,7 @@ func TestApplyLeavesNoValueAnywhere(t *testing.T) {
 		res.Body.Close()
 	}
 	leak.Check(t, "the source's audit copy", string(shared), value)
-	if !strings.Contains(string(shared), `"action":"create"`) || !strings.Contains(string(shared), `"fingerprint":"hmac-sha256:`) {
+	if !strings.Contains(string(shared), `"action":"create"`) || !strings.Contains(string(shared), `"fingerprint":"hmac-sha256-v2:`) {
 		t.Errorf("the source's audit copy lacks the create step or its fingerprint (%d bytes)", len(shared))
 	}
 	if entries, _ := os.ReadDir(tmp); len(entries) != 0 {

@@ -286,7 +286,7 @@ func withDefaults(in ApplyInput) ApplyInput {
 func createLabels(in ApplyInput, c SecretCreate, v Value) map[string]string {
 	return map[string]string{
 		LabelLogical: c.Logical, LabelVersion: strconv.Itoa(c.Version),
-		LabelFingerprint: string(in.Key.Fingerprint(v)), LabelSource: in.Plan.Source + "#" + c.File + "#" + c.Key,
+		LabelFingerprint: string(in.Key.Fingerprint(c.Logical, v)), LabelSource: in.Plan.Source + "#" + c.File + "#" + c.Key,
 		LabelSourceVersion: c.SourceVersion, LabelEnv: in.Plan.Env, LabelPlan: in.Plan.ID, LabelCreatedBy: in.By,
 	}
 }

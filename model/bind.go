@@ -58,7 +58,7 @@ func (d *drifter) checkMounted(ds *DesiredSecret, svc *Service, ref *FileRef, ve
 	if isVersion {
 		fp = mounted.Fingerprint()
 	}
-	switch d.in.Key.Compare(fp, ds.Value) {
+	switch d.in.Key.Compare(fp, ds.Logical, ds.Value) {
 	case FingerprintDiffers:
 		f := d.finding(KindStale, ds, svc.Name, fmt.Sprintf("service %s mounts %s, whose fingerprint differs from %s in %s: the value changed in the source", svc.Name, ref.Name, ds.subject(), ds.File), ActionRotate)
 		f.Secret = ref.Name

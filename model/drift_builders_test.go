@@ -45,7 +45,7 @@ func (w *world) managed(l string, n int, value string, labels ...string) *world 
 	name, _ := VersionName(l, n)
 	lb := map[string]string{
 		LabelLogical: l, LabelVersion: fmt.Sprint(n),
-		LabelFingerprint: string(w.key.Fingerprint(NewValueString(value))),
+		LabelFingerprint: string(w.key.Fingerprint(l, NewValueString(value))),
 	}
 	for i := 0; i+1 < len(labels); i += 2 {
 		lb[labels[i]] = labels[i+1]

@@ -14,9 +14,14 @@ const FingerprintKeyPath = ".secretdeck/fingerprint-key"
 // FingerprintKeySize is the size of a fingerprint key in bytes.
 const FingerprintKeySize = 32
 
-// fingerprintScheme prefixes every fingerprint, so that a later scheme can be
-// told apart from this one.
-const fingerprintScheme = "hmac-sha256"
+// The fingerprint schemes, each the prefix of its fingerprints. v2 binds a
+// fingerprint to its logical secret: copied onto a secret of another logical
+// secret, the label does not match (v1, unbound, is still read, so that
+// secrets labelled before keep their state; new secrets get v2).
+const (
+	fingerprintSchemeV1 = "hmac-sha256"
+	fingerprintScheme   = "hmac-sha256-v2"
+)
 
 // FingerprintKey is the HMAC key that makes fingerprints safe to store in
 // swarm labels: a plain hash would let anyone who can inspect the swarm
@@ -64,14 +69,23 @@ func (k FingerprintKey) GoString() string { return k.String() }
 func (k FingerprintKey) Format(f fmt.State, _ rune) { fmt.Fprint(f, k.String()) }
 
 // Fingerprint is the keyed fingerprint of a value as stored in the
-// secretdeck.fingerprint label: hmac-sha256:<key id>:<hex>.
+// secretdeck.fingerprint label: hmac-sha256-v2:<key id>:<hex>.
 type Fingerprint string
 
-// Fingerprint returns the fingerprint of v under k.
-func (k FingerprintKey) Fingerprint(v Value) Fingerprint {
+// Fingerprint returns the fingerprint of v as the value of logical secret
+// logical, under k.
+func (k FingerprintKey) Fingerprint(logical string, v Value) Fingerprint {
+	return Fingerprint(fingerprintScheme + ":" + k.ID() + ":" + k.mac(fingerprintScheme, logical, v))
+}
+
+// mac is the hex HMAC of scheme's message for v.
+func (k FingerprintKey) mac(scheme, logical string, v Value) string {
 	m := hmac.New(sha256.New, k.bytes())
+	if scheme == fingerprintScheme {
+		m.Write([]byte("secretdeck fingerprint v2\x00" + logical + "\x00"))
+	}
 	m.Write(v.bytes())
-	return Fingerprint(fingerprintScheme + ":" + k.ID() + ":" + hex.EncodeToString(m.Sum(nil)))
+	return hex.EncodeToString(m.Sum(nil))
 }
 
 // FingerprintMatch is the result of comparing a stored fingerprint with a value.
@@ -90,8 +104,9 @@ func (m FingerprintMatch) String() string {
 	return [...]string{"unknown", "no-key", "other-key", "match", "differs"}[m]
 }
 
-// Compare checks a stored fingerprint against value v.
-func (k FingerprintKey) Compare(stored Fingerprint, v Value) FingerprintMatch {
+// Compare checks a stored fingerprint against value v of logical secret
+// logical.
+func (k FingerprintKey) Compare(stored Fingerprint, logical string, v Value) FingerprintMatch {
 	if stored == "" {
 		return FingerprintUnknown
 	}
@@ -99,10 +114,10 @@ func (k FingerprintKey) Compare(stored Fingerprint, v Value) FingerprintMatch {
 		return FingerprintNoKey
 	}
 	parts := strings.SplitN(string(stored), ":", 3)
-	if len(parts) != 3 || parts[0] != fingerprintScheme || parts[1] != k.ID() {
+	if len(parts) != 3 || (parts[0] != fingerprintScheme && parts[0] != fingerprintSchemeV1) || parts[1] != k.ID() {
 		return FingerprintOtherKey
 	}
-	if hmac.Equal([]byte(stored), []byte(k.Fingerprint(v))) {
+	if hmac.Equal([]byte(parts[2]), []byte(k.mac(parts[0], logical, v))) {
 		return FingerprintMatches
 	}
 	return FingerprintDiffers

@@ -2,6 +2,9 @@ package model
 
 import (
 	"bytes"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"strings"
 	"testing"
@@ -19,13 +22,18 @@ func testKey(t testing.TB, fill byte) FingerprintKey {
 func TestFingerprintCompare(t *testing.T) {
 	k, other := testKey(t, 1), testKey(t, 2)
 	v := NewValueString(knownSecret)
-	fp := k.Fingerprint(v)
-	if !strings.HasPrefix(string(fp), "hmac-sha256:"+k.ID()+":") || strings.Contains(string(fp), knownSecret) {
+	fp := k.Fingerprint("api_db_pass", v)
+	if !strings.HasPrefix(string(fp), "hmac-sha256-v2:"+k.ID()+":") || strings.Contains(string(fp), knownSecret) {
 		t.Fatalf("unexpected fingerprint %q", fp)
 	}
-	if k.Fingerprint(v) != fp {
+	if k.Fingerprint("api_db_pass", v) != fp {
 		t.Fatal("fingerprints must be deterministic")
 	}
+	// A label written before fingerprints were bound to their secret (v1:
+	// the HMAC of the value alone) still reads.
+	m := hmac.New(sha256.New, bytes.Repeat([]byte{1}, FingerprintKeySize))
+	m.Write([]byte(knownSecret))
+	v1 := Fingerprint("hmac-sha256:" + k.ID() + ":" + hex.EncodeToString(m.Sum(nil)))
 	cases := []struct {
 		name   string
 		key    FingerprintKey
@@ -34,6 +42,9 @@ func TestFingerprintCompare(t *testing.T) {
 		want   FingerprintMatch
 	}{
 		{"same value", k, fp, v, FingerprintMatches},
+		{"a v1 label, same value", k, v1, v, FingerprintMatches},
+		{"a v1 label, changed value", k, v1, NewValueString("new"), FingerprintDiffers},
+		{"copied from another secret's label", k, k.Fingerprint("root_ca_key", v), v, FingerprintDiffers},
 		{"changed value", k, fp, NewValueString("new"), FingerprintDiffers},
 		{"no label", k, "", v, FingerprintUnknown},
 		{"no key", FingerprintKey{}, fp, v, FingerprintNoKey},
@@ -41,7 +52,7 @@ func TestFingerprintCompare(t *testing.T) {
 		{"garbage label", k, "sha1:abc", v, FingerprintOtherKey},
 	}
 	for _, c := range cases {
-		if got := c.key.Compare(c.stored, c.value); got != c.want {
+		if got := c.key.Compare(c.stored, "api_db_pass", c.value); got != c.want {
 			t.Errorf("%s: got %v, want %v", c.name, got, c.want)
 		}
 	}

@@ -79,7 +79,7 @@ func (s *SwarmSnapshot) InspectSecret(name string, drift *DriftReport, key Finge
 		d.Fingerprint = "no source entry declares it"
 		for _, ds := range drift.Desired {
 			if ds.Logical == d.Logical && d.Logical != "" {
-				d.Fingerprint = key.Compare(Fingerprint(sec.Labels[LabelFingerprint]), ds.Value).String()
+				d.Fingerprint = key.Compare(Fingerprint(sec.Labels[LabelFingerprint]), d.Logical, ds.Value).String()
 			}
 		}
 		for _, f := range drift.Findings {

@@ -226,7 +226,7 @@ func chooseVersion(vs []SecretVersion, ds DesiredSecret, key FingerprintKey) cho
 	if !ok {
 		return chosen{N: 1}
 	}
-	if last.Managed && key.Compare(last.Fingerprint(), ds.Value) == FingerprintMatches {
+	if last.Managed && key.Compare(last.Fingerprint(), ds.Logical, ds.Value) == FingerprintMatches {
 		return chosen{ID: last.Secret.ID, Name: last.Secret.Name, N: last.N}
 	}
 	return chosen{N: last.N + 1}

@@ -156,7 +156,7 @@ func TestHalfDonePlanOffersResumeAndRevert(t *testing.T) {
 	v2 := d.Swarm.Secrets[0]
 	v2.ID, v2.Name = "s9", "api_db_pass_v2"
 	v2.Labels = map[string]string{model.LabelLogical: "api_db_pass", model.LabelVersion: "2", model.LabelPlan: "p-old",
-		model.LabelFingerprint: string(d.Source.Key.Fingerprint(model.NewValueString("hunter2-db-pass")))}
+		model.LabelFingerprint: string(d.Source.Key.Fingerprint("api_db_pass", model.NewValueString("hunter2-db-pass")))}
 	d.Swarm.Secrets = append(d.Swarm.Secrets, v2)
 	d.Drift = model.Drift(model.DriftInput{Swarm: d.Swarm, Source: d.Source, Key: d.Source.Key})
 	f := &fakeApply{}

@@ -76,7 +76,7 @@ func seedSwarm(ctx context.Context, api *client.Client, image string, key model.
 		if s.managed != "" {
 			labels[model.LabelLogical] = s.managed
 			labels[model.LabelVersion] = strconv.Itoa(s.version)
-			labels[model.LabelFingerprint] = string(key.Fingerprint(model.NewValueString(s.value)))
+			labels[model.LabelFingerprint] = string(key.Fingerprint(s.managed, model.NewValueString(s.value)))
 			labels[model.LabelEnv] = "prod"
 			labels[model.LabelCreatedBy] = "demo@seed"
 		}

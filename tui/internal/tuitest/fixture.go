@@ -32,7 +32,7 @@ func Data() *common.Data {
 	managed := func(id, name, logical string, n int, value string) model.Secret {
 		return model.Secret{ID: id, Name: name, CreatedAt: created, Labels: map[string]string{
 			model.LabelLogical: logical, model.LabelVersion: fmt.Sprint(n),
-			model.LabelFingerprint: string(key.Fingerprint(model.NewValueString(value))),
+			model.LabelFingerprint: string(key.Fingerprint(logical, model.NewValueString(value))),
 		}}
 	}
 	sw := &model.SwarmSnapshot{

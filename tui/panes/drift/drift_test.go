@@ -27,7 +27,7 @@ func newPane(d *common.Data) (*list.Pane, *common.Common, *tuitest.Timers) {
 // fixed is the fixture once api runs the source's db_pass: no stale finding.
 func fixed() *common.Data {
 	d := tuitest.Data()
-	d.Swarm.Secrets[0].Labels[model.LabelFingerprint] = string(d.Source.Key.Fingerprint(model.NewValueString("hunter2-db-pass")))
+	d.Swarm.Secrets[0].Labels[model.LabelFingerprint] = string(d.Source.Key.Fingerprint("api_db_pass", model.NewValueString("hunter2-db-pass")))
 	return tuitest.Redrift(d)
 }
 

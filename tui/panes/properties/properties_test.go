@@ -61,7 +61,7 @@ func TestRows(t *testing.T) {
 		{
 			name: "swarm runs the source's value",
 			change: func(d *common.Data) {
-				d.Swarm.Secrets[0].Labels[model.LabelFingerprint] = string(d.Source.Key.Fingerprint(model.NewValueString("hunter2-db-pass")))
+				d.Swarm.Secrets[0].Labels[model.LabelFingerprint] = string(d.Source.Key.Fingerprint("api_db_pass", model.NewValueString("hunter2-db-pass")))
 			},
 			want: []string{"db_pass •••••••• 15 in sync"},
 		},

@@ -25,7 +25,7 @@ func newPane(d *common.Data) (*list.Pane, *common.Common, *tuitest.Timers) {
 
 // relabel gives secret i of d the fingerprint of value under key.
 func relabel(d *common.Data, i int, key model.FingerprintKey, value string) {
-	d.Swarm.Secrets[i].Labels[model.LabelFingerprint] = string(key.Fingerprint(model.NewValueString(value)))
+	d.Swarm.Secrets[i].Labels[model.LabelFingerprint] = string(key.Fingerprint(d.Swarm.Secrets[i].Labels[model.LabelLogical], model.NewValueString(value)))
 }
 
 func TestRows(t *testing.T) {
