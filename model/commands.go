@@ -1,7 +1,6 @@
 package model
 
 import (
-	"regexp"
 	"strings"
 )
 
@@ -66,19 +65,12 @@ func (d *drifter) logicalOfEntry(e entryRef) string {
 	return ""
 }
 
-// plainWord is a shell word that needs no quotes.
-var plainWord = regexp.MustCompile(`^[A-Za-z0-9_./:=@%+,-]+$`)
-
 // ShellCommand joins args into one line a POSIX shell runs as these args,
 // quoting where needed.
 func ShellCommand(args ...string) string {
 	out := make([]string, len(args))
 	for i, a := range args {
-		if plainWord.MatchString(a) {
-			out[i] = a
-			continue
-		}
-		out[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+		out[i] = ShellQuote(a)
 	}
 	return strings.Join(out, " ")
 }

@@ -145,7 +145,7 @@ func UrgencyText() string {
 
 // sortFindings orders findings by severity (highest first), then by kind in
 // the table's order, then by subject, so that output is deterministic.
-func sortFindings(fs []Finding) { sortBy(fs, Kinds) }
+func sortFindings(fs []Finding) { sortBy(fs, Urgency) }
 
 // SortByUrgency orders findings as `drift` lists them and as its help says
 // (UrgencyText): by severity, then by kind in the order of Urgency (an

@@ -105,7 +105,7 @@ func TestJumpFromFindingToItsSecret(t *testing.T) {
 // another pane is shown, unless it is held (an apply's verdict).
 func TestStatusBelongsToItsPane(t *testing.T) {
 	a, _ := newTestApp(t, 80, 24)
-	press(a, ":", "drift", "enter", "space")
+	press(a, ":", "drift", "enter", "down", "space")
 	if s := screen(a); !strings.Contains(s, "1 staged · p previews the plan") {
 		t.Fatalf("staged:\n%s", s)
 	}
@@ -237,7 +237,7 @@ func TestSwitchEnvironmentTakesAPickAndAConfirmation(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			a, _ := newTestApp(t, 80, 24, protect)
-			press(a, ":", "drift", "enter", "space")
+			press(a, ":", "drift", "enter", "down", "space")
 			press(a, tc.keys...)
 			if got := loads(a)[len(loads(a))-1]; got != tc.want {
 				t.Fatalf("after %v the last load is of %q, want %q (%v)", tc.keys, got, tc.want, loads(a))
@@ -249,7 +249,7 @@ func TestSwitchEnvironmentTakesAPickAndAConfirmation(t *testing.T) {
 	}
 
 	a, _ := newTestApp(t, 80, 24, protect)
-	press(a, ":", "drift", "enter", "space", "e", "up", "enter")
+	press(a, ":", "drift", "enter", "down", "space", "e", "up", "enter")
 	s := screen(a)
 	for _, want := range []string{"Switch from prod (PROTECTED) to dev?", "The 1 item staged now is unstaged.", "y switch"} {
 		if !strings.Contains(s, want) {
@@ -276,7 +276,7 @@ func TestHeaderBadgesAndForbiddenKeys(t *testing.T) {
 			if line := strings.Split(screen(a), "\n")[0]; !strings.HasSuffix(line, " "+tc.badge+" ") {
 				t.Errorf("header: %q", line)
 			}
-			for _, keys := range [][]string{{":", "plan", "enter"}, {":", "prop", "enter"}, {":", "drift", "enter", "space", "p"}} {
+			for _, keys := range [][]string{{":", "plan", "enter"}, {":", "prop", "enter"}, {":", "drift", "enter", "down", "space", "p"}} {
 				press(a, keys...)
 				footer := screen(a)
 				press(a, "?")
@@ -380,8 +380,8 @@ func TestGoldenScreens(t *testing.T) {
 		{"help-plan", []string{":", "plan", "enter", "?"}},
 		{"env-picker", []string{"e", "up"}},
 		{"env-confirm", []string{"e", "up", "enter"}},
-		{"plan", []string{":", "drift", "enter", "space", "p"}},
-		{"confirm", []string{":", "drift", "enter", "space", "p", "a"}},
+		{"plan", []string{":", "drift", "enter", "down", "space", "p"}},
+		{"confirm", []string{":", "drift", "enter", "down", "space", "p", "a"}},
 		{"plan-empty", []string{":", "plan", "enter"}},
 	}
 	for _, size := range [][2]int{{80, 24}, {120, 40}} {

@@ -69,7 +69,7 @@ func TestQuitWaitsForTheApplysVerdict(t *testing.T) {
 	for _, k := range []tea.KeyPressMsg{tuitest.Keys("q")[0], {Code: 'c', Mod: tea.ModCtrl}} {
 		gate, stopped := make(chan struct{}), false
 		a, _ := newTestApp(t, 80, 24, stoppableApply(gate, &stopped))
-		press(a, ":", "drift", "enter", "space", "p", "a")
+		press(a, ":", "drift", "enter", "down", "space", "p", "a")
 		_, wait := a.Update(tuitest.Keys("y")[0])
 		_, cmd := a.Update(k)
 		if quits(a, cmd) || !a.Applying() {
@@ -92,7 +92,7 @@ func TestSecondInterruptStopsTheApplySafely(t *testing.T) {
 	gate, stopped := make(chan struct{}), false
 	defer close(gate)
 	a, _ := newTestApp(t, 80, 24, stoppableApply(gate, &stopped))
-	press(a, ":", "drift", "enter", "space", "p", "a")
+	press(a, ":", "drift", "enter", "down", "space", "p", "a")
 	_, wait := a.Update(tuitest.Keys("y")[0])
 	ctrlC := tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl}
 	_, cmd := a.Update(ctrlC)
@@ -127,7 +127,7 @@ func TestQuitWithoutAnApplyQuits(t *testing.T) {
 func TestWaitLetsARunningApplyFinish(t *testing.T) {
 	gate, stopped := make(chan struct{}), false
 	a, _ := newTestApp(t, 80, 24, stoppableApply(gate, &stopped))
-	press(a, ":", "drift", "enter", "space", "p", "a")
+	press(a, ":", "drift", "enter", "down", "space", "p", "a")
 	a.Update(tuitest.Keys("y")[0])
 	done := make(chan struct{})
 	go func() { a.Wait(); close(done) }()

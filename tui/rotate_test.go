@@ -42,7 +42,7 @@ func withApply(f *fakeApply) func(*Options) {
 
 func TestStageFromDriftAndPreview(t *testing.T) {
 	a, _ := newTestApp(t, 80, 24, withApply(&fakeApply{}))
-	press(a, ":", "drift", "enter", "space")
+	press(a, ":", "drift", "enter", "down", "space")
 	s := screen(a)
 	if !strings.Contains(s, "› + high   stale") || !strings.Contains(s, "1 staged") {
 		t.Fatalf("the staged finding is marked:\n%s", s)
@@ -84,7 +84,7 @@ func TestConfirmApplyAndProgress(t *testing.T) {
 		{Plan: "p-test", Service: "api", Action: "verified", Result: "ok", Running: 1, Desired: 1},
 	}}
 	a, _ := newTestApp(t, 80, 24, withApply(f))
-	press(a, ":", "drift", "enter", "space", "p", "a")
+	press(a, ":", "drift", "enter", "down", "space", "p", "a")
 	if s := screen(a); !strings.Contains(s, "Apply plan p-test?") || !strings.Contains(s, "create 1 secret") {
 		t.Fatalf("the dialog states the change:\n%s", s)
 	}
@@ -111,7 +111,7 @@ func TestProtectedEnvironmentNeedsItsNameTyped(t *testing.T) {
 		d.Source.Manifest = &model.Manifest{Environments: map[string]model.EnvironmentPolicy{"prod": {Protected: true}}}
 		o.Loader = &fakeLoader{data: d}
 	})
-	press(a, ":", "drift", "enter", "space", "p", "a")
+	press(a, ":", "drift", "enter", "down", "space", "p", "a")
 	if !strings.Contains(screen(a), "type prod to apply") {
 		t.Fatalf("a protected env asks for its name:\n%s", screen(a))
 	}
@@ -132,7 +132,7 @@ func TestFailedApplyShowsTheRollbackAndTheState(t *testing.T) {
 			Result: &model.ApplyResult{Summary: "plan p-test failed and was undone: services: api rolled-back; secrets created then removed: 1"}},
 	}
 	a, _ := newTestApp(t, 80, 24, withApply(f))
-	press(a, ":", "drift", "enter", "space", "p", "a", "y")
+	press(a, ":", "drift", "enter", "down", "space", "p", "a", "y")
 	s := screen(a)
 	for _, w := range []string{"FAILED plan p-test", "rollback ok", "api rolled-back", "removed: 1"} {
 		if !strings.Contains(s, w) {
@@ -144,7 +144,7 @@ func TestFailedApplyShowsTheRollbackAndTheState(t *testing.T) {
 func TestReadOnlyRefusesToApply(t *testing.T) {
 	f := &fakeApply{}
 	a, _ := newTestApp(t, 80, 24, withApply(f), func(o *Options) { o.ReadOnly = true })
-	press(a, ":", "drift", "enter", "space", "p", "a")
+	press(a, ":", "drift", "enter", "down", "space", "p", "a")
 	if len(f.plans) != 0 || !strings.Contains(screen(a), "read-only: nothing is applied") {
 		t.Fatalf("refused:\n%s", screen(a))
 	}
@@ -187,7 +187,7 @@ func TestApplyOptionsReachTheApply(t *testing.T) {
 	f := &fakeApply{}
 	o := model.ApplyOptions{Parallel: 8, Timeout: 7 * time.Minute, Poll: time.Second, Keep: 0}
 	a, _ := newTestApp(t, 120, 40, withApply(f), func(opts *Options) { opts.ApplyOptions = o })
-	press(a, ":", "drift", "enter", "space", "p")
+	press(a, ":", "drift", "enter", "down", "space", "p")
 	if s := screen(a); !strings.Contains(s, "parallel 8 · timeout 7m0s · keep 0 previous") {
 		t.Fatalf("the Plan pane shows the options:\n%s", s)
 	}

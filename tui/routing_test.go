@@ -16,7 +16,7 @@ import (
 
 func TestStagingReachesThePlanPaneFromAnyPane(t *testing.T) {
 	a, _ := newTestApp(t, 80, 24, withApply(&fakeApply{}))
-	press(a, ":", "drift", "enter", "space")
+	press(a, ":", "drift", "enter", "down", "space")
 	if s := screen(a); !strings.Contains(s, "› + high") {
 		t.Fatalf("the staged finding is marked:\n%s", s)
 	}
@@ -45,7 +45,7 @@ func gatedApply(gate chan struct{}) func(*Options) {
 func TestApplyFinishesWhileAnotherPaneIsFocused(t *testing.T) {
 	gate := make(chan struct{})
 	a, _ := newTestApp(t, 80, 24, gatedApply(gate))
-	press(a, ":", "drift", "enter", "space", "p", "a")
+	press(a, ":", "drift", "enter", "down", "space", "p", "a")
 	_, cmd := a.Update(tuitest.Keys("y")[0]) // the apply waits at the gate
 	if !a.Applying() {
 		t.Fatal("Applying: the apply has started")
@@ -73,7 +73,7 @@ func TestApplyFinishesWhileAnotherPaneIsFocused(t *testing.T) {
 
 func TestDialogTakesEveryKey(t *testing.T) {
 	a, _ := newTestApp(t, 80, 24, withApply(&fakeApply{}))
-	press(a, ":", "drift", "enter", "space", "p", "a")
+	press(a, ":", "drift", "enter", "down", "space", "p", "a")
 	for _, k := range []string{"tab", "?", ":", "/", "r", "q"} {
 		_, cmd := a.Update(tuitest.Keys(k)[0])
 		if cmd != nil {

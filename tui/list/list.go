@@ -215,9 +215,9 @@ func (p *Pane) HelpGroups() []common.KeyGroup {
 }
 
 // StageKeys handles space (stage) and u (unstage) for a pane whose rows map
-// to a staging item of kind, and item gives the item for a row key ("" when
-// the row cannot be staged).
-func StageKeys(c *common.Common, p *Pane, msg tea.Msg, kind common.StageKind, item func(rowKey string) string) (bool, tea.Cmd) {
+// to a staging item of kind, and item gives the item for a row key, or ""
+// and what to do instead when the row cannot be staged ("" : a plain no).
+func StageKeys(c *common.Common, p *Pane, msg tea.Msg, kind common.StageKind, item func(rowKey string) (key, instead string)) (bool, tea.Cmd) {
 	km, ok := msg.(tea.KeyPressMsg)
 	if !ok || p.InDetail() {
 		return false, nil
@@ -226,9 +226,13 @@ func StageKeys(c *common.Common, p *Pane, msg tea.Msg, kind common.StageKind, it
 	if !on && !key.Matches(km, c.Keys.Unstage) {
 		return false, nil
 	}
-	k := item(p.Selected())
+	k, instead := item(p.Selected())
 	if k == "" {
-		return true, func() tea.Msg { return common.StatusMsg{Text: "nothing a plan can fix here", Error: true} }
+		text := "nothing a plan can fix here"
+		if instead != "" {
+			text += ": " + instead
+		}
+		return true, func() tea.Msg { return common.StatusMsg{Text: text, Error: true} }
 	}
 	return true, func() tea.Msg { return common.StageMsg{Kind: kind, Key: k, On: on} }
 }

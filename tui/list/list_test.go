@@ -179,11 +179,14 @@ func TestHandleFirst(t *testing.T) {
 }
 
 func TestStageKeys(t *testing.T) {
-	item := func(row string) string {
-		if row == "legacy_token" {
-			return ""
+	item := func(row string) (string, string) {
+		switch row {
+		case "legacy_token":
+			return "", ""
+		case "payment_key_v2":
+			return "", "prune it"
 		}
-		return "logical-of-" + row
+		return "logical-of-" + row, ""
 	}
 	c, ts, _ := tuitest.NewCommon(60, 8)
 	p := names(c, func(lp *list.Pane, msg tea.Msg) (bool, tea.Cmd) {
@@ -198,6 +201,7 @@ func TestStageKeys(t *testing.T) {
 		{[]string{"space"}, []tea.Msg{common.StageMsg{Kind: common.StageLogical, Key: "logical-of-api_db_pass_v1", On: true}}},
 		{[]string{"u"}, []tea.Msg{common.StageMsg{Kind: common.StageLogical, Key: "logical-of-api_db_pass_v1", On: false}}},
 		{[]string{"end", "space"}, []tea.Msg{common.StatusMsg{Text: "nothing a plan can fix here", Error: true}}},
+		{[]string{"end", "up", "space"}, []tea.Msg{common.StatusMsg{Text: "nothing a plan can fix here: prune it", Error: true}}},
 		{[]string{"home", "enter", "space", "esc"}, nil},
 	}
 	for _, tc := range cases {

@@ -90,3 +90,14 @@ func AssertNoValues(t testing.TB, screen string) {
 	t.Helper()
 	leak.Check(t, "the screen", screen, KnownValues...)
 }
+
+// Stale is the fixture's stale finding (api mounts an old api_db_pass): the
+// one finding a plan fixes, second in the Drift pane after the exposure.
+func Stale(d *common.Data) *model.Finding {
+	for _, f := range d.Findings() {
+		if f.Kind == model.KindStale {
+			return &f
+		}
+	}
+	panic("the fixture has no stale finding")
+}

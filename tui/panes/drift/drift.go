@@ -110,6 +110,12 @@ func detail(d *common.Data, key string, width int) string {
 	b.WriteString("\n")
 	b.WriteString(wrap(f.Explanation, max(width, 20)))
 	fmt.Fprintf(&b, "\n\nAction: %s\n", strings.ReplaceAll(actions(f), "|", " or "))
+	if f.Command != "" {
+		fmt.Fprintf(&b, "\n$ %s\n", f.Command)
+		if f.Hint != "" {
+			b.WriteString(wrap(f.Hint, max(width, 20)) + "\n")
+		}
+	}
 	if target := subjectRef(f); target.Pane != "" {
 		fmt.Fprintf(&b, "\nPress o to open the %s %s.\n", common.Singular(target.Pane), target.Key)
 	}
@@ -130,11 +136,15 @@ func subjectRef(f model.Finding) common.Ref {
 }
 
 func handle(c *common.Common, p *list.Pane, msg tea.Msg) (bool, tea.Cmd) {
-	if ok, cmd := list.StageKeys(c, p, msg, common.StageFinding, func(k string) string {
-		if f, found := find(p.Data(), k); found && model.Fixable(f) {
-			return f.ID()
+	if ok, cmd := list.StageKeys(c, p, msg, common.StageFinding, func(k string) (string, string) {
+		f, found := find(p.Data(), k)
+		switch {
+		case found && model.Fixable(f):
+			return f.ID(), ""
+		case found && f.Command != "":
+			return "", "enter shows the command that does"
 		}
-		return ""
+		return "", ""
 	}); ok {
 		return true, cmd
 	}

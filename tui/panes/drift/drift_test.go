@@ -36,9 +36,9 @@ func TestRowsMostSevereFirst(t *testing.T) {
 	s := tuitest.Screen(p)
 	want := []string{
 		"SEVERITY KIND SUBJECT ACTION",
+		"high env-exposure proxy · STATS_PASS move-to-secret",
 		"high stale api · api_db_pass_v1 · api.json.prod · db_pass rotate",
 		"high lagging billing · payment_key_v1 · shared.yaml.prod · payment_key finish|revert",
-		"high env-exposure proxy · STATS_PASS move-to-secret",
 		"medium unverifiable billing · payment_key_v1 · shared.yaml.prod · payment_key rotate",
 		"medium unverifiable checkout · payment_key_v2 · shared.yaml.prod · payment_key rotate",
 		"medium unparsable billing · billing.yaml.prod fix-source-file",
@@ -81,8 +81,8 @@ func TestOpenSubject(t *testing.T) {
 		want       tea.Msg
 		detailHint string
 	}{
-		{0, jump("secrets", "api_db_pass_v1"), "Press o to open the secret api_db_pass_v1."},
-		{2, jump("services", "proxy"), "Press o to open the service proxy."},     // env-exposure: no secret
+		{1, jump("secrets", "api_db_pass_v1"), "Press o to open the secret api_db_pass_v1."},
+		{0, jump("services", "proxy"), "Press o to open the service proxy."},     // env-exposure: no secret
 		{5, jump("services", "billing"), "Press o to open the service billing."}, // unparsable file of a running service
 		{6, jump("secrets", "legacy_token"), "Press o to open the secret legacy_token."},
 		// The swarm runs no redis: its file is what there is to open.
@@ -126,10 +126,10 @@ func TestDetail(t *testing.T) {
 		row  int
 		want []string
 	}{
-		{"stale", 0, []string{"HIGH  stale", "Service   api", "Secret    api_db_pass_v1", "Logical   api_db_pass", "File      api.json.prod", "Key       db_pass",
+		{"stale", 1, []string{"HIGH  stale", "Service   api", "Secret    api_db_pass_v1", "Logical   api_db_pass", "File      api.json.prod", "Key       db_pass",
 			`service api mounts api_db_pass_v1, whose fingerprint differs from key "db_pass" in api.json.prod`, "Action: rotate"}},
-		{"lagging", 1, []string{"HIGH  lagging", "Action: finish or revert"}},
-		{"env-exposure", 2, []string{"HIGH  env-exposure", "Key       STATS_PASS", "Action: move-to-secret"}},
+		{"lagging", 2, []string{"HIGH  lagging", "Action: finish or revert"}},
+		{"env-exposure", 0, []string{"HIGH  env-exposure", "Key       STATS_PASS", "Action: move-to-secret", "$ docker service update --env-rm STATS_PASS proxy"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -152,7 +152,7 @@ func TestDetailWrapsTheExplanation(t *testing.T) {
 	p := drift.New(c)
 	p.SetSize(c.Width, c.Height)
 	p.SetData(tuitest.Data())
-	tuitest.Press(p, ts, "enter")
+	tuitest.Press(p, ts, "down", "enter")
 	s := tuitest.Screen(p)
 	for _, l := range strings.Split(s, "\n") {
 		if ansi.StringWidth(l) > 40 {
@@ -168,7 +168,7 @@ func TestDetailWrapsTheExplanation(t *testing.T) {
 // finding before it in the list.
 func TestDetailSurvivesARefresh(t *testing.T) {
 	p, _, ts := newPane(tuitest.Data())
-	tuitest.Press(p, ts, "down", "enter") // lagging billing
+	tuitest.Press(p, ts, "down", "down", "enter") // lagging billing
 	p.SetData(fixed())                    // the stale finding above it is gone
 	s := tuitest.Screen(p)
 	if !strings.Contains(s, "HIGH  lagging") {
@@ -182,7 +182,7 @@ func TestDetailSurvivesARefresh(t *testing.T) {
 
 func TestDetailOfAFixedFinding(t *testing.T) {
 	p, _, ts := newPane(tuitest.Data())
-	tuitest.Press(p, ts, "enter") // stale api
+	tuitest.Press(p, ts, "down", "enter") // stale api
 	p.SetData(fixed())
 	if s := tuitest.Screen(p); !strings.Contains(s, "this finding is gone after the last refresh: press esc") {
 		t.Fatalf("a fixed finding's detail says so:\n%s", s)
@@ -194,15 +194,15 @@ func TestDetailOfAFixedFinding(t *testing.T) {
 
 func TestStageKeys(t *testing.T) {
 	fs := tuitest.Data().Findings()
-	nothing := common.StatusMsg{Text: "nothing a plan can fix here", Error: true}
+	nothing := common.StatusMsg{Text: "nothing a plan can fix here: enter shows the command that does", Error: true}
 	cases := []struct {
 		keys []string
 		want tea.Msg
 	}{
-		{[]string{"space"}, common.StageMsg{Kind: common.StageFinding, Key: fs[0].ID(), On: true}},
-		{[]string{"u"}, common.StageMsg{Kind: common.StageFinding, Key: fs[0].ID(), On: false}},
+		{[]string{"down", "space"}, common.StageMsg{Kind: common.StageFinding, Key: fs[1].ID(), On: true}},
+		{[]string{"down", "u"}, common.StageMsg{Kind: common.StageFinding, Key: fs[1].ID(), On: false}},
 		{append(down(3), "space"), common.StageMsg{Kind: common.StageFinding, Key: fs[3].ID(), On: true}}, // unverifiable
-		{append(down(2), "space"), nothing}, // env-exposure: moved by hand
+		{[]string{"space"}, nothing},        // env-exposure: moved by hand
 		{append(down(6), "space"), nothing}, // orphan: pruned, not planned
 		{[]string{"enter", "space"}, nil},   // not in a detail
 	}

@@ -29,7 +29,7 @@ func withEngine(t *testing.T, f *fakeEngine, d *common.Data) (*plan.Pane, *commo
 // stageStale stages the fixture's stale api_db_pass finding, as the Drift
 // pane does, and returns what the pane sends back.
 func stageStale(p *plan.Pane, ts *tuitest.Timers) []tea.Msg {
-	return tuitest.Send(p, ts, common.StageMsg{Kind: common.StageFinding, Key: tuitest.Data().Findings()[0].ID(), On: true})
+	return tuitest.Send(p, ts, common.StageMsg{Kind: common.StageFinding, Key: tuitest.Stale(tuitest.Data()).ID(), On: true})
 }
 
 // statuses are the status-line messages among msgs.
@@ -53,7 +53,7 @@ func TestStagingCompilesThePlan(t *testing.T) {
 	f := &fakeEngine{plan: rotation(t)}
 	p, c, ts := withEngine(t, f, tuitest.Data())
 	msgs := stageStale(p, ts)
-	if !slices.Equal(f.Calls(), []string{"plan"}) || !slices.Equal(f.selected, []string{tuitest.Data().Findings()[0].ID()}) {
+	if !slices.Equal(f.Calls(), []string{"plan"}) || !slices.Equal(f.selected, []string{tuitest.Stale(tuitest.Data()).ID()}) {
 		t.Fatalf("a stage compiles what is staged: calls %v, selected %v", f.Calls(), f.selected)
 	}
 	if s := tuitest.Screen(p); !strings.Contains(s, "PLAN p-test") || p.Plan() == nil {

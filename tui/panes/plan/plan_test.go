@@ -28,7 +28,7 @@ func newPane(t *testing.T, w, h int) (*plan.Pane, *common.Common, *tuitest.Timer
 func rotation(t *testing.T) *model.RotationPlan {
 	t.Helper()
 	d := tuitest.Data()
-	stale := d.Findings()[0].ID()
+	stale := tuitest.Stale(d).ID()
 	p, err := model.NewPlan(model.PlanInput{Drift: d.Drift, Swarm: d.Swarm, Source: d.Source,
 		Select: func(f model.Finding) bool { return f.ID() == stale }, ID: "p-test", Now: tuitest.Now()})
 	if err != nil {

@@ -32,7 +32,7 @@ func New(c *common.Common) *list.Pane {
 		Rows:   func(d *common.Data) []table.Row { return rows(c, d) },
 		Detail: detail,
 		Handle: func(p *list.Pane, msg tea.Msg) (bool, tea.Cmd) {
-			return list.StageKeys(c, p, msg, common.StageLogical, func(name string) string { return logicalOf(p.Data(), name) })
+			return list.StageKeys(c, p, msg, common.StageLogical, func(name string) (string, string) { return logicalOf(p.Data(), name), "" })
 		},
 		Help:  []key.Binding{c.Keys.Stage, c.Keys.Unstage, c.Keys.Preview},
 		Empty: "no secrets in this swarm",

@@ -229,7 +229,7 @@ func TestStagedRowsAreMarked(t *testing.T) {
 			c.Staging.Apply(common.StageMsg{Kind: common.StageLogical, Key: "payment_key", On: true})
 		}, []string{"payment_key_v1", "payment_key_v2"}},
 		{"finding staged", func(c *common.Common, d *common.Data) {
-			c.Staging.Apply(common.StageMsg{Kind: common.StageFinding, Key: d.Findings()[0].ID(), On: true}) // stale api_db_pass_v1
+			c.Staging.Apply(common.StageMsg{Kind: common.StageFinding, Key: tuitest.Stale(d).ID(), On: true}) // stale api_db_pass_v1
 		}, []string{"api_db_pass_v1"}},
 		{"service staged", func(c *common.Common, _ *common.Data) {
 			c.Staging.Apply(common.StageMsg{Kind: common.StageService, Key: "checkout", On: true}) // fixes payment_key_v2's finding

@@ -33,7 +33,7 @@ func New(c *common.Common) *list.Pane {
 		Rows:   func(d *common.Data) []table.Row { return rows(c, d) },
 		Detail: detail,
 		Handle: func(p *list.Pane, msg tea.Msg) (bool, tea.Cmd) {
-			return list.StageKeys(c, p, msg, common.StageService, func(name string) string { return name })
+			return list.StageKeys(c, p, msg, common.StageService, func(name string) (string, string) { return name, "" })
 		},
 		Help:  []key.Binding{c.Keys.Stage, c.Keys.Unstage, c.Keys.Preview},
 		Empty: "no services in this swarm",

@@ -187,7 +187,7 @@ func TestStagedRowsAreMarked(t *testing.T) {
 	}{
 		{"service", common.StageMsg{Kind: common.StageService, Key: "proxy", On: true}, []string{"proxy"}},
 		{"logical mounted by two services", common.StageMsg{Kind: common.StageLogical, Key: "payment_key", On: true}, []string{"billing", "checkout"}},
-		{"finding", common.StageMsg{Kind: common.StageFinding, Key: tuitest.Data().Findings()[0].ID(), On: true}, []string{"api"}},
+		{"finding", common.StageMsg{Kind: common.StageFinding, Key: tuitest.Stale(tuitest.Data()).ID(), On: true}, []string{"api"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
