@@ -169,7 +169,7 @@ func TestDetailWrapsTheExplanation(t *testing.T) {
 func TestDetailSurvivesARefresh(t *testing.T) {
 	p, _, ts := newPane(tuitest.Data())
 	tuitest.Press(p, ts, "down", "down", "enter") // lagging billing
-	p.SetData(fixed())                    // the stale finding above it is gone
+	p.SetData(fixed())                            // the stale finding above it is gone
 	s := tuitest.Screen(p)
 	if !strings.Contains(s, "HIGH  lagging") {
 		t.Fatalf("the open finding is still there:\n%s", s)
