@@ -77,10 +77,8 @@ func (s *SwarmSnapshot) InspectSecret(name string, drift *DriftReport, key Finge
 	d.Fingerprint = "not checked (no --source)"
 	if drift != nil {
 		d.Fingerprint = "no source entry declares it"
-		for _, ds := range drift.Desired {
-			if ds.Logical == d.Logical && d.Logical != "" {
-				d.Fingerprint = key.Compare(Fingerprint(sec.Labels[LabelFingerprint]), d.Logical, ds.Value).String()
-			}
+		if m, declared := drift.FingerprintOf(sec, d.Logical, key); declared {
+			d.Fingerprint = m.String()
 		}
 		for _, f := range drift.Findings {
 			if f.Secret == sec.Name || (d.Logical != "" && f.Logical == d.Logical) {
@@ -89,6 +87,21 @@ func (s *SwarmSnapshot) InspectSecret(name string, drift *DriftReport, key Finge
 		}
 	}
 	return d, nil
+}
+
+// FingerprintOf compares secret sec, a version of logical secret logical,
+// with the value the source declares for it; declared is false when no
+// entry does. Every face shows this one answer for a secret.
+func (r *DriftReport) FingerprintOf(sec Secret, logical string, key FingerprintKey) (m FingerprintMatch, declared bool) {
+	if logical == "" {
+		return FingerprintUnknown, false
+	}
+	for _, ds := range r.Desired {
+		if ds.Logical == logical {
+			return key.Compare(Fingerprint(sec.Labels[LabelFingerprint]), logical, ds.Value), true
+		}
+	}
+	return FingerprintUnknown, false
 }
 
 func (s *SwarmSnapshot) versionSummary(v SecretVersion) VersionSummary {

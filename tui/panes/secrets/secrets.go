@@ -26,7 +26,7 @@ func New(c *common.Common) *list.Pane {
 		Name: Name,
 		Columns: []table.Column{
 			{Title: "NAME", Width: 14, Flex: 3, Middle: true}, {Title: "LOGICAL", Width: 8, Flex: 2, Middle: true},
-			{Title: "VER", Width: 3}, {Title: "FPRINT", Width: 9}, {Title: "USED", Width: 4},
+			{Title: "VER", Width: 3}, {Title: "FPRINT", Width: 10}, {Title: "USED", Width: 4},
 			{Title: "AGE", Width: 4}, {Title: "DRIFT", Width: 6},
 		},
 		Rows:   func(d *common.Data) []table.Row { return rows(c, d) },
@@ -59,13 +59,13 @@ func rows(c *common.Common, d *common.Data) []table.Row {
 	}
 	out := make([]table.Row, 0, len(d.Swarm.Secrets))
 	for _, s := range d.Swarm.Secrets {
-		logical, version := s.Labels[model.LabelLogical], s.Labels[model.LabelVersion]
-		if logical == "" {
-			l, n, _ := model.ParseVersionName(s.Name)
-			logical, version = l, strconv.Itoa(n)
+		logical, version := d.Swarm.LogicalOf(s.ID), s.Labels[model.LabelVersion]
+		if version == "" {
+			_, n, _ := model.ParseVersionName(s.Name)
+			version = strconv.Itoa(n)
 		}
 		r := table.Row{Key: s.Name, Cells: []string{
-			common.Mark(c.Staging.Logicals[logical] || staged[s.Name], s.Name), logical, version, fingerprintState(d, s, findings[s.Name]), strconv.Itoa(used[s.ID]),
+			common.Mark(c.Staging.Logicals[logical] || staged[s.Name], s.Name), logical, version, fingerprintState(d, s), strconv.Itoa(used[s.ID]),
 			common.Age(c.Now(), s.CreatedAt), "",
 		}}
 		common.Badge(c, &r, 6, findings[s.Name])
@@ -74,25 +74,24 @@ func rows(c *common.Common, d *common.Data) []table.Row {
 	return out
 }
 
-// fingerprintState says what can be told of the value without reading it.
-func fingerprintState(d *common.Data, s model.Secret, fs []model.Finding) string {
-	switch {
-	case s.Labels[model.LabelFingerprint] == "":
-		return "none"
-	case d.Source == nil:
-		return "labelled"
-	case d.Source.Key.IsZero():
-		return "no key"
-	}
-	for _, f := range fs {
-		switch f.Kind {
-		case model.KindStale:
-			return "DIFFERS"
-		case model.KindUnverifiable:
-			return "other key"
+// fingerprintState says what can be told of the value without reading it:
+// the engine's answer for the secret (as its detail and `inspect` give it),
+// in a word.
+func fingerprintState(d *common.Data, s model.Secret) string {
+	if d.Drift == nil {
+		if s.Labels[model.LabelFingerprint] == "" {
+			return "none"
 		}
+		return "labelled"
 	}
-	return "ok"
+	m, declared := d.Drift.FingerprintOf(s, d.Swarm.LogicalOf(s.ID), d.Key())
+	if !declared {
+		return "undeclared"
+	}
+	return map[model.FingerprintMatch]string{
+		model.FingerprintUnknown: "none", model.FingerprintNoKey: "no key", model.FingerprintOtherKey: "other key",
+		model.FingerprintMatches: "ok", model.FingerprintDiffers: "DIFFERS",
+	}[m]
 }
 
 func detail(d *common.Data, name string, _ int) string {
@@ -109,6 +108,7 @@ func detail(d *common.Data, name string, _ int) string {
 	}
 	var b strings.Builder
 	_ = report.SecretDetail(&b, sd)
+	_ = report.LogicalBlast(&b, sd)
 	return b.String()
 }
 

@@ -40,7 +40,7 @@ func TestRows(t *testing.T) {
 				"api_db_pass_v1 api_db_pass 1 DIFFERS 1 3d high",
 				"payment_key_v1 payment_key 1 none 1 3d high",
 				"payment_key_v2 payment_key 2 none 1 3d medium", // unlabelled: logical and version from the name
-				"legacy_token legacy_token 0 none 0 3d low",
+				"legacy_token legacy_token 0 undeclared 0 3d low",
 			},
 		},
 		{
@@ -79,7 +79,7 @@ func TestRows(t *testing.T) {
 			want: []string{
 				"api_db_pass_v1 api_db_pass 1 DIFFERS 1 3d high",
 				"payment_key_v1 payment_key 1 none 2 3d high",
-				"legacy_token legacy_token 0 none 1 3d -",
+				"legacy_token legacy_token 0 undeclared 1 3d -",
 			},
 		},
 	}
@@ -250,5 +250,42 @@ func TestStagedRowsAreMarked(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// The list and the detail give a secret one fingerprint state, the
+// engine's: after a rotation the old version kept for a rollback DIFFERS in
+// both, the new one is ok in both.
+func TestListAndDetailAgreeOnTheFingerprint(t *testing.T) {
+	d := tuitest.Data()
+	v2 := d.Swarm.Secrets[0]
+	v2.ID, v2.Name = "s9", "api_db_pass_v2"
+	v2.Labels = map[string]string{model.LabelLogical: "api_db_pass", model.LabelVersion: "2",
+		model.LabelFingerprint: string(d.Source.Key.Fingerprint("api_db_pass", model.NewValueString("hunter2-db-pass")))}
+	d.Swarm.Secrets = append(d.Swarm.Secrets, v2)
+	d.Swarm.Services[0].Spec.Secrets[0].ID, d.Swarm.Services[0].Spec.Secrets[0].Name = "s9", "api_db_pass_v2"
+	tuitest.Redrift(d)
+	long := map[string]string{"match": "ok", "differs": "DIFFERS", "unknown": "none", "no-key": "no key", "other-key": "other key",
+		"no source entry declares it": "undeclared"}
+	want := map[string]string{"api_db_pass_v1": "DIFFERS", "api_db_pass_v2": "ok", "legacy_token": "undeclared"}
+	for _, sec := range d.Swarm.Secrets {
+		p, _, ts := newPane(d)
+		for p.Selected() != sec.Name {
+			tuitest.Press(p, ts, "down")
+		}
+		row := strings.Fields(tuitest.Selected(tuitest.Screen(p)))
+		tuitest.Press(p, ts, "enter")
+		var inDetail string
+		for _, l := range strings.Split(tuitest.Screen(p), "\n") {
+			if after, ok := strings.CutPrefix(l, "Fingerprint  "); ok {
+				inDetail = long[strings.TrimSpace(after)]
+			}
+		}
+		if len(row) < 4 || !strings.Contains(strings.Join(row[3:], " "), inDetail) || inDetail == "" {
+			t.Errorf("%s: the list says %v, the detail %q", sec.Name, row, inDetail)
+		}
+		if w, ok := want[sec.Name]; ok && inDetail != w {
+			t.Errorf("%s: %q, want %q", sec.Name, inDetail, w)
+		}
 	}
 }
