@@ -24,8 +24,9 @@ import (
 
 type applyOptions struct {
 	planOptions
-	yes    bool
-	revert string
+	yes      bool
+	crossEnv bool // --cross-env: with --yes, replace secrets labelled for another environment
+	revert   string
 }
 
 func newApplyCommand(global *globalOptions) *cobra.Command {
@@ -47,7 +48,13 @@ that no Spec nor PreviousSpec names (a plan file carries its own: make it with
 "plan --keep").
 
 A plan file names its source and environment: "apply FILE" needs no --source
-or --env, and refuses one that says otherwise.
+or --env, and refuses one that says otherwise. Apply makes the plan again
+from its origin, the source and the swarm, and refuses a file that differs
+(an edit): a plan file can only make apply do what its preview says.
+
+A plan whose new values come from one environment but that replaces secrets
+labelled (secretdeck.env) for another is shown with a warning, and needs
+that environment's name typed — or --cross-env next to --yes.
 
 Asks for confirmation (the environment's name for a protected one) unless
 --yes, which is required when stdin is not a terminal.`,
@@ -63,6 +70,7 @@ Asks for confirmation (the environment's name for a protected one) unless
 	addSelectFlags(cmd, &opts.planOptions)
 	addApplyFlags(cmd.Flags(), &opts.apply)
 	cmd.Flags().BoolVarP(&opts.yes, "yes", "y", false, "do not ask for confirmation")
+	cmd.Flags().BoolVar(&opts.crossEnv, "cross-env", false, "with --yes: apply a plan that replaces secrets labelled for another environment")
 	cmd.Flags().StringVar(&opts.resume, "resume", "", "finish plan ID, left half-done (drift shows it as lagging)")
 	cmd.Flags().StringVar(&opts.revert, "revert", "", "undo plan ID: services back on the versions before it, its secrets removed")
 	return cmd
@@ -78,6 +86,7 @@ func runApply(cmd *cobra.Command, global *globalOptions, opts *applyOptions, arg
 	out := cmd.OutOrStdout()
 	var (
 		p   *model.RotationPlan
+		w   *world // as the plan was made or checked against
 		err error
 	)
 	if err := opts.apply.Validate(); err != nil {
@@ -87,8 +96,7 @@ func runApply(cmd *cobra.Command, global *globalOptions, opts *applyOptions, arg
 	case opts.resume != "" && (opts.revert != "" || len(args) == 1):
 		return errors.New("--resume takes no plan file and no --revert")
 	case opts.revert != "":
-		w, err := loadWorld(cmd.Context(), global)
-		if err != nil {
+		if w, err = loadWorld(cmd.Context(), global); err != nil {
 			return err
 		}
 		if p, err = model.NewRevertPlan(w.swarm, w.source, opts.revert, newPlanID(), time.Now()); err != nil {
@@ -110,15 +118,32 @@ func runApply(cmd *cobra.Command, global *globalOptions, opts *applyOptions, arg
 		// refused by the check below, before anything changes.
 		global.source = cmp.Or(global.source, p.Source)
 		global.env = cmp.Or(global.env, p.Env)
+		if w, err = loadWorld(cmd.Context(), global); err != nil {
+			return err
+		}
+		// Refused now rather than after the question: a file that is not
+		// the plan its origin makes shows a preview that is not the truth.
+		if err := model.Verify(p, w.swarm, w.source, nil); err != nil {
+			return err
+		}
 	default: // a fresh plan, or the one that resumes --resume
-		if p, _, err = makePlan(cmd, global, &opts.planOptions); err != nil {
+		if p, w, err = makePlan(cmd, global, &opts.planOptions); err != nil {
 			return err
 		}
 	}
 	if err := report.Plan(out, p); err != nil {
 		return err
 	}
-	if err := confirm(cmd, p, opts.yes); err != nil {
+	foreign := p.ForeignEnvs(w.swarm)
+	if len(foreign) > 0 {
+		fmt.Fprintf(out, "\nWARNING: the new values come from environment %s, but the secrets this plan replaces are labelled for %s.\n",
+			p.Env, strings.Join(foreign, ", "))
+		if opts.yes && !opts.crossEnv {
+			return fmt.Errorf("nothing changed: plan %s replaces secrets labelled for %s with values of %s; if that is meant, add --cross-env",
+				p.ID, strings.Join(foreign, ", "), p.Env)
+		}
+	}
+	if err := confirm(cmd, p, opts.yes, foreign); err != nil {
 		return err
 	}
 
@@ -175,8 +200,13 @@ func executePlan(ctx context.Context, global *globalOptions, p *model.RotationPl
 		Action: "apply", Subject: p.Env, Result: "started"}); err != nil {
 		return nil, fmt.Errorf("nothing applied: %w (apply records every step there)", err)
 	}
-	if in.Key, err = s3.EnsureKey(ctx, src); err != nil {
-		return nil, err
+	// The key the source was just read with; made (create-only) when the
+	// source has none yet — never a write when it has one.
+	in.Key = current.Key
+	if in.Key.IsZero() {
+		if in.Key, err = s3.EnsureKey(ctx, src); err != nil {
+			return nil, err
+		}
 	}
 	// Every step goes to the local audit log, and at the end to the source's
 	// .secretdeck/audit/<plan>.jsonl so the team sees it from anywhere.
@@ -266,12 +296,18 @@ func progressLine(s model.Step) string {
 
 // confirm asks the operator, unless --yes. A protected environment needs its
 // name typed.
-func confirm(cmd *cobra.Command, p *model.RotationPlan, yes bool) error {
+// confirm asks before an apply: y; the environment's name for a protected
+// one; the other environments' names for a plan that replaces their secrets.
+func confirm(cmd *cobra.Command, p *model.RotationPlan, yes bool, foreign []string) error {
 	if yes {
 		return nil
 	}
 	want, prompt := "y", fmt.Sprintf("\nCreate %d secret(s) and update %d service(s) in %s? [y/N] ", len(p.Creates), len(p.Services), p.Env)
-	if p.Protected {
+	switch {
+	case len(foreign) > 0:
+		want = strings.Join(foreign, ",")
+		prompt = fmt.Sprintf("\nThis replaces secrets of %s: type %s to apply: ", want, want)
+	case p.Protected:
 		want, prompt = p.Env, fmt.Sprintf("\n%s is protected: type its name to apply: ", p.Env)
 	}
 	return ask(cmd, prompt, want)

@@ -86,17 +86,36 @@ func (e *ApplyError) Error() string { return e.Err.Error() + "; " + e.Result.Sum
 func (e *ApplyError) Unwrap() error { return e.Err }
 
 // Check refuses a plan that no longer matches the swarm or the source, before
-// anything is changed.
+// anything is changed: Verify against the swarm as read for this apply,
+// then each service's version read again live.
 func Check(ctx context.Context, in ApplyInput) error {
 	p := in.Plan
+	if in.Snapshot == nil {
+		return fmt.Errorf("apply was given no view of the swarm to check plan %s against", p.ID)
+	}
 	if id := in.Swarm.ClusterID(); id != p.ClusterID {
 		return fmt.Errorf("plan %s is for swarm %s, but this is swarm %s: make a plan against this swarm", p.ID, p.ClusterID, id)
 	}
-	if in.Source.URI != p.Source || in.Source.Env != p.Env {
-		return fmt.Errorf("plan %s is for %s (env %s), not %s (env %s)", p.ID, p.Source, p.Env, in.Source.URI, in.Source.Env)
+	if err := Verify(p, in.Snapshot, in.Source, func(sc ServiceChange) (*Service, error) { return in.Swarm.Service(ctx, sc.ServiceID) }); err != nil {
+		return err
+	}
+	return nil
+}
+
+// Verify refuses plan p when it does not match swarm s and the source: for
+// another swarm, source or environment; a file, key or value that moved; a
+// removal the swarm does not justify; a service changed since (read through
+// service, or from s when nil); and last, any plan its origin does not make
+// again (Remake). It changes nothing and reads nothing but service.
+func Verify(p *RotationPlan, s *SwarmSnapshot, source *SourceSnapshot, service func(ServiceChange) (*Service, error)) error {
+	if s.ClusterID != p.ClusterID {
+		return fmt.Errorf("plan %s is for swarm %s, but this is swarm %s: make a plan against this swarm", p.ID, p.ClusterID, s.ClusterID)
+	}
+	if source.URI != p.Source || source.Env != p.Env {
+		return fmt.Errorf("plan %s is for %s (env %s), not %s (env %s)", p.ID, p.Source, p.Env, source.URI, source.Env)
 	}
 	for _, c := range p.Creates {
-		f := findFile(in.Source, c.File)
+		f := findFile(source, c.File)
 		if f == nil {
 			return fmt.Errorf("%s is gone from %s since plan %s: run plan again", c.File, p.Source, p.ID)
 		}
@@ -117,16 +136,21 @@ func Check(ctx context.Context, in ApplyInput) error {
 			return fmt.Errorf("%q is not a valid secret name", c.Name)
 		}
 	}
-	if in.Snapshot == nil {
-		return fmt.Errorf("apply was given no view of the swarm to check plan %s against", p.ID)
-	}
 	if len(p.Removes) > 0 {
-		if err := justifyRemovals(p, in.Snapshot); err != nil {
+		if err := justifyRemovals(p, s); err != nil {
 			return err
 		}
 	}
+	if service == nil {
+		service = func(sc ServiceChange) (*Service, error) {
+			if i := slices.IndexFunc(s.Services, func(x Service) bool { return x.ID == sc.ServiceID }); i >= 0 {
+				return &s.Services[i], nil
+			}
+			return nil, fmt.Errorf("service %s not found", sc.ServiceID)
+		}
+	}
 	for _, sc := range p.Services {
-		svc, err := in.Swarm.Service(ctx, sc.ServiceID)
+		svc, err := service(sc)
 		if err != nil {
 			return fmt.Errorf("service %s: %w", sc.Service, err)
 		}
@@ -137,7 +161,7 @@ func Check(ctx context.Context, in ApplyInput) error {
 	// Last, the rule that holds whatever the checks above missed: the plan
 	// must be the one its origin, the source and the swarm make now, so an
 	// edited plan file cannot aim apply anywhere else.
-	return Remake(p, in.Snapshot, in.Source)
+	return Remake(p, s, source)
 }
 
 // Apply carries out a checked plan: create the secrets, update the services
