@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // MaxSecretNameLen is Docker's limit on a secret's name.
@@ -80,4 +82,17 @@ func ParseVersionName(name string) (logical string, version int, ok bool) {
 		return name, 0, false
 	}
 	return name[:m[0]], n, true
+}
+
+// Printable returns s with its non-printable characters (controls, format
+// characters such as a right-to-left override, invalid UTF-8) as Go escapes
+// (\x1b, \n, \u202e): text from the swarm or the source that every face
+// prints, so none of it can move the cursor, clear the screen, retitle the
+// terminal or reorder what is shown. Printable text is returned as it is.
+func Printable(s string) string {
+	if utf8.ValidString(s) && !strings.ContainsFunc(s, func(r rune) bool { return !unicode.IsPrint(r) }) {
+		return s
+	}
+	q := strconv.Quote(s)
+	return strings.ReplaceAll(q[1:len(q)-1], `\"`, `"`)
 }

@@ -79,3 +79,19 @@ func TestVersionNames(t *testing.T) {
 		t.Fatal("ValidSecretName is wrong")
 	}
 }
+
+func TestPrintable(t *testing.T) {
+	for in, want := range map[string]string{
+		"api_db_pass":                 "api_db_pass",
+		"db\x1b[31mRED\x1b]0;PWNED\a": `db\x1b[31mRED\x1b]0;PWNED\a`,
+		"line\nbreak":                 `line\nbreak`,
+		"évident":                     "évident",
+		"abc\u202edef":                `abc\u202edef`,
+		"bad\xffutf8":                 `bad\xffutf8`,
+		`say "hi"`:                    `say "hi"`,
+	} {
+		if got := Printable(in); got != want {
+			t.Errorf("Printable(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -9,11 +9,8 @@ import (
 	"net/url"
 	"path"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"golang.org/x/sync/errgroup"
 
@@ -90,11 +87,8 @@ type source struct {
 
 func (s *source) URI() string { return s.b.uri() }
 
-// printableName reports whether an object's name is valid UTF-8 without
-// control characters.
-func printableName(name string) bool {
-	return utf8.ValidString(name) && !strings.ContainsFunc(name, unicode.IsControl)
-}
+// printableName reports whether an object's name prints as it is.
+func printableName(name string) bool { return model.Printable(name) == name }
 
 // Load lists the source, picks the environment, reads its files concurrently
 // (bounded) and parses them. A file that does not parse is reported in the
@@ -119,7 +113,7 @@ func (s *source) Load(ctx context.Context, env string) (*model.SourceSnapshot, e
 		case !printableName(o.key):
 			// A name is printed by every face: one that would move the
 			// cursor or retitle the terminal is shown escaped, never used.
-			snap.Ignored = append(snap.Ignored, strings.Trim(strconv.Quote(o.key), `"`))
+			snap.Ignored = append(snap.Ignored, model.Printable(o.key))
 		default:
 			service, format, fenv, ok := ParseName(o.key)
 			if !ok {

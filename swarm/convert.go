@@ -15,8 +15,8 @@ import (
 
 func convertNode(n *swarm.Node) model.Node {
 	out := model.Node{
-		ID: n.ID, Hostname: n.Description.Hostname, Role: string(n.Spec.Role),
-		Availability: string(n.Spec.Availability), State: string(n.Status.State), Addr: n.Status.Addr,
+		ID: n.ID, Hostname: model.Printable(n.Description.Hostname), Role: string(n.Spec.Role),
+		Availability: string(n.Spec.Availability), State: string(n.Status.State), Addr: model.Printable(n.Status.Addr),
 	}
 	if n.ManagerStatus != nil {
 		out.Leader = n.ManagerStatus.Leader
@@ -26,7 +26,7 @@ func convertNode(n *swarm.Node) model.Node {
 
 func convertSecret(s *swarm.Secret) model.Secret {
 	out := model.Secret{
-		ID: s.ID, Name: s.Spec.Name, Labels: s.Spec.Labels, Version: s.Version.Index,
+		ID: s.ID, Name: s.Spec.Name, Labels: printableLabels(s.Spec.Labels), Version: s.Version.Index,
 		CreatedAt: s.CreatedAt, UpdatedAt: s.UpdatedAt,
 	}
 	if s.Spec.Driver != nil {
@@ -35,9 +35,24 @@ func convertSecret(s *swarm.Secret) model.Secret {
 	return out
 }
 
+// printableLabels escapes what a label holds that a terminal would obey.
+// Labels are read, never written back: the copy is for every face to print.
+func printableLabels(labels map[string]string) map[string]string {
+	for k, v := range labels {
+		if model.Printable(k) != k || model.Printable(v) != v {
+			out := make(map[string]string, len(labels))
+			for k, v := range labels {
+				out[model.Printable(k)] = model.Printable(v)
+			}
+			return out
+		}
+	}
+	return labels
+}
+
 func convertConfig(c *swarm.Config) model.Config {
 	return model.Config{
-		ID: c.ID, Name: c.Spec.Name, Labels: c.Spec.Labels, Version: c.Version.Index,
+		ID: c.ID, Name: c.Spec.Name, Labels: printableLabels(c.Spec.Labels), Version: c.Version.Index,
 		CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt, Data: c.Spec.Data, Size: len(c.Spec.Data),
 	}
 }
@@ -46,7 +61,7 @@ func convertService(s *swarm.Service) model.Service {
 	out := model.Service{
 		ID: s.ID, Name: s.Spec.Name, Version: s.Version.Index,
 		CreatedAt: s.CreatedAt, UpdatedAt: s.UpdatedAt,
-		Stack:        s.Spec.Labels[model.StackNamespaceLabel],
+		Stack:        model.Printable(s.Spec.Labels[model.StackNamespaceLabel]),
 		Spec:         convertSpec(&s.Spec),
 		UpdateConfig: convertUpdateConfig(s.Spec.UpdateConfig),
 		UpdateStatus: convertUpdateStatus(s.UpdateStatus),
@@ -95,7 +110,7 @@ func convertUpdateStatus(u *swarm.UpdateStatus) *model.UpdateStatus {
 	if u == nil {
 		return nil
 	}
-	out := &model.UpdateStatus{State: string(u.State), Message: u.Message}
+	out := &model.UpdateStatus{State: string(u.State), Message: model.Printable(u.Message)}
 	if u.StartedAt != nil {
 		out.StartedAt = *u.StartedAt
 	}
@@ -106,12 +121,12 @@ func convertUpdateStatus(u *swarm.UpdateStatus) *model.UpdateStatus {
 }
 
 func convertSpec(spec *swarm.ServiceSpec) model.ServiceSpec {
-	out := model.ServiceSpec{Labels: spec.Labels, Secrets: []model.FileRef{}}
+	out := model.ServiceSpec{Labels: printableLabels(spec.Labels), Secrets: []model.FileRef{}}
 	cs := spec.TaskTemplate.ContainerSpec
 	if cs == nil { // a plugin service: nothing mounted
 		return out
 	}
-	out.Image = cs.Image
+	out.Image = model.Printable(cs.Image)
 	out.Env = convertEnv(cs.Env)
 	for _, r := range cs.Secrets {
 		out.Secrets = append(out.Secrets, secretRef(r))
@@ -132,7 +147,7 @@ func convertEnv(env []string) []model.EnvVar {
 	out := make([]model.EnvVar, 0, len(env))
 	for _, kv := range env {
 		name, value, _ := strings.Cut(kv, "=")
-		out = append(out, model.EnvVar{Name: name, Value: model.NewValueString(value)})
+		out = append(out, model.EnvVar{Name: model.Printable(name), Value: model.NewValueString(value)})
 	}
 	return out
 }
@@ -159,7 +174,7 @@ func convertTask(t *swarm.Task) model.Task {
 	out := model.Task{
 		ID: t.ID, ServiceID: t.ServiceID, NodeID: t.NodeID, Slot: t.Slot,
 		DesiredState: string(t.DesiredState), State: string(t.Status.State),
-		Message: t.Status.Message, Err: t.Status.Err, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt,
+		Message: model.Printable(t.Status.Message), Err: model.Printable(t.Status.Err), CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt,
 	}
 	// The task's own spec, not the service's: it says what this container
 	// really mounts, which is how a rollout is verified.

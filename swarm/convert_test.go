@@ -163,3 +163,23 @@ func TestConvertTask(t *testing.T) {
 		t.Errorf("no container spec: %+v", got)
 	}
 }
+
+// What the swarm says and every face prints — node names, task errors, env
+// var names, labels — reaches the model escaped: a name cannot drive the
+// terminal that shows it.
+func TestConvertEscapesWhatATerminalWouldObey(t *testing.T) {
+	const evil = "x\x1b]0;PWNED\a"
+	n := convertNode(&swarm.Node{Description: swarm.NodeDescription{Hostname: evil}})
+	task := convertTask(&swarm.Task{Status: swarm.TaskStatus{Err: evil, Message: evil}})
+	sec := convertSecret(&swarm.Secret{Spec: swarm.SecretSpec{Annotations: swarm.Annotations{Labels: map[string]string{evil: evil}}}})
+	env := convertEnv([]string{evil + "=value\x1b"})
+	for what, got := range map[string]string{"hostname": n.Hostname, "task error": task.Err, "task message": task.Message,
+		"env name": env[0].Name, "label": fmt.Sprint(sec.Labels)} {
+		if strings.ContainsAny(got, "\x1b\a") || !strings.Contains(got, `x\x1b]0;PWNED\a`) {
+			t.Errorf("%s: %q", what, got)
+		}
+	}
+	if env[0].Value.Reveal() != "value\x1b" {
+		t.Error("a value is kept byte for byte: it is never printed")
+	}
+}
