@@ -106,7 +106,7 @@ func runApply(cmd *cobra.Command, global *globalOptions, opts *applyOptions, arg
 		if cmd.Flags().Changed("keep") {
 			return errors.New("a plan file carries its own removal steps: make it with `secretdeck plan --keep N --out FILE`")
 		}
-		data, err := os.ReadFile(args[0])
+		data, err := readPlanFile(args[0])
 		if err != nil {
 			return err
 		}
@@ -296,6 +296,17 @@ func progressLine(s model.Step) string {
 
 // confirm asks the operator, unless --yes. A protected environment needs its
 // name typed.
+// readPlanFile reads at most one byte more than a plan can be: ReadPlan
+// refuses it then, and a file that never ends costs no memory.
+func readPlanFile(name string) ([]byte, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(io.LimitReader(f, model.MaxPlanSize+1))
+}
+
 // confirm asks before an apply: y; the environment's name for a protected
 // one; the other environments' names for a plan that replaces their secrets.
 func confirm(cmd *cobra.Command, p *model.RotationPlan, yes bool, foreign []string) error {

@@ -8,6 +8,7 @@ import (
 	"path"
 	"regexp"
 	"strconv"
+	"strings"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -104,7 +105,16 @@ func ParseManifest(file string, data []byte) (*Manifest, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(&m); err != nil && !errors.Is(err, io.EOF) {
-		pe := &ParseError{File: file, Msg: "not a valid manifest: " + err.Error()}
+		// Our words and a line, never the library's text: it quotes the file.
+		pe := &ParseError{File: file, Msg: "not a valid manifest: invalid YAML"}
+		switch msg := err.Error(); {
+		case strings.Contains(msg, "not found in type"):
+			pe.Msg = "not a valid manifest: a field secretdeck does not know (see the README's secretdeck.yaml)"
+		case strings.Contains(msg, "cannot unmarshal"):
+			pe.Msg = "not a valid manifest: a field holds the wrong kind of value"
+		case strings.Contains(msg, "alias"):
+			pe.Msg = "not a valid manifest: YAML aliases are not supported"
+		}
 		if sm := yamlLine.FindStringSubmatch(err.Error()); sm != nil {
 			pe.Line, _ = strconv.Atoi(sm[1])
 		}
@@ -118,7 +128,7 @@ func ParseManifest(file string, data []byte) (*Manifest, error) {
 
 func (m *Manifest) validate(file string) error {
 	bad := func(format string, args ...any) error {
-		return &ParseError{File: file, Msg: fmt.Sprintf(format, args...)}
+		return &ParseError{File: file, Msg: Printable(fmt.Sprintf(format, args...))}
 	}
 	for svc, sp := range m.Services {
 		if sp.Secret != "" && !ValidSecretName(sp.Secret) {

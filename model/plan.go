@@ -1,11 +1,14 @@
 package model
 
 import (
+	"bytes"
 	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"time"
@@ -280,12 +283,20 @@ func (p *RotationPlan) digest() string {
 }
 
 // ReadPlan parses a plan file and checks that nobody edited it.
+// Its errors are built from our words: a plan file is input, and its bytes
+// are never repeated back.
 func ReadPlan(data []byte) (*RotationPlan, error) {
+	if len(data) > MaxPlanSize {
+		return nil, fmt.Errorf("not a secretdeck plan: %d bytes, more than a plan can be (%d)", len(data), MaxPlanSize)
+	}
 	var p RotationPlan
-	dec := json.NewDecoder(strings.NewReader(string(data)))
+	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&p); err != nil {
-		return nil, fmt.Errorf("not a secretdeck plan: %w", err)
+		return nil, fmt.Errorf("not a secretdeck plan: %s", planJSONError(err))
+	}
+	if dec.More() {
+		return nil, errors.New("not a secretdeck plan: more than one JSON document")
 	}
 	if !ValidPlanID(p.ID) {
 		return nil, fmt.Errorf("not a secretdeck plan: its ID is not p-YYYYMMDD-HHMMSS-xxxx")
@@ -294,6 +305,27 @@ func ReadPlan(data []byte) (*RotationPlan, error) {
 		return nil, fmt.Errorf("plan %s was changed after `secretdeck plan` wrote it: make a new plan instead of editing one", p.ID)
 	}
 	return &p, nil
+}
+
+// MaxPlanSize bounds a plan file: one with 10,000 service changes is far
+// under it.
+const MaxPlanSize = 32 << 20
+
+// planJSONError says what is wrong with a plan file without quoting it.
+func planJSONError(err error) string {
+	var syntax *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syntax):
+		return fmt.Sprintf("invalid JSON at byte %d", syntax.Offset)
+	case errors.As(err, &typ):
+		return fmt.Sprintf("field %s holds a JSON %s, not a %s", typ.Field, typ.Value, typ.Type)
+	case strings.HasPrefix(err.Error(), "json: unknown field"):
+		return "a field secretdeck does not write"
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return "the file ends too soon"
+	}
+	return "invalid JSON"
 }
 
 // DockerCommand is the docker CLI line that would make the same change to a
