@@ -20,8 +20,10 @@ type SwarmWriter interface {
 	// Service returns a service as the engine has it now.
 	Service(ctx context.Context, id string) (*Service, error)
 	// SetSecrets replaces the service's secret references in ONE update sent
-	// with version; every other field of the spec is kept.
-	SetSecrets(ctx context.Context, id string, version uint64, refs []FileRef) error
+	// with version; every other field of the spec is kept. restart also
+	// replaces every task (ForceUpdate incremented, as `docker service
+	// update --force`).
+	SetSecrets(ctx context.Context, id string, version uint64, refs []FileRef, restart bool) error
 	// Rollback asks the engine to roll the service back to its PreviousSpec.
 	Rollback(ctx context.Context, id string, version uint64) error
 	// Tasks returns the service's tasks.
@@ -329,7 +331,7 @@ func resolve(refs []FileRef, ids map[string]string) []FileRef {
 // update sends the one service update, retrying once after "update out of
 // sequence" when the service's references are still what the plan saw.
 func (in ApplyInput) update(ctx context.Context, sc ServiceChange, refs []FileRef) (sent bool, err error) {
-	err = in.Swarm.SetSecrets(ctx, sc.ServiceID, sc.Version, refs)
+	err = in.Swarm.SetSecrets(ctx, sc.ServiceID, sc.Version, refs, sc.Restart != "")
 	if errors.Is(err, ErrOutOfSequence) {
 		svc, ierr := in.Swarm.Service(ctx, sc.ServiceID)
 		if ierr != nil {
@@ -339,7 +341,7 @@ func (in ApplyInput) update(ctx context.Context, sc ServiceChange, refs []FileRe
 			return false, fmt.Errorf("someone else changed its secrets since plan %s: stopped (run plan again)", in.Plan.ID)
 		}
 		in.Progress(Step{Plan: in.Plan.ID, Service: sc.Service, Action: "update", Result: "retry", Detail: "out of sequence; its secrets are unchanged, retrying once"})
-		err = in.Swarm.SetSecrets(ctx, sc.ServiceID, svc.Version, refs)
+		err = in.Swarm.SetSecrets(ctx, sc.ServiceID, svc.Version, refs, sc.Restart != "")
 	}
 	if err != nil {
 		in.Progress(Step{Plan: in.Plan.ID, Service: sc.Service, Action: "update", Result: "failed", Detail: err.Error()})
@@ -373,7 +375,7 @@ func (in ApplyInput) watch(ctx context.Context, sc ServiceChange, refs []FileRef
 		if svc.UpdateStatus != nil && svc.UpdateStatus.State != "" {
 			state = svc.UpdateStatus.State
 		}
-		v := verify(svc, state, tasks, want, refs)
+		v := verify(svc, state, tasks, want, refs, sc.Restart != "")
 		if line := fmt.Sprintf("%s %d/%d", state, v.running, v.desired); line != last {
 			last = line
 			in.Progress(Step{Plan: in.Plan.ID, Service: sc.Service, Action: "watch", Result: state, Running: v.running, Desired: v.desired})

@@ -41,7 +41,8 @@ func (d *drifter) command(f *Finding) (command, hint string) {
 		}
 		return ShellCommand("docker", "service", "update", "--env-rm", f.Key, f.Service), hint
 	case KindRuntimeStale:
-		return ShellCommand("docker", "service", "update", "--force", f.Service), "restarts its tasks, which read the file again"
+		return ShellCommand(append([]string{"secretdeck", "plan", "--service", f.Service}, where...)...),
+			"a plan that restarts its tasks (docker service update --force), watched until each runs the new file; then `secretdeck apply` with the same flags"
 	case KindStackOwned:
 		return ShellCommand("docker", "service", "inspect", "--format", "{{json .Spec.TaskTemplate.ContainerSpec.Secrets}}", f.Service),
 			"after a rotation, name these secrets in the stack file of " + d.services[f.Service].Stack + " before the next `docker stack deploy`"

@@ -42,6 +42,9 @@ type DriftReport struct {
 	Desired  []DesiredSecret `json:"desired"`
 	// FingerprintKey says whether fingerprints could be checked.
 	FingerprintKey bool `json:"fingerprintKey"`
+	// Deliveries says, per property file of a running service, how its
+	// values reach it and why.
+	Deliveries []Delivery `json:"deliveries"`
 }
 
 // drifter holds the indexes one Drift call builds once.
@@ -53,6 +56,7 @@ type drifter struct {
 	bound      map[string]map[string]bool // service → targets bound to a desired secret
 	logicals   map[string]bool            // desired logical names
 	conflicts  []DesiredSecret            // dropped: another file gives the secret another value
+	runtime    map[string]bool            // files their service reads at start-up
 	// exposedEntry is the source entry whose value an env-exposure finding
 	// (by ID) found in clear.
 	exposedEntry map[string]entryRef
@@ -71,6 +75,7 @@ func Drift(in DriftInput) *DriftReport {
 		bound:        map[string]map[string]bool{},
 		logicals:     map[string]bool{},
 		exposedEntry: map[string]entryRef{},
+		runtime:      map[string]bool{},
 		report:       &DriftReport{Env: in.Source.Env, Findings: []Finding{}, FingerprintKey: !in.Key.IsZero()},
 	}
 	for i := range in.Swarm.Services {
@@ -117,8 +122,16 @@ func (d *drifter) desire() {
 			continue
 		}
 		policy := d.in.Manifest.service(f.Service)
-		if policy.WholeFile {
+		dl := d.delivery(f)
+		if !f.Shared() {
+			d.report.Deliveries = append(d.report.Deliveries, dl)
+		}
+		switch dl.Mode {
+		case DeliveryWholeFile:
 			d.desireWholeFile(f, policy, names)
+			continue
+		case DeliveryRuntime:
+			d.runtime[f.Key] = true // its entries are the service's to read, not secrets
 			continue
 		}
 		seen := map[string]string{} // logical → key, to catch two keys that normalize alike

@@ -65,6 +65,14 @@ func (w *world) service(name string, mounts ...string) *world {
 	return w
 }
 
+// running adds a running task of the last service, started at at.
+func (w *world) running(at time.Time) *world {
+	svc := w.last()
+	w.swarm.Tasks = append(w.swarm.Tasks, Task{ID: fmt.Sprintf("t%d", len(w.swarm.Tasks)), ServiceID: svc.ID,
+		DesiredState: "running", State: "running", CreatedAt: at, SecretIDs: idsOf(svc.Spec.Secrets)})
+	return w
+}
+
 // last returns the last service added, to adjust it.
 func (w *world) last() *Service { return &w.swarm.Services[len(w.swarm.Services)-1] }
 

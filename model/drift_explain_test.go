@@ -131,7 +131,7 @@ func TestRuntimeStaleFindsTheFileAnEnvVarNames(t *testing.T) {
 		"s3://props/staging/my_service.json": false,
 	}
 	for ref, stale := range cases {
-		w := newWorld().service("my_service").file("prod/my_service.json", "my_service")
+		w := newWorld().service("my_service").running(t0).file("prod/my_service.json", "my_service")
 		w.last().Spec.Env = []EnvVar{{Name: "PROPS", Value: NewValueString(ref)}}
 		w.source.Files[0].LastModified = t0.Add(time.Hour)
 		got := explanations(w.drift(), KindRuntimeStale)

@@ -68,9 +68,9 @@ func TestDriftKinds(t *testing.T) {
 				return w
 			}(),
 			[]string{"env-exposure proxy//"}},
-		{"runtime-stale: the service reads a file that changed after its last update",
+		{"runtime-stale: the service reads a file that changed after its task started",
 			func() *world {
-				w := newWorld().managed("my_service_db_pass", 1, "v").service("my_service", "my_service_db_pass_v1:db_pass").
+				w := newWorld().managed("my_service_db_pass", 1, "v").service("my_service", "my_service_db_pass_v1:db_pass").running(t0).
 					file("my_service.json.prod", "my_service", "db_pass=v")
 				w.last().Spec.Env = []EnvVar{{Name: "MY_PROPS_FILE", Value: NewValueString("my_service.json.prod")}}
 				w.source.Files[0].LastModified = t0.Add(time.Hour)

@@ -86,26 +86,32 @@ func lookup(index map[[sha256.Size]byte][]sourceValue, v Value) (sourceValue, bo
 }
 
 // runtimeStale reports services that read their property file at start-up
-// (an env var names it) when the file changed after the service last updated:
-// the running tasks still hold the old values.
+// (an env var names it) when the file changed after some of their running
+// tasks started: those tasks run with the old values. Task start times, not
+// the service's last update: a task Docker restarted since has the new file.
 func (d *drifter) runtimeStale() {
 	byBase := map[string][]*PropertyFile{}
 	for i := range d.in.Source.Files {
 		f := &d.in.Source.Files[i]
 		byBase[fileBase(f.Key)] = append(byBase[fileBase(f.Key)], f)
 	}
-	for _, svc := range d.in.Swarm.Services {
+	for i := range d.in.Swarm.Services {
+		svc := &d.in.Swarm.Services[i]
 		for _, ev := range svc.Spec.Env {
 			ref := ev.Value.Reveal()
 			if ref == "" || strings.ContainsAny(ref, " \n") {
 				continue
 			}
 			for _, f := range byBase[fileBase(ref)] {
-				if !namesFile(ref, f.Key) || !f.LastModified.After(svc.UpdatedAt) {
+				if !namesFile(ref, f.Key) {
 					continue
 				}
-				x := newFinding(KindRuntimeStale, fmt.Sprintf("service %s reads %s at start-up (env %s); the file changed at %s, after the service's last update at %s, so its tasks run with old values",
-					svc.Name, f.Key, ev.Name, f.LastModified.UTC().Format("2006-01-02 15:04:05Z"), svc.UpdatedAt.UTC().Format("2006-01-02 15:04:05Z")), ActionRestart)
+				before, running := d.startedBefore(svc, f.LastModified)
+				if before == 0 {
+					continue
+				}
+				x := newFinding(KindRuntimeStale, fmt.Sprintf("service %s reads %s at start-up (env %s); the file changed at %s, after %d of its %d running tasks started, so they run with old values",
+					svc.Name, f.Key, ev.Name, f.LastModified.UTC().Format("2006-01-02 15:04:05Z"), before, running), ActionRestart)
 				x.Service, x.File, x.Key = svc.Name, f.Key, ev.Name
 				d.add(x)
 			}

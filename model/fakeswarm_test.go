@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 )
 
 // fakeSwarm is a SwarmWriter over an in-memory swarm that can disagree with
@@ -55,8 +56,9 @@ type rollout struct {
 // underway is an update under way: what is left of its script.
 type underway struct {
 	rollout
-	before   []string // secret IDs the tasks mounted before the update
-	reverted bool     // the spec went back to the PreviousSpec
+	before   []string  // secret IDs the tasks mounted before the update
+	reverted bool      // the spec went back to the PreviousSpec
+	restart  time.Time // when a restart (ForceUpdate) began; zero: none
 }
 
 func newFakeSwarm(w *world) *fakeSwarm {
@@ -140,7 +142,7 @@ func (f *fakeSwarm) step(s *Service, r *underway) {
 	}
 	s.UpdateStatus = nil
 	if state != "" {
-		s.UpdateStatus = &UpdateStatus{State: state, Message: r.message}
+		s.UpdateStatus = &UpdateStatus{State: state, Message: r.message, StartedAt: r.restart}
 	}
 	if strings.HasPrefix(state, "rollback") && !r.reverted {
 		revertSpec(s)
@@ -155,7 +157,7 @@ func revertSpec(s *Service) {
 	s.Version++
 }
 
-func (f *fakeSwarm) SetSecrets(_ context.Context, id string, version uint64, refs []FileRef) error {
+func (f *fakeSwarm) SetSecrets(_ context.Context, id string, version uint64, refs []FileRef, restart bool) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	s := f.services[id]
@@ -180,8 +182,13 @@ func (f *fakeSwarm) SetSecrets(_ context.Context, id string, version uint64, ref
 			return fmt.Errorf("secret %s not found (ID %q)", r.Name, r.ID)
 		}
 	}
-	f.calls = append(f.calls, "update "+s.Name)
 	r := &underway{rollout: *sc, before: idsOf(s.Spec.Secrets)}
+	if restart {
+		f.calls = append(f.calls, "update --force "+s.Name)
+		r.restart = time.Now()
+	} else {
+		f.calls = append(f.calls, "update "+s.Name)
+	}
 	r.states = slices.Clone(orDefault(sc.states, []string{"completed"}))
 	f.runs[id] = r
 	prev := s.Spec
@@ -256,6 +263,9 @@ func (f *fakeSwarm) Tasks(_ context.Context, id string) ([]Task, error) {
 	tasks := make([]Task, len(states))
 	for i, st := range states {
 		tasks[i] = Task{ID: fmt.Sprintf("t-%s-%d", id, i), ServiceID: id, DesiredState: "running", State: st, SecretIDs: slices.Clone(mounted)}
+		if r := f.runs[id]; r != nil && !r.restart.IsZero() {
+			tasks[i].CreatedAt = r.restart.Add(time.Second) // replaced by the restart
+		}
 	}
 	return tasks, nil
 }

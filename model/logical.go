@@ -74,8 +74,11 @@ func (d *drifter) eachEntry(fn func(f *PropertyFile, key, conventional, target s
 			continue
 		}
 		policy := d.in.Manifest.service(f.Service)
-		if policy.WholeFile {
+		switch d.delivery(f).Mode {
+		case DeliveryWholeFile:
 			fn(f, "", cmpOr(policy.Secret, wholeFileLogical(f)), cmpOr(policy.Target, wholeFileTarget(f)), policy.Secret != "")
+			continue
+		case DeliveryRuntime:
 			continue
 		}
 		for _, e := range f.Entries {

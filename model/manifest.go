@@ -54,10 +54,14 @@ type MountPolicy struct {
 
 // ServicePolicy overrides the conventions for one service's property file.
 type ServicePolicy struct {
-	MountPolicy `yaml:",inline"`     // used in whole-file mode
-	WholeFile   bool                 `yaml:"whole-file"`
-	Exclude     []string             `yaml:"exclude"` // path.Match patterns of keys that are not secrets
-	Keys        map[string]KeyPolicy `yaml:"keys"`
+	MountPolicy `yaml:",inline"` // used in whole-file mode
+	WholeFile   bool             `yaml:"whole-file"`
+	// Delivery is how the service gets its file: secrets (each entry a
+	// secret), whole-file, or runtime (it fetches the file itself); empty:
+	// decided from the swarm (see Delivery).
+	Delivery string               `yaml:"delivery"`
+	Exclude  []string             `yaml:"exclude"` // path.Match patterns of keys that are not secrets
+	Keys     map[string]KeyPolicy `yaml:"keys"`
 }
 
 // KeyPolicy overrides the conventions for one entry.
@@ -131,6 +135,11 @@ func (m *Manifest) validate(file string) error {
 		return &ParseError{File: file, Msg: Printable(fmt.Sprintf(format, args...))}
 	}
 	for svc, sp := range m.Services {
+		switch sp.Delivery {
+		case "", DeliverySecrets, DeliveryWholeFile, DeliveryRuntime:
+		default:
+			return bad("services.%s.delivery: %q is not secrets, whole-file or runtime", svc, sp.Delivery)
+		}
 		if sp.Secret != "" && !ValidSecretName(sp.Secret) {
 			return bad("services.%s.secret: %q is not a valid secret name", svc, sp.Secret)
 		}

@@ -17,11 +17,16 @@ import (
 // fixableKinds are the findings a plan fixes by default.
 var fixableKinds = map[Kind]bool{
 	KindMissing: true, KindNotMounted: true, KindStale: true, KindUnverifiable: true,
-	KindLagging: true, KindTargetMismatch: true,
+	KindLagging: true, KindTargetMismatch: true, KindRuntimeStale: true,
 }
 
 // Fixable reports whether a plan can fix a finding.
-func Fixable(f Finding) bool { return fixableKinds[f.Kind] && f.Logical != "" }
+func Fixable(f Finding) bool {
+	if f.Kind == KindRuntimeStale { // a restart of the service
+		return f.Service != ""
+	}
+	return fixableKinds[f.Kind] && f.Logical != ""
+}
 
 // RotationPlan is a reviewed change: secrets to create, then ONE service
 // update per service carrying all its swaps. It holds no value: names,
@@ -82,6 +87,10 @@ type ServiceChange struct {
 	Restarts  int           `json:"restarts"`
 	Update    *UpdateConfig `json:"updateConfig,omitempty"`
 	Fixes     []string      `json:"fixes"` // finding IDs
+	// Restart, when set, says why the update also restarts every task
+	// (ForceUpdate, as `docker service update --force`): the service reads
+	// a property file that changed after its tasks started.
+	Restart string `json:"restart,omitempty"`
 }
 
 // PlanInput is what a plan is made from.
@@ -113,12 +122,21 @@ func NewPlan(in PlanInput) (*RotationPlan, error) {
 	}
 	p.Made = PlanOrigin{Kind: PlanRotate, Keep: in.Options.Keep}
 	picked := map[string][]Finding{} // logical → findings
+	restarts := map[string][]Finding{} // service → its runtime-stale findings
 	for _, f := range in.Drift.Findings {
-		if Fixable(f) && (in.Select == nil || in.Select(f)) && (in.Logicals == nil || slices.Contains(in.Logicals, f.Logical)) {
+		if !Fixable(f) || (in.Select != nil && !in.Select(f)) {
+			continue
+		}
+		switch {
+		case f.Kind == KindRuntimeStale && in.Logicals == nil:
+			restarts[f.Service] = append(restarts[f.Service], f)
+		case f.Kind != KindRuntimeStale && (in.Logicals == nil || slices.Contains(in.Logicals, f.Logical)):
 			picked[f.Logical] = append(picked[f.Logical], f)
-			if !slices.Contains(p.Made.Findings, f.ID()) {
-				p.Made.Findings = append(p.Made.Findings, f.ID())
-			}
+		default:
+			continue
+		}
+		if !slices.Contains(p.Made.Findings, f.ID()) {
+			p.Made.Findings = append(p.Made.Findings, f.ID())
 		}
 	}
 	slices.Sort(p.Made.Findings)
@@ -171,8 +189,29 @@ func NewPlan(in PlanInput) (*RotationPlan, error) {
 			}
 		}
 	}
+	for name, fs := range restarts {
+		svc := services[name]
+		if svc == nil {
+			continue
+		}
+		ch := changes[name]
+		if ch == nil {
+			ch = &ServiceChange{Service: name, ServiceID: svc.ID, Version: svc.Version, Stack: svc.Stack,
+				Before: slices.Clone(svc.Spec.Secrets), After: slices.Clone(svc.Spec.Secrets),
+				Restarts: running[svc.ID], Update: svc.UpdateConfig}
+			changes[name] = ch
+		}
+		var why []string
+		for _, f := range fs {
+			why = append(why, restartReason(f))
+			ch.Fixes = append(ch.Fixes, f.ID())
+		}
+		slices.Sort(why)
+		ch.Restart = strings.Join(slices.Compact(why), "; ")
+	}
 	for _, ch := range changes {
-		if !slices.Equal(ch.Before, ch.After) {
+		if !slices.Equal(ch.Before, ch.After) || ch.Restart != "" {
+			slices.Sort(ch.Fixes)
 			p.Services = append(p.Services, *ch)
 		}
 	}
@@ -340,6 +379,9 @@ func (c ServiceChange) DockerCommand() string {
 // when a target holds a space or a quote.
 func (c ServiceChange) DockerArgs() []string {
 	parts := []string{"docker service update"}
+	if c.Restart != "" {
+		parts = append(parts, "--force")
+	}
 	before := map[string]FileRef{}
 	for _, r := range c.Before {
 		before[r.Target] = r

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 )
 
 // How apply decides that one service's rollout is done, by the kind of
@@ -27,6 +28,9 @@ import (
 //  6. Any other service is done when Docker says "completed" AND every task
 //     meant to run runs, mounts the new secrets, and their count is the
 //     declared replicas.
+//
+// For a restart (the service reads a changed file at start-up), a task counts
+// only if it started once the update began: the same secrets prove nothing.
 type verdict struct {
 	done                       bool
 	err                        error
@@ -37,7 +41,10 @@ type verdict struct {
 // terminal task states: the task will not run again.
 var terminal = []string{"complete", "failed", "rejected", "shutdown", "orphaned", "remove"}
 
-func verify(svc *Service, state string, tasks []Task, want []string, refs []FileRef) verdict {
+func verify(svc *Service, state string, tasks []Task, want []string, refs []FileRef, restart bool) verdict {
+	if restart {
+		tasks = startedSince(tasks, svc)
+	}
 	running, desired, mounting := taskState(tasks, want)
 	v := verdict{running: running, desired: desired, mounting: mounting}
 	fresh := newSpecTasks(tasks, want)
@@ -64,6 +71,25 @@ func verify(svc *Service, state string, tasks []Task, want []string, refs []File
 		v.done = state == "completed" && desired == expected(svc, desired) && desired > 0 && running == desired && mounting == running
 	}
 	return v
+}
+
+// startedSince keeps, for a restart, only the tasks that started once the
+// update began (Docker's clock on both sides): an older task, with the same
+// secrets, read the old file. The others are returned as mounting nothing,
+// so that no rule counts them as updated.
+func startedSince(tasks []Task, svc *Service) []Task {
+	var since time.Time
+	if svc.UpdateStatus != nil {
+		since = svc.UpdateStatus.StartedAt
+	}
+	out := make([]Task, len(tasks))
+	for i, t := range tasks {
+		out[i] = t
+		if since.IsZero() || t.CreatedAt.Before(since) {
+			out[i].SecretIDs = nil
+		}
+	}
+	return out
 }
 
 // newSpecTasks are the tasks started from the updated spec: those that

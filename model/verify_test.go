@@ -56,7 +56,7 @@ func TestVerifyRules(t *testing.T) {
 		{"6: completed, both replicas on the new secret", replicated, "completed", []Task{task("t1", "running", "running", "new"), task("t2", "running", "running", "new")}, true, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			v := verify(tc.svc, tc.state, tc.tasks, []string{"new"}, refs)
+			v := verify(tc.svc, tc.state, tc.tasks, []string{"new"}, refs, false)
 			if v.done != tc.done {
 				t.Errorf("done = %v, want %v", v.done, tc.done)
 			}

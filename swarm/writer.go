@@ -71,8 +71,9 @@ func (w *Writer) Service(ctx context.Context, id string) (*model.Service, error)
 }
 
 // SetSecrets implements model.SwarmWriter: one ServiceUpdate with the
-// inspected spec, only its secret references replaced.
-func (w *Writer) SetSecrets(ctx context.Context, id string, version uint64, refs []model.FileRef) error {
+// inspected spec, only its secret references replaced (and ForceUpdate
+// incremented for a restart).
+func (w *Writer) SetSecrets(ctx context.Context, id string, version uint64, refs []model.FileRef, restart bool) error {
 	if err := w.c.mutate("update service " + id); err != nil {
 		return err
 	}
@@ -90,6 +91,9 @@ func (w *Writer) SetSecrets(ctx context.Context, id string, version uint64, refs
 			File: &swarm.SecretReferenceFileTarget{Name: r.Target, UID: r.UID, GID: r.GID, Mode: os.FileMode(r.Mode)}})
 	}
 	spec.TaskTemplate.ContainerSpec.Secrets = secrets
+	if restart {
+		spec.TaskTemplate.ForceUpdate++
+	}
 	_, err = w.c.api.ServiceUpdate(ctx, id, client.ServiceUpdateOptions{Version: swarm.Version{Index: version}, Spec: spec})
 	return classify(err) // ErrOutOfSequence is model.ErrOutOfSequence
 }

@@ -28,6 +28,9 @@ func Plan(out io.Writer, p *model.RotationPlan) error {
 	w.Printf("\nUpdate %d service(s), one update each:\n", len(p.Services))
 	for _, s := range p.Services {
 		w.Printf("\n  %s   %d running task(s) restart%s\n", s.Service, s.Restarts, rollout(s.Update))
+		if s.Restart != "" {
+			w.Printf("    restart: %s (every task is replaced, as with --force)\n", s.Restart)
+		}
 		for _, line := range refDiff(s) {
 			w.Printf("    %s\n", line)
 		}

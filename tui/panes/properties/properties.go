@@ -85,9 +85,15 @@ func (p *pane) rows(d *common.Data) []table.Row {
 		}
 	}
 	declared := map[string]bool{}
+	runtime := map[string]string{} // file → the service that reads it itself
 	if d.Drift != nil {
 		for _, ds := range d.Drift.Desired {
 			declared[entryKey(ds.File, ds.Key)] = true
+		}
+		for _, dl := range d.Drift.Deliveries {
+			if dl.Mode == model.DeliveryRuntime {
+				runtime[dl.File] = dl.Service
+			}
 		}
 	}
 	var out []table.Row
@@ -109,6 +115,8 @@ func (p *pane) rows(d *common.Data) []table.Row {
 				state = "in sync"
 			case unrun[f.Key]:
 				state = "no such service"
+			case runtime[f.Key] != "":
+				state = "read at runtime"
 			default:
 				state = "not a secret"
 			}
@@ -129,6 +137,13 @@ func (p *pane) detail(d *common.Data, k string, _ int) string {
 		}
 		fmt.Fprintf(&b, "File      %s\nService   %s\nFormat    %s\nEnv       %s\nVersion   %s\nETag      %s\nModified  %s\nSize      %d bytes\n",
 			f.Key, f.Service, f.Format, f.Env, dash(f.VersionID), dash(f.ETag), f.LastModified.UTC().Format("2006-01-02 15:04:05Z"), f.Size)
+		if d.Drift != nil {
+			for _, dl := range d.Drift.Deliveries {
+				if dl.File == f.Key {
+					fmt.Fprintf(&b, "Delivery  %s: %s\n", dl.Mode, dl.Why)
+				}
+			}
+		}
 		if f.Err != nil {
 			fmt.Fprintf(&b, "\nUNPARSABLE  %s\n", f.Err.Error())
 		}
