@@ -121,7 +121,7 @@ func NewPlan(in PlanInput) (*RotationPlan, error) {
 		in.Options = DefaultApplyOptions()
 	}
 	p.Made = PlanOrigin{Kind: PlanRotate, Keep: in.Options.Keep}
-	picked := map[string][]Finding{} // logical → findings
+	picked := map[string][]Finding{}   // logical → findings
 	restarts := map[string][]Finding{} // service → its runtime-stale findings
 	for _, f := range in.Drift.Findings {
 		if !Fixable(f) || (in.Select != nil && !in.Select(f)) {
