@@ -99,6 +99,8 @@ type fileStatus struct {
 	Size         int64             `json:"size"`
 	Keys         []string          `json:"keys"`
 	Error        *model.ParseError `json:"error,omitempty"`
+	// Delivery says how the file's values reach its service, and why.
+	Delivery *model.Delivery `json:"delivery,omitempty"`
 }
 
 func newStatusReport(w *world) statusReport {
@@ -130,12 +132,12 @@ func newStatusReport(w *world) statusReport {
 		r.Services = append(r.Services, st)
 	}
 	if w.source != nil {
-		r.Source = newSourceStatus(w.source)
+		r.Source = newSourceStatus(w.source, w.drift().Deliveries)
 	}
 	return r
 }
 
-func newSourceStatus(src *model.SourceSnapshot) *sourceStatus {
+func newSourceStatus(src *model.SourceSnapshot, deliveries []model.Delivery) *sourceStatus {
 	st := &sourceStatus{URI: src.URI, Env: src.Env, Environments: src.Envs, Files: []fileStatus{}, Ignored: src.Ignored}
 	for _, f := range src.Files {
 		fs := fileStatus{
@@ -145,6 +147,11 @@ func newSourceStatus(src *model.SourceSnapshot) *sourceStatus {
 		}
 		for _, e := range f.Entries {
 			fs.Keys = append(fs.Keys, e.Key)
+		}
+		for i := range deliveries {
+			if deliveries[i].File == f.Key {
+				fs.Delivery = &deliveries[i]
+			}
 		}
 		st.Files = append(st.Files, fs)
 	}

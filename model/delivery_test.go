@@ -19,6 +19,7 @@ func seedService() *world {
 	w.last().Spec.Env = []EnvVar{{Name: "MY_PROPS_FILE", Value: NewValueString("my_service.json.prod")}}
 	w.swarm.Services[0].Version = 10
 	w.source.Key = w.key
+	w.source.Files[0].LastModified = t0.Add(-time.Hour) // read by the task
 	return w
 }
 

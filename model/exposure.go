@@ -106,6 +106,10 @@ func (d *drifter) runtimeStale() {
 				if !namesFile(ref, f.Key) {
 					continue
 				}
+				// S3 keeps a modification time to the second, cut down: a task
+				// started in that second, before the change, is missed. The
+				// other way (a second's margin) would call a restart made
+				// right after an upload stale, as a pipeline does it.
 				before, running := d.startedBefore(svc, f.LastModified)
 				if before == 0 {
 					continue
