@@ -169,6 +169,9 @@ func TestDriftFindsEveryKindForReal(t *testing.T) {
 		"api_sess_v2:sess", "api_extra:extra")
 	sw.service("worker", nil, nil)
 	sw.service("web", nil, map[string]string{model.StackNamespaceLabel: p + "shop"}, "web_cookie_v1:cookie")
+	// runtime-stale: a running service that reads its own file, which
+	// changes after its task started (api runs no task: nothing is stale).
+	sw.waitRunning(sw.runningService("reader", []string{"PROPS_FILE=" + p + "reader.properties.prod"}))
 	time.Sleep(1100 * time.Millisecond) // LastModified has a one-second resolution
 
 	manifest := "services:\n  " + p + "api:\n    keys:\n      tls: {mode: \"0440\"}\n"
@@ -178,6 +181,7 @@ func TestDriftFindsEveryKindForReal(t *testing.T) {
 		p + "api.properties.prod":     "db_pass=new-db-pass\ntoken=tok\ncache_key=cache-key-value\ntls=tls-cert-value\nsess=session-value\nnew_key=brand-new\n",
 		p + "worker.properties.prod":  "queue_pass=queue-pass-value\nblob=" + strings.Repeat("x", model.MaxSecretSize) + "\n",
 		p + "web.properties.prod":     "cookie=new-cookie\n",
+		p + "reader.properties.prod":  "endpoint=https://example.invalid\n",
 		p + "ghost.properties.prod":   "x=1\n",
 		p + "broken.yaml.prod":        "a: [1, 2\nb: c\n",
 		"dev/" + p + "api.properties": "db_pass=dev\n",
@@ -210,7 +214,7 @@ func TestDriftFindsEveryKindForReal(t *testing.T) {
 		model.KindOrphan:         {"|api_sess_v1|||"},
 		model.KindUndeclared:     {"api|api_extra|||"},
 		model.KindUnknownService: {"ghost||ghost.properties.prod||"},
-		model.KindRuntimeStale:   {"api||api.properties.prod|PROPS_FILE|"},
+		model.KindRuntimeStale:   {"reader||reader.properties.prod|PROPS_FILE|"},
 		model.KindEnvExposure:    {"api|||DB_PASSWORD|"},
 		model.KindStackOwned:     {"web||||"},
 		model.KindUnparsable:     {"broken||broken.yaml.prod||"},
