@@ -235,7 +235,40 @@ func executePlan(ctx context.Context, global *globalOptions, p *model.RotationPl
 			warn("the audit log could not be copied to the source: " + oneLine(err.Error()))
 		}
 	}()
-	return model.Apply(ctx, in)
+	res, err := model.Apply(ctx, in)
+	var failed *model.ApplyError
+	if o.RestoreSource && errors.As(err, &failed) {
+		err = restoreSources(context.WithoutCancel(ctx), src, p, failed, in.Progress)
+	}
+	return res, err
+}
+
+// restoreSources puts back, after a failed apply that restarted services
+// and rolled them back, the property files those restarts read: each to the
+// version before the one planned, as a new version. Each step is audited;
+// the error says what was and was not restored.
+func restoreSources(ctx context.Context, src s3.Source, p *model.RotationPlan, failed *model.ApplyError, progress func(model.Step)) error {
+	var said []string
+	for _, sc := range p.Services {
+		state := failed.Result.Services[sc.Service]
+		if len(sc.Reads) == 0 || state == "" || state == "verified" {
+			continue // not restarted, or not undone
+		}
+		for _, r := range sc.Reads {
+			v, err := s3.RestorePrevious(ctx, src, r.File, r.Version)
+			if err != nil {
+				progress(model.Step{Plan: p.ID, Secret: r.File, Action: "restore-source", Result: "failed", Detail: err.Error()})
+				said = append(said, fmt.Sprintf("%s NOT restored (%s)", r.File, oneLine(err.Error())))
+				continue
+			}
+			progress(model.Step{Plan: p.ID, Secret: r.File, Action: "restore-source", Result: "ok", Detail: "new version " + v})
+			said = append(said, fmt.Sprintf("%s restored to its previous version (new version %s)", r.File, v))
+		}
+	}
+	if len(said) == 0 {
+		return failed
+	}
+	return fmt.Errorf("%w; source: %s", failed, strings.Join(said, "; "))
 }
 
 // errStopped is why an apply stops on a second interrupt.

@@ -78,6 +78,7 @@ versions, service versions) for "secretdeck apply FILE".`,
 func addApplyFlags(fs *pflag.FlagSet, o *model.ApplyOptions) {
 	fs.IntVar(&o.Parallel, "parallel", o.Parallel, "services updated at the same time")
 	fs.DurationVar(&o.Timeout, "timeout", o.Timeout, "how long one service's rollout may take")
+	fs.BoolVar(&o.RestoreSource, "restore-source-on-failure", false, "when a plan that restarts services fails, also put the property files they read back to their previous version (versioned buckets)")
 	addKeepFlag(fs, o)
 }
 

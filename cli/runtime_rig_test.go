@@ -1,11 +1,17 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/moby/moby/api/types/swarm"
 	"github.com/moby/moby/client"
@@ -76,4 +82,52 @@ func TestServiceThatReadsItsOwnFile(t *testing.T) {
 		t.Fatalf("after the restart, drift is clean for it: %+v", fs)
 	}
 	leak.Check(t, "apply", r.all(), "runtime-Db-Pass-1", "runtime-Db-Pass-2", "AKIA-runtime-test", "runtime-Secret-Key-1")
+}
+
+// TestRestoreSourceOnFailure: a plan that restarts a service (its runtime
+// file changed) and rotates one of its secrets to a value that breaks it
+// fails as one update, is rolled back, and with --restore-source-on-failure
+// the runtime file's previous version is the bucket's newest again.
+func TestRestoreSourceOnFailure(t *testing.T) {
+	srv := useRigS3(t)
+	sw := newRigSwarm(t)
+	t.Setenv("XDG_STATE_HOME", t.TempDir())
+	keyBytes := bytes.Repeat([]byte{3}, model.FingerprintKeySize)
+	key, _ := model.NewFingerprintKey(keyBytes)
+	p := sw.prefix
+	bucket := srv.NewBucket(t, map[string]string{
+		model.FingerprintKeyPath:  string(keyBytes),
+		p + "svc.properties.prod": "key = restore-Good-Value\n",
+		p + "svc.json.prod":       `{"mode": "first"}`,
+	})
+	time.Sleep(1100 * time.Millisecond)
+	sw.secret("svc_key_v1", "restore-Good-Value", managedLabels(key, p+"svc_key", 1, "restore-Good-Value"))
+	id := sw.runningService("svc", []string{"MY_PROPS_FILE=" + p + "svc.json.prod", "ECHOAPP_FAIL_IF_CONTAINS=BOOM"}, "svc_key_v1:key:0:0:0400")
+	sw.waitRunning(id)
+	time.Sleep(1100 * time.Millisecond)
+	srv.Put(t, bucket, p+"svc.json.prod", `{"mode": "second"}`)
+	srv.Put(t, bucket, p+"svc.properties.prod", "key = restore-BOOM-Value\n")
+
+	args := []string{"--host", testrig.Docker(t), "--source", "s3://" + bucket, "--env", "prod"}
+	r := runCLI(t, append([]string{"apply", "--yes", "--timeout", "90s", "--restore-source-on-failure", "--service", p + "svc"}, args...)...)
+	if r.code != exitError || !strings.Contains(r.stderr, p+"svc.json.prod restored to its previous version") {
+		t.Fatalf("a failed restart restores the file: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	k := p + "svc.json.prod"
+	res, err := srv.Client().GetObject(context.Background(), &s3.GetObjectInput{Bucket: &bucket, Key: &k})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	if b, _ := io.ReadAll(res.Body); string(b) != `{"mode": "first"}` {
+		t.Fatalf("the bucket's newest version: %s", b)
+	}
+	if got := sw.spec(id); len(got) != 1 || !strings.HasPrefix(got[0], "svc_key_v1:key") {
+		t.Errorf("the service is back on its old secret: %v", got)
+	}
+	log, _ := os.ReadFile(filepath.Join(os.Getenv("XDG_STATE_HOME"), "secretdeck", "audit.jsonl"))
+	if !strings.Contains(string(log), `"action":"restore-source"`) {
+		t.Errorf("the restore is audited:\n%s", log)
+	}
+	leak.Check(t, "apply", r.all()+string(log), "restore-Good-Value", "restore-BOOM-Value")
 }

@@ -17,6 +17,10 @@ type ApplyOptions struct {
 	// (so that `docker service rollback` finds its secret); older ones that
 	// nothing names become removal steps of the plan. -1 removes nothing.
 	Keep int
+	// RestoreSource: when a plan that restarts services fails and is rolled
+	// back, the property files the restarts read go back to their previous
+	// version too (a new version; history is kept).
+	RestoreSource bool
 }
 
 // DefaultApplyOptions are the options when nothing says otherwise.
@@ -43,5 +47,9 @@ func (o ApplyOptions) String() string {
 	if o.Keep < 0 {
 		keep = "remove nothing"
 	}
-	return fmt.Sprintf("parallel %d · timeout %s · %s", o.Parallel, o.Timeout, keep)
+	out := fmt.Sprintf("parallel %d · timeout %s · %s", o.Parallel, o.Timeout, keep)
+	if o.RestoreSource {
+		out += " · restore the source on failure"
+	}
+	return out
 }

@@ -91,6 +91,15 @@ type ServiceChange struct {
 	// (ForceUpdate, as `docker service update --force`): the service reads
 	// a property file that changed after its tasks started.
 	Restart string `json:"restart,omitempty"`
+	// Reads are the property files a restart makes the service read again,
+	// at the version planned: what --restore-source-on-failure puts back.
+	Reads []SourceFile `json:"reads,omitempty"`
+}
+
+// SourceFile is a property file at one version (S3 VersionId, or ETag).
+type SourceFile struct {
+	File    string `json:"file"`
+	Version string `json:"version"`
 }
 
 // PlanInput is what a plan is made from.
@@ -205,6 +214,9 @@ func NewPlan(in PlanInput) (*RotationPlan, error) {
 		for _, f := range fs {
 			why = append(why, restartReason(f))
 			ch.Fixes = append(ch.Fixes, f.ID())
+			if pf := files[f.File]; pf != nil && !slices.ContainsFunc(ch.Reads, func(r SourceFile) bool { return r.File == f.File }) {
+				ch.Reads = append(ch.Reads, SourceFile{File: f.File, Version: cmp.Or(pf.VersionID, pf.ETag)})
+			}
 		}
 		slices.Sort(why)
 		ch.Restart = strings.Join(slices.Compact(why), "; ")

@@ -97,3 +97,50 @@ func TestControlCharactersInFileNamesAreEscapedAndIgnored(t *testing.T) {
 		t.Fatalf("ignored: %q", snap.Ignored)
 	}
 }
+
+// RestorePrevious puts back the version before the one a failed restart
+// picked up, as a new version (history kept); it leaves a file someone
+// changed again, and a folder, as they are.
+func TestRestorePrevious(t *testing.T) {
+	opts, srv := rigOptions(t, "")
+	bucket := srv.NewBucket(t, map[string]string{"props/api.json.prod": `{"a": "first"}`})
+	srv.Put(t, bucket, "props/api.json.prod", `{"a": "second"}`)
+	opts.URI = "s3://" + bucket + "/props"
+	src, err := Open(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap, err := src.Load(context.Background(), "prod")
+	if err != nil {
+		t.Fatal(err)
+	}
+	second := snap.Files[0].VersionID
+	read := func() string {
+		key := "props/api.json.prod"
+		res, err := srv.Client().GetObject(context.Background(), &s3.GetObjectInput{Bucket: &bucket, Key: &key})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return string(b)
+	}
+	if _, err := RestorePrevious(context.Background(), src, "api.json.prod", "not-the-newest"); err == nil || !strings.Contains(err.Error(), "changed again since") {
+		t.Fatalf("a stale version: %v", err)
+	}
+	if read() != `{"a": "second"}` {
+		t.Fatal("a refused restore changed the file")
+	}
+	v, err := RestorePrevious(context.Background(), src, "api.json.prod", second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := read(); got != `{"a": "first"}` || v == "" || v == second {
+		t.Fatalf("restored %q as version %q", got, v)
+	}
+	// A folder keeps no versions.
+	dir, _ := Open(context.Background(), Options{URI: t.TempDir()})
+	if _, err := RestorePrevious(context.Background(), dir, "api.json.prod", "x"); err == nil || !strings.Contains(err.Error(), "a folder keeps no versions") {
+		t.Fatalf("folder: %v", err)
+	}
+}
