@@ -98,8 +98,14 @@ func (d *confirmation) render() {
 	p := d.plan
 	var b strings.Builder
 	b.WriteString(d.c.Styles.Detail.Title.Render("Apply plan "+p.ID+"?") + "\n\n")
-	fmt.Fprintf(&b, "This will create %s and update %s (one update each,\nwatched until every running task mounts the new secrets) in\nenvironment %s of swarm %s.\n",
-		common.Plural(len(p.Creates), "secret"), common.Plural(len(p.Services), "service"), p.Env, short(p.ClusterID, 12))
+	watched := "watched until every running task mounts the new secrets"
+	for _, sc := range p.Services {
+		if sc.Restart != "" {
+			watched = "watched until every running task mounts the new secrets\nand, where it restarts, started after the restart"
+		}
+	}
+	fmt.Fprintf(&b, "This will create %s and update %s (one update each,\n%s) in\nenvironment %s of swarm %s.\n",
+		common.Plural(len(p.Creates), "secret"), common.Plural(len(p.Services), "service"), watched, p.Env, short(p.ClusterID, 12))
 	restarts := 0
 	for _, s := range p.Services {
 		restarts += s.Restarts
