@@ -116,6 +116,9 @@ func Verify(p *RotationPlan, s *SwarmSnapshot, source *SourceSnapshot, service f
 	if source.URI != p.Source || source.Env != p.Env {
 		return fmt.Errorf("plan %s is for %s (env %s), not %s (env %s)", p.ID, p.Source, p.Env, source.URI, source.Env)
 	}
+	if err := source.Manifest.CheckSwarm(source.Env, s.ClusterID); err != nil {
+		return err
+	}
 	for _, c := range p.Creates {
 		f := findFile(source, c.File)
 		if f == nil {

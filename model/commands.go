@@ -31,6 +31,9 @@ func (d *drifter) command(f *Finding) (command, hint string) {
 				"or undo it: " + ShellCommand(append([]string{"secretdeck", "apply", "--revert", f.Plan}, where...)...)
 		}
 		return plan(), "a plan mounts a new version on every consumer"
+	case KindUnauthorizedMount:
+		return ShellCommand("docker", "service", "update", "--secret-rm", f.Secret, f.Service),
+			"revokes it (the service loses the file); then rotate " + f.Logical + ": " + f.Service + " could read its value"
 	case KindOrphan:
 		return ShellCommand("secretdeck", "prune", f.Secret), ""
 	case KindEnvExposure:

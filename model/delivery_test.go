@@ -117,3 +117,80 @@ func TestVerifyARestartCountsOnlyNewTasks(t *testing.T) {
 		t.Error("no start time of the update: nothing proves the restart")
 	}
 }
+
+// Who may read what: a secret's consumers are what the source declares.
+// Another service mounting one of its versions is an unauthorized-mount
+// finding (high, with the command that revokes it) and never gets the next
+// version in a rotation.
+func TestUnauthorizedMount(t *testing.T) {
+	cases := []struct {
+		name  string
+		world *world
+		want  []string // "kind service/logical/secret" of the high findings
+	}{
+		{"another service mounts a service's own secret",
+			newWorld().managed("api_k", 1, "old").service("api", "api_k_v1:k").service("intruder", "api_k_v1:k").
+				file("api.properties.prod", "api", "k=new"),
+			[]string{"unauthorized-mount intruder/api_k/api_k_v1", "stale api/api_k/api_k_v1"}},
+		{"a shared key with a services: list",
+			func() *world {
+				w := newWorld().managed("pay", 1, "old").service("billing", "pay_v1:pay").service("intruder", "pay_v1:pay").
+					file("shared.properties.prod", SharedService, "pay=new")
+				w.man = &Manifest{Services: map[string]ServicePolicy{SharedService: {Keys: map[string]KeyPolicy{"pay": {Services: []string{"billing"}}}}}}
+				return w
+			}(),
+			[]string{"unauthorized-mount intruder/pay/pay_v1", "stale billing/pay/pay_v1"}},
+		{"a shared key without a list: whoever mounts it (today's rule)",
+			newWorld().managed("pay", 1, "old").service("billing", "pay_v1:pay").service("other", "pay_v1:pay").
+				file("shared.properties.prod", SharedService, "pay=new"),
+			[]string{"stale billing/pay/pay_v1", "stale other/pay/pay_v1"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.world.source.Key = tc.world.key
+			r := tc.world.drift()
+			var got []string
+			for _, f := range r.Findings {
+				if f.Severity == SeverityHigh {
+					got = append(got, string(f.Kind)+" "+f.Service+"/"+f.Logical+"/"+f.Secret)
+				}
+			}
+			if !slices.Equal(got, tc.want) {
+				t.Fatalf("high findings %q, want %q", got, tc.want)
+			}
+			p, err := NewPlan(PlanInput{Drift: r, Swarm: &tc.world.swarm, Source: &tc.world.source, ID: "p-1", Now: t0})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, sc := range p.Services {
+				if sc.Service == "intruder" {
+					t.Fatalf("a rotation hands the new version to a service never granted it: %+v", sc)
+				}
+			}
+			for _, f := range r.Findings {
+				if f.Kind == KindUnauthorizedMount && f.Command != "docker service update --secret-rm "+f.Secret+" intruder" {
+					t.Errorf("command %q", f.Command)
+				}
+			}
+		})
+	}
+}
+
+// An environment bound to a swarm in secretdeck.yaml cannot be planned or
+// applied against another: the wrong context refuses, before any change.
+func TestEnvironmentBoundToItsSwarm(t *testing.T) {
+	w := threeConsumers() // swarm c1
+	w.man = &Manifest{Environments: map[string]EnvironmentPolicy{"prod": {Swarm: "c1"}}}
+	p := planFor(t, w)
+	if err := Check(context.Background(), applyInput(w, newFakeSwarm(w), p)); err != nil {
+		t.Fatalf("the bound swarm: %v", err)
+	}
+	w.source.Manifest = &Manifest{Environments: map[string]EnvironmentPolicy{"prod": {Swarm: "c-staging"}}}
+	f := newFakeSwarm(w)
+	if err := Check(context.Background(), applyInput(w, f, p)); err == nil || !strings.Contains(err.Error(), "environment prod is bound to swarm c-staging") || len(f.calls) != 0 {
+		t.Fatalf("another swarm: %v %v", err, f.calls)
+	}
+	if _, err := NewPlan(PlanInput{Drift: w.drift(), Swarm: &w.swarm, Source: &w.source, ID: "p-2", Now: t0}); err == nil || !strings.Contains(err.Error(), "this is swarm c1") {
+		t.Fatalf("plan against another swarm: %v", err)
+	}
+}

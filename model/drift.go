@@ -209,8 +209,10 @@ func (d *drifter) addDesired(ds DesiredSecret) {
 	}
 	d.logicals[ds.Logical] = true
 	d.versions.adopt(ds.Logical)
-	if f.Shared() {
-		// A shared entry is mounted by the services that mount it today.
+	if f.Shared() && len(ds.Consumers) == 0 {
+		// A shared entry without a services: list is mounted by the
+		// services that mount it today; with one, by those only (the others
+		// are unauthorized-mount findings, never part of its rotation).
 		for _, svc := range d.in.Swarm.Services {
 			for _, r := range svc.Spec.Secrets {
 				if v, ok := d.versions.byID[r.ID]; ok && v.Logical == ds.Logical && !slices.Contains(ds.Consumers, svc.Name) {

@@ -206,7 +206,7 @@ func TestDriftIsDeterministic(t *testing.T) {
 // before a stale, missing or lagging secret.
 func TestDriftListsTheMostUrgentFirst(t *testing.T) {
 	w := newWorld().secret("pay_v1").managed("pay", 2, "x").managed("api_k", 1, "old").
-		service("billing", "pay_v1:pay").service("api", "api_k_v1:k").service("proxy").
+		service("billing", "pay_v1:pay").service("api", "api_k_v1:k").service("proxy", "api_k_v1:k").
 		file("shared.properties.prod", SharedService, "pay=x").
 		file("api.properties.prod", "api", "k=new", "missing_one=m").
 		file("proxy.properties.prod", "proxy", "stats.password=hunter2-stats")
@@ -219,7 +219,7 @@ func TestDriftListsTheMostUrgentFirst(t *testing.T) {
 			got = append(got, string(f.Kind))
 		}
 	}
-	if want := "env-exposure, stale, missing, lagging (high)"; strings.Join(got, ", ")+" (high)" != want || !strings.HasPrefix(UrgencyText(), want+"; ") {
+	if want := "env-exposure, unauthorized-mount, stale, missing, lagging (high)"; strings.Join(got, ", ")+" (high)" != want || !strings.HasPrefix(UrgencyText(), want+"; ") {
 		t.Errorf("high findings in the order %v; help says %q", got, UrgencyText())
 	}
 	if len(Urgency) != len(Kinds) {

@@ -25,13 +25,17 @@ const (
 	KindStackOwned     Kind = "stack-owned"
 	KindUnparsable     Kind = "unparsable"
 	KindOversize       Kind = "oversize"
+	// KindUnauthorizedMount: a service mounts a version of a logical secret
+	// the source does not grant it (not the file's own service, not in a
+	// shared key's services: list). It is never part of a rotation.
+	KindUnauthorizedMount Kind = "unauthorized-mount"
 )
 
 // Kinds lists every kind, in the order of DESIGN.md's table.
 var Kinds = []Kind{
 	KindMissing, KindNotMounted, KindStale, KindUnverifiable, KindLagging, KindTargetMismatch,
 	KindOrphan, KindUndeclared, KindUnknownService, KindRuntimeStale, KindEnvExposure,
-	KindStackOwned, KindUnparsable, KindOversize,
+	KindStackOwned, KindUnparsable, KindOversize, KindUnauthorizedMount,
 }
 
 // Severity orders findings: what to look at first.
@@ -61,7 +65,7 @@ func (s *Severity) UnmarshalText(b []byte) error {
 // severityOf is each kind's severity: a credential in clear or a swarm that
 // runs another value than the source's comes first; bookkeeping comes last.
 var severityOf = map[Kind]Severity{
-	KindEnvExposure: SeverityHigh, KindStale: SeverityHigh, KindMissing: SeverityHigh, KindLagging: SeverityHigh,
+	KindEnvExposure: SeverityHigh, KindUnauthorizedMount: SeverityHigh, KindStale: SeverityHigh, KindMissing: SeverityHigh, KindLagging: SeverityHigh,
 	KindNotMounted: SeverityMedium, KindUnverifiable: SeverityMedium, KindTargetMismatch: SeverityMedium,
 	KindRuntimeStale: SeverityMedium, KindUnparsable: SeverityMedium, KindOversize: SeverityMedium,
 	KindOrphan: SeverityLow, KindUndeclared: SeverityLow, KindUnknownService: SeverityLow,
@@ -83,6 +87,7 @@ const (
 	ActionPrune         Action = "prune"
 	ActionReport        Action = "report"
 	ActionRestart       Action = "restart"
+	ActionRevoke        Action = "revoke"
 	ActionMoveToSecret  Action = "move-to-secret"
 	ActionUpdateStack   Action = "update-stack-file"
 	ActionFixSourceFile Action = "fix-source-file"
@@ -122,7 +127,7 @@ func newFinding(k Kind, explanation string, actions ...Action) Finding {
 // the same order. `drift` sorts by it (SortByUrgency) and its help is
 // written from it (UrgencyText).
 var Urgency = []Kind{
-	KindEnvExposure, KindStale, KindMissing, KindLagging,
+	KindEnvExposure, KindUnauthorizedMount, KindStale, KindMissing, KindLagging,
 	KindNotMounted, KindUnverifiable, KindTargetMismatch, KindRuntimeStale, KindUnparsable, KindOversize,
 	KindOrphan, KindUndeclared, KindUnknownService,
 	KindStackOwned,

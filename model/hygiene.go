@@ -1,6 +1,10 @@
 package model
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
 
 // orphans reports secrets that no service Spec nor PreviousSpec names: old
 // versions of a logical secret, and secrets nothing declares.
@@ -40,14 +44,32 @@ func (d *drifter) undeclared() {
 			if d.bound[svc.Name][r.Target] {
 				continue
 			}
+			v, ok := d.versions.byID[r.ID]
+			if ds := d.desired(v.Logical); ok && ds != nil && !slices.Contains(ds.Consumers, svc.Name) {
+				f := newFinding(KindUnauthorizedMount, fmt.Sprintf("service %s mounts %s (a version of %s) at target %q, but %s grants %s to %s only: it can read a secret it was never given",
+					svc.Name, r.Name, v.Logical, r.Target, d.in.Source.Env, v.Logical, strings.Join(ds.Consumers, ", ")), ActionRevoke)
+				f.Service, f.Secret, f.Logical, f.File = svc.Name, r.Name, v.Logical, ds.File
+				d.add(f)
+				continue
+			}
 			f := newFinding(KindUndeclared, fmt.Sprintf("service %s mounts %s at target %q, which no property file of %s declares", svc.Name, r.Name, r.Target, d.in.Source.Env), ActionReport)
 			f.Service, f.Secret = svc.Name, r.Name
-			if v, ok := d.versions.byID[r.ID]; ok {
+			if ok {
 				f.Logical = v.Logical
 			}
 			d.add(f)
 		}
 	}
+}
+
+// desired is the desired secret of logical l, nil if none.
+func (d *drifter) desired(l string) *DesiredSecret {
+	for i := range d.report.Desired {
+		if d.report.Desired[i].Logical == l && l != "" {
+			return &d.report.Desired[i]
+		}
+	}
+	return nil
 }
 
 // rotationKinds are the findings a rotation fixes; on a stack service, a

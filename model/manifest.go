@@ -40,6 +40,10 @@ type Manifest struct {
 // EnvironmentPolicy is how carefully an environment is changed.
 type EnvironmentPolicy struct {
 	Protected bool `yaml:"protected"`
+	// Swarm binds the environment to one swarm (its cluster ID, as
+	// `docker info` or secretdeck's header shows it): plans of the
+	// environment are refused against any other.
+	Swarm string `yaml:"swarm"`
 }
 
 // MountPolicy is how a secret is named and mounted; empty fields keep the
@@ -80,6 +84,19 @@ func (m *FileMode) UnmarshalYAML(n *yaml.Node) error {
 		return fmt.Errorf("line %d: mode %q is not an octal permission like 0400", n.Line, n.Value)
 	}
 	*m = FileMode(v)
+	return nil
+}
+
+// CheckSwarm refuses a plan of env against swarm clusterID when the manifest
+// binds env to another swarm (the wrong context, the wrong --host).
+func (m *Manifest) CheckSwarm(env, clusterID string) error {
+	if m == nil {
+		return nil
+	}
+	if want := m.Environments[env].Swarm; want != "" && want != clusterID {
+		return fmt.Errorf("environment %s is bound to swarm %s in %s, and this is swarm %s: connect to the right swarm (--context or --host)",
+			env, want, ManifestPath, clusterID)
+	}
 	return nil
 }
 

@@ -124,6 +124,9 @@ type PlanInput struct {
 // consuming service gets the ref at the desired target, keeping the uid, gid
 // and mode of the ref it replaces unless the manifest sets them.
 func NewPlan(in PlanInput) (*RotationPlan, error) {
+	if err := in.Source.Manifest.CheckSwarm(in.Source.Env, in.Swarm.ClusterID); err != nil {
+		return nil, err
+	}
 	p := &RotationPlan{ID: in.ID, CreatedAt: in.Now.UTC(), ClusterID: in.Swarm.ClusterID, Source: in.Source.URI, Env: in.Source.Env,
 		Protected: in.Source.Manifest.Protected(in.Source.Env), Creates: []SecretCreate{}, Services: []ServiceChange{}}
 	if in.Options == (ApplyOptions{}) {
@@ -464,6 +467,9 @@ func (s *SwarmSnapshot) PlanLogicals(id string) []string {
 // target, uid, gid, mode), or loses the mount if there is none; then the
 // plan's secrets, unused, are removed (steps of the revert plan).
 func NewRevertPlan(s *SwarmSnapshot, source *SourceSnapshot, id, revertID string, now time.Time) (*RotationPlan, error) {
+	if err := source.Manifest.CheckSwarm(source.Env, s.ClusterID); err != nil {
+		return nil, err
+	}
 	created := map[string]bool{}
 	for _, sec := range s.Secrets {
 		if sec.Labels[LabelPlan] == id {
