@@ -133,7 +133,7 @@ var Urgency = []Kind{
 	KindStackOwned,
 }
 
-// UrgencyText is Urgency in words: "env-exposure, stale, missing, lagging
+// UrgencyText is Urgency in words: "env-exposure, unauthorized-mount, stale, missing, lagging
 // (high); not-mounted, … (medium); …".
 func UrgencyText() string {
 	var groups []string

@@ -186,13 +186,7 @@ func NewPlan(in PlanInput) (*RotationPlan, error) {
 			if svc == nil || (!creating && !wants(fs, name)) {
 				continue
 			}
-			ch := changes[name]
-			if ch == nil {
-				ch = &ServiceChange{Service: name, ServiceID: svc.ID, Version: svc.Version, Stack: svc.Stack,
-					Before: slices.Clone(svc.Spec.Secrets), After: slices.Clone(svc.Spec.Secrets),
-					Restarts: running[svc.ID], Update: svc.UpdateConfig}
-				changes[name] = ch
-			}
+			ch := changeOf(changes, svc, running)
 			ch.After = swapRef(ch.After, ix, ds, target)
 			for _, f := range fs {
 				if f.Service == name {
@@ -206,13 +200,7 @@ func NewPlan(in PlanInput) (*RotationPlan, error) {
 		if svc == nil {
 			continue
 		}
-		ch := changes[name]
-		if ch == nil {
-			ch = &ServiceChange{Service: name, ServiceID: svc.ID, Version: svc.Version, Stack: svc.Stack,
-				Before: slices.Clone(svc.Spec.Secrets), After: slices.Clone(svc.Spec.Secrets),
-				Restarts: running[svc.ID], Update: svc.UpdateConfig}
-			changes[name] = ch
-		}
+		ch := changeOf(changes, svc, running)
 		var why []string
 		for _, f := range fs {
 			why = append(why, restartReason(f))
@@ -238,6 +226,19 @@ func NewPlan(in PlanInput) (*RotationPlan, error) {
 	}
 	p.Seal()
 	return p, nil
+}
+
+// changeOf is the one update of svc in changes, started with its references
+// as they are.
+func changeOf(changes map[string]*ServiceChange, svc *Service, running map[string]int) *ServiceChange {
+	ch := changes[svc.Name]
+	if ch == nil {
+		ch = &ServiceChange{Service: svc.Name, ServiceID: svc.ID, Version: svc.Version, Stack: svc.Stack,
+			Before: slices.Clone(svc.Spec.Secrets), After: slices.Clone(svc.Spec.Secrets),
+			Restarts: running[svc.ID], Update: svc.UpdateConfig}
+		changes[svc.Name] = ch
+	}
+	return ch
 }
 
 // NewResumePlan finishes plan id, left half-done (a kill -9, a lost SSH
