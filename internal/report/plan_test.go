@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/secretdeck/secretdeck/model"
 )
@@ -52,5 +53,24 @@ func TestPlanDockerCommandPastes(t *testing.T) {
 		if argv := strings.Split(strings.TrimSuffix(string(got), "\n"), "\n"); !slices.Equal(argv, want) {
 			t.Errorf("the shell reads %q, want %q\n%s", argv, want, script)
 		}
+	}
+}
+
+// A service's detail says why its tasks failed, newest first.
+func TestServiceDetailShowsFailedTasks(t *testing.T) {
+	t0 := time.Date(2026, 11, 30, 6, 0, 0, 0, time.UTC)
+	d := &model.ServiceDetail{Service: model.Service{Name: "api", ID: "s1"}, Tasks: []model.Task{
+		{ID: "t1", NodeID: "n1", State: "failed", Err: "task: non-zero exit (1)", CreatedAt: t0},
+		{ID: "t2", NodeID: "n2", State: "rejected", Err: "secret not found: api_key_v2", CreatedAt: t0.Add(time.Minute)},
+		{ID: "t3", NodeID: "n1", State: "running", CreatedAt: t0.Add(2 * time.Minute)},
+	}}
+	var b bytes.Buffer
+	if err := ServiceDetail(&b, d); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	i, j := strings.Index(out, "t2  node n2  2026-11-30 06:01:00Z  rejected: secret not found: api_key_v2"), strings.Index(out, "t1  node n1  2026-11-30 06:00:00Z  failed: task: non-zero exit (1)")
+	if !strings.Contains(out, "FAILED TASKS (newest first)") || i < 0 || j < 0 || i > j || strings.Contains(out, "t3  node") {
+		t.Fatalf("failed tasks:\n%s", out)
 	}
 }

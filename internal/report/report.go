@@ -4,6 +4,7 @@
 package report
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"slices"
@@ -97,8 +98,31 @@ func ServiceDetail(out io.Writer, d *model.ServiceDetail) error {
 		}
 		w.Printf("  %s (%d bytes)%s\n", e.Name, e.Length, flag)
 	}
+	writeFailedTasks(w, d.Tasks)
 	writeFindings(w, d.Findings)
 	return w.Err()
+}
+
+// writeFailedTasks lists the service's last failed or rejected tasks, newest
+// first, with why, as `docker service ps --no-trunc` would say it.
+func writeFailedTasks(w *Writer, tasks []model.Task) {
+	var failed []model.Task
+	for _, t := range tasks {
+		if t.State == "failed" || t.State == "rejected" {
+			failed = append(failed, t)
+		}
+	}
+	if len(failed) == 0 {
+		return
+	}
+	slices.SortFunc(failed, func(a, b model.Task) int { return b.CreatedAt.Compare(a.CreatedAt) })
+	w.Printf("\nFAILED TASKS (newest first)\n")
+	for _, t := range failed[:min(len(failed), 5)] {
+		w.Printf("  %s  node %s  %s  %s: %s\n", t.ID, dash(t.NodeID), t.CreatedAt.UTC().Format("2006-01-02 15:04:05Z"), t.State, dash(cmp.Or(t.Err, t.Message)))
+	}
+	if len(failed) > 5 {
+		w.Printf("  … and %d more (docker service ps)\n", len(failed)-5)
+	}
 }
 
 func writeRefs(w *Writer, title string, refs []model.FileRef) {
