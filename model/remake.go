@@ -99,7 +99,9 @@ func planDifference(got, want *RotationPlan) string {
 	return ""
 }
 
-// canonical is p as a plan file holds it: empty and missing lists alike.
+// canonical is p as a plan file holds it (empty and missing lists alike),
+// without what a plan only reports: how many tasks run now, which changes as
+// a crash-looping task restarts and says nothing of what apply does.
 func canonical(p *RotationPlan) *RotationPlan {
 	b, err := json.Marshal(p)
 	if err != nil {
@@ -108,6 +110,9 @@ func canonical(p *RotationPlan) *RotationPlan {
 	var c RotationPlan
 	if json.Unmarshal(b, &c) != nil {
 		return p
+	}
+	for i := range c.Services {
+		c.Services[i].Restarts = 0
 	}
 	return &c
 }

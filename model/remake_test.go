@@ -97,3 +97,18 @@ func TestPlanIDs(t *testing.T) {
 		}
 	}
 }
+
+// What a plan only reports — how many tasks run — may change between plan
+// and apply (a task crash-looping) without making the plan another plan.
+func TestRemakeIgnoresTheRunningCount(t *testing.T) {
+	w := threeConsumers()
+	p := planFor(t, w)
+	w.swarm.Tasks = append(w.swarm.Tasks, Task{ID: "t9", ServiceID: "svc-b", DesiredState: "running", State: "running"})
+	if err := Remake(p, &w.swarm, &w.source); err != nil {
+		t.Fatalf("a task more running: %v", err)
+	}
+	p.Services[0].After[0].Mode = 0o777
+	if err := Remake(p, &w.swarm, &w.source); err == nil {
+		t.Fatal("a changed mode is still another plan")
+	}
+}
