@@ -34,6 +34,9 @@ func (d *drifter) command(f *Finding) (command, hint string) {
 	case KindUnauthorizedMount:
 		return ShellCommand("docker", "service", "update", "--secret-rm", f.Secret, f.Service),
 			"revokes it (the service loses the file); then rotate " + f.Logical + ": " + f.Service + " could read its value"
+	case KindWiring:
+		return ShellCommand("docker", "service", "inspect", "--format", "{{json .Spec.TaskTemplate.ContainerSpec.Secrets}}", f.Service),
+			"the secrets it mounts and where: point " + f.Key + " at one of them, or at this environment's file"
 	case KindOrphan:
 		return ShellCommand("secretdeck", "prune", f.Secret), ""
 	case KindEnvExposure:

@@ -194,3 +194,28 @@ func TestEnvironmentBoundToItsSwarm(t *testing.T) {
 		t.Fatalf("plan against another swarm: %v", err)
 	}
 }
+
+// Wiring: an env var that points a service at nothing, or at another
+// environment's values, is a finding; one that points where it should is not.
+func TestWiring(t *testing.T) {
+	w := newWorld().managed("api_db_pass", 1, "v").service("api", "api_db_pass_v1:db_pass").file("api.json.prod", "api", "db_pass=v")
+	w.source.Envs = []string{"dev", "prod"}
+	w.last().Spec.Env = []EnvVar{
+		{Name: "DB_PASSWORD_FILE", Value: NewValueString("/run/secrets/db_pass")}, // mounted: fine
+		{Name: "API_TOKEN_FILE", Value: NewValueString("/run/secrets/api_token")}, // nothing there
+		{Name: "MY_PROPS_FILE", Value: NewValueString("s3://props/api.json.dev")}, // dev's values in prod
+		{Name: "OTHER_PROPS", Value: NewValueString("dev/api.json")},              // the same, folder layout
+		{Name: "RIGHT_PROPS", Value: NewValueString("api.json.prod")},             // fine
+		{Name: "UNRELATED", Value: NewValueString("web.json.dev")},                // another service's: not this check
+	}
+	var got []string
+	for _, f := range w.drift().Findings {
+		if f.Kind == KindWiring {
+			got = append(got, f.Key)
+		}
+	}
+	slices.Sort(got)
+	if want := []string{"API_TOKEN_FILE", "MY_PROPS_FILE", "OTHER_PROPS"}; !slices.Equal(got, want) {
+		t.Fatalf("wiring findings for %v, want %v", got, want)
+	}
+}

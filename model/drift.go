@@ -90,6 +90,7 @@ func Drift(in DriftInput) *DriftReport {
 	d.undeclared()
 	d.exposures()
 	d.runtimeStale()
+	d.wiring()
 	d.stackOwned()
 	d.commands()
 	sortFindings(d.report.Findings)

@@ -62,12 +62,12 @@ func TestDriftKinds(t *testing.T) {
 				w := newWorld().service("proxy")
 				w.last().Spec.Env = []EnvVar{
 					{Name: "STATS_PASS", Value: NewValueString("x")},
-					{Name: "DB_PASSWORD_FILE", Value: NewValueString("/run/secrets/db")}, // the right way
+					{Name: "DB_PASSWORD_FILE", Value: NewValueString("/run/secrets/db")}, // the right way, but nothing is mounted there
 					{Name: "LOG_LEVEL", Value: NewValueString("debug")},
 				}
 				return w
 			}(),
-			[]string{"env-exposure proxy//"}},
+			[]string{"env-exposure proxy//", "wiring proxy//"}},
 		{"runtime-stale: the service reads a file that changed after its task started",
 			func() *world {
 				w := newWorld().managed("my_service_db_pass", 1, "v").service("my_service", "my_service_db_pass_v1:db_pass").running(t0).

@@ -29,13 +29,16 @@ const (
 	// the source does not grant it (not the file's own service, not in a
 	// shared key's services: list). It is never part of a rotation.
 	KindUnauthorizedMount Kind = "unauthorized-mount"
+	// KindWiring: an env var points a service at the wrong thing (a
+	// NAME_FILE with nothing mounted there, another environment's file).
+	KindWiring Kind = "wiring"
 )
 
 // Kinds lists every kind, in the order of DESIGN.md's table.
 var Kinds = []Kind{
 	KindMissing, KindNotMounted, KindStale, KindUnverifiable, KindLagging, KindTargetMismatch,
 	KindOrphan, KindUndeclared, KindUnknownService, KindRuntimeStale, KindEnvExposure,
-	KindStackOwned, KindUnparsable, KindOversize, KindUnauthorizedMount,
+	KindStackOwned, KindUnparsable, KindOversize, KindUnauthorizedMount, KindWiring,
 }
 
 // Severity orders findings: what to look at first.
@@ -67,7 +70,7 @@ func (s *Severity) UnmarshalText(b []byte) error {
 var severityOf = map[Kind]Severity{
 	KindEnvExposure: SeverityHigh, KindUnauthorizedMount: SeverityHigh, KindStale: SeverityHigh, KindMissing: SeverityHigh, KindLagging: SeverityHigh,
 	KindNotMounted: SeverityMedium, KindUnverifiable: SeverityMedium, KindTargetMismatch: SeverityMedium,
-	KindRuntimeStale: SeverityMedium, KindUnparsable: SeverityMedium, KindOversize: SeverityMedium,
+	KindRuntimeStale: SeverityMedium, KindWiring: SeverityMedium, KindUnparsable: SeverityMedium, KindOversize: SeverityMedium,
 	KindOrphan: SeverityLow, KindUndeclared: SeverityLow, KindUnknownService: SeverityLow,
 	KindStackOwned: SeverityInfo,
 }
@@ -128,7 +131,7 @@ func newFinding(k Kind, explanation string, actions ...Action) Finding {
 // written from it (UrgencyText).
 var Urgency = []Kind{
 	KindEnvExposure, KindUnauthorizedMount, KindStale, KindMissing, KindLagging,
-	KindNotMounted, KindUnverifiable, KindTargetMismatch, KindRuntimeStale, KindUnparsable, KindOversize,
+	KindNotMounted, KindUnverifiable, KindTargetMismatch, KindRuntimeStale, KindWiring, KindUnparsable, KindOversize,
 	KindOrphan, KindUndeclared, KindUnknownService,
 	KindStackOwned,
 }
