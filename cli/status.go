@@ -87,6 +87,9 @@ type sourceStatus struct {
 	Environments []string     `json:"environments"`
 	Files        []fileStatus `json:"files"`
 	Ignored      []string     `json:"ignored,omitempty"`
+	// Binding says whether the environment is bound to this swarm.
+	Binding      string `json:"binding"`
+	BindingHolds bool   `json:"bindingHolds"`
 }
 
 type fileStatus struct {
@@ -133,6 +136,7 @@ func newStatusReport(w *world) statusReport {
 	}
 	if w.source != nil {
 		r.Source = newSourceStatus(w.source, w.drift().Deliveries)
+		r.Source.Binding, r.Source.BindingHolds = w.source.Manifest.Binding(w.source.Env, s.ClusterID)
 	}
 	return r
 }
@@ -171,6 +175,7 @@ func (r statusReport) writeText(out io.Writer) error {
 	} else {
 		w.Printf("Source   %s · env %s (environments: %s) · %s\n", r.Source.URI, r.Source.Env,
 			strings.Join(r.Source.Environments, ", "), r.Source.summary())
+		w.Printf("Binding  %s\n", r.Source.Binding)
 	}
 
 	w.Printf("\nSERVICES\n")

@@ -219,3 +219,23 @@ func TestWiring(t *testing.T) {
 		t.Fatalf("wiring findings for %v, want %v", got, want)
 	}
 }
+
+func TestBinding(t *testing.T) {
+	var none *Manifest
+	m := &Manifest{Environments: map[string]EnvironmentPolicy{"prod": {Swarm: "c1"}}}
+	for _, tc := range []struct {
+		m       *Manifest
+		cluster string
+		holds   bool
+		says    string
+	}{
+		{none, "c1", true, "add to secretdeck.yaml: environments: {prod: {swarm: c1}}"},
+		{m, "c1", true, "env prod is bound to this swarm (c1)"},
+		{m, "c2", false, "env prod is bound to swarm c1, and this is swarm c2: plans are refused here"},
+	} {
+		text, holds := tc.m.Binding("prod", tc.cluster)
+		if holds != tc.holds || !strings.Contains(text, tc.says) {
+			t.Errorf("Binding(prod, %s) = %q, %v", tc.cluster, text, holds)
+		}
+	}
+}

@@ -100,6 +100,22 @@ func (m *Manifest) CheckSwarm(env, clusterID string) error {
 	return nil
 }
 
+// Binding says in one line whether env is bound to a swarm and whether
+// swarm clusterID is that one; for an unbound env, the line that binds it.
+func (m *Manifest) Binding(env, clusterID string) (text string, holds bool) {
+	want := ""
+	if m != nil {
+		want = m.Environments[env].Swarm
+	}
+	switch {
+	case want == "":
+		return fmt.Sprintf("env %s is bound to no swarm; to bind it to this one, add to %s: environments: {%s: {swarm: %s}}", env, ManifestPath, env, clusterID), true
+	case want == clusterID:
+		return fmt.Sprintf("env %s is bound to this swarm (%s)", env, clusterID), true
+	}
+	return fmt.Sprintf("env %s is bound to swarm %s, and this is swarm %s: plans are refused here", env, want, clusterID), false
+}
+
 // Protected reports whether env needs its name typed to confirm an apply.
 func (m *Manifest) Protected(env string) bool {
 	return m != nil && m.Environments[env].Protected

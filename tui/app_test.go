@@ -452,3 +452,23 @@ func TestLiveUpdatesReloadAndSurviveABrokenStream(t *testing.T) {
 		t.Fatalf("the next good load re-opens the stream: %d streams", len(l.streams))
 	}
 }
+
+// An environment bound to another swarm says so in the header, before any
+// plan is refused for it.
+func TestHeaderSaysWrongSwarm(t *testing.T) {
+	bind := func(swarm string) func(*Options) {
+		return func(o *Options) {
+			d := tuitest.Data()
+			d.Source.Manifest = &model.Manifest{Environments: map[string]model.EnvironmentPolicy{"prod": {Swarm: swarm}}}
+			o.Loader = &fakeLoader{data: d}
+		}
+	}
+	a, _ := newTestApp(t, 80, 24, bind("another-swarm"))
+	if line := strings.Split(screen(a), "\n")[0]; !strings.HasSuffix(line, " WRONG SWARM ") {
+		t.Fatalf("header: %q", line)
+	}
+	a, _ = newTestApp(t, 80, 24, bind(tuitest.Data().Swarm.ClusterID))
+	if line := strings.Split(screen(a), "\n")[0]; strings.Contains(line, "WRONG SWARM") {
+		t.Fatalf("the bound swarm: %q", line)
+	}
+}

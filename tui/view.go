@@ -56,6 +56,11 @@ func (a *App) header() string {
 		parts = append(parts, d.Swarm.NodeRole, "ctx "+ep.Context, "swarm "+short(d.Swarm.ClusterID, 8), ep.Host)
 	}
 	var badges []string
+	if d := a.data; d != nil && d.Swarm != nil && d.Source != nil {
+		if _, holds := d.Source.Manifest.Binding(d.Source.Env, d.Swarm.ClusterID); !holds {
+			badges = append(badges, st.Badge.Render(" WRONG SWARM "))
+		}
+	}
 	if a.opts.ReadOnly {
 		badges = append(badges, st.Badge.Render(" READ-ONLY "))
 	}
