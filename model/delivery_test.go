@@ -239,3 +239,26 @@ func TestBinding(t *testing.T) {
 		}
 	}
 }
+
+// A credential removed from a service's env by hand stays in its
+// PreviousSpec, which `docker service inspect` shows: a finding whose
+// command flushes it. Still in the current spec, it is an env-exposure only.
+func TestPreviousSpecExposure(t *testing.T) {
+	w := newWorld().service("proxy")
+	w.last().Previous = &ServiceSpec{Env: []EnvVar{{Name: "STATS_PASS", Value: NewValueString("old-pass")}, {Name: "LOG_LEVEL", Value: NewValueString("debug")}}}
+	var got []Finding
+	for _, f := range w.drift().Findings {
+		if f.Kind == KindPreviousSpecExposure {
+			got = append(got, f)
+		}
+	}
+	if len(got) != 1 || got[0].Key != "STATS_PASS" || got[0].Command != "docker service update --force proxy" || strings.Contains(got[0].Explanation, "old-pass") {
+		t.Fatalf("findings: %+v", got)
+	}
+	w.last().Spec.Env = []EnvVar{{Name: "STATS_PASS", Value: NewValueString("old-pass")}}
+	for _, f := range w.drift().Findings {
+		if f.Kind == KindPreviousSpecExposure {
+			t.Fatalf("still in the spec: an env-exposure, not this: %+v", f)
+		}
+	}
+}

@@ -211,6 +211,7 @@ func TestDriftListsTheMostUrgentFirst(t *testing.T) {
 		file("api.properties.prod", "api", "k=new", "missing_one=m").
 		file("proxy.properties.prod", "proxy", "stats.password=hunter2-stats")
 	w.swarm.Services[2].Spec.Env = []EnvVar{{Name: "STATS_PASS", Value: NewValueString("hunter2-stats")}}
+	w.swarm.Services[1].Previous = &ServiceSpec{Env: []EnvVar{{Name: "API_TOKEN", Value: NewValueString("removed-by-hand")}}}
 	var got []string
 	fs := w.drift().Findings
 	SortByUrgency(fs)
@@ -219,7 +220,7 @@ func TestDriftListsTheMostUrgentFirst(t *testing.T) {
 			got = append(got, string(f.Kind))
 		}
 	}
-	if want := "env-exposure, unauthorized-mount, stale, missing, lagging (high)"; strings.Join(got, ", ")+" (high)" != want || !strings.HasPrefix(UrgencyText(), want+"; ") {
+	if want := "env-exposure, previous-spec-exposure, unauthorized-mount, stale, missing, lagging (high)"; strings.Join(got, ", ")+" (high)" != want || !strings.HasPrefix(UrgencyText(), want+"; ") {
 		t.Errorf("high findings in the order %v; help says %q", got, UrgencyText())
 	}
 	if len(Urgency) != len(Kinds) {

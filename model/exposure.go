@@ -3,6 +3,7 @@ package model
 import (
 	"crypto/sha256"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -70,6 +71,28 @@ func (d *drifter) exposures() {
 				d.add(f)
 			}
 		}
+		d.previousExposures(&svc, index)
+	}
+}
+
+// previousExposures reports a credential that is gone from a service's env
+// but stays in its PreviousSpec: `docker service inspect` still shows it.
+func (d *drifter) previousExposures(svc *Service, index map[[sha256.Size]byte][]sourceValue) {
+	if svc.Previous == nil {
+		return
+	}
+	for _, ev := range svc.Previous.Env {
+		_, fromSource := lookup(index, ev.Value)
+		if !fromSource && !(SensitiveName(ev.Name) && literal(ev.Value)) {
+			continue
+		}
+		if slices.ContainsFunc(svc.Spec.Env, func(cur EnvVar) bool { return cur.Name == ev.Name && cur.Value.Equal(ev.Value) }) {
+			continue // still in the current spec: an env-exposure already
+		}
+		f := newFinding(KindPreviousSpecExposure, fmt.Sprintf("env var %s is gone from service %s, but its previous spec still holds the value (%d bytes): `docker service inspect` shows it to anyone who can inspect the service",
+			ev.Name, svc.Name, ev.Value.Len()), ActionPurgePrevious)
+		f.Service, f.Key = svc.Name, ev.Name
+		d.add(f)
 	}
 }
 

@@ -32,13 +32,16 @@ const (
 	// KindWiring: an env var points a service at the wrong thing (a
 	// NAME_FILE with nothing mounted there, another environment's file).
 	KindWiring Kind = "wiring"
+	// KindPreviousSpecExposure: a credential removed from a service's env
+	// still sits in its PreviousSpec, which `docker service inspect` shows.
+	KindPreviousSpecExposure Kind = "previous-spec-exposure"
 )
 
 // Kinds lists every kind, in the order of DESIGN.md's table.
 var Kinds = []Kind{
 	KindMissing, KindNotMounted, KindStale, KindUnverifiable, KindLagging, KindTargetMismatch,
 	KindOrphan, KindUndeclared, KindUnknownService, KindRuntimeStale, KindEnvExposure,
-	KindStackOwned, KindUnparsable, KindOversize, KindUnauthorizedMount, KindWiring,
+	KindStackOwned, KindUnparsable, KindOversize, KindUnauthorizedMount, KindWiring, KindPreviousSpecExposure,
 }
 
 // Severity orders findings: what to look at first.
@@ -68,7 +71,7 @@ func (s *Severity) UnmarshalText(b []byte) error {
 // severityOf is each kind's severity: a credential in clear or a swarm that
 // runs another value than the source's comes first; bookkeeping comes last.
 var severityOf = map[Kind]Severity{
-	KindEnvExposure: SeverityHigh, KindUnauthorizedMount: SeverityHigh, KindStale: SeverityHigh, KindMissing: SeverityHigh, KindLagging: SeverityHigh,
+	KindEnvExposure: SeverityHigh, KindPreviousSpecExposure: SeverityHigh, KindUnauthorizedMount: SeverityHigh, KindStale: SeverityHigh, KindMissing: SeverityHigh, KindLagging: SeverityHigh,
 	KindNotMounted: SeverityMedium, KindUnverifiable: SeverityMedium, KindTargetMismatch: SeverityMedium,
 	KindRuntimeStale: SeverityMedium, KindWiring: SeverityMedium, KindUnparsable: SeverityMedium, KindOversize: SeverityMedium,
 	KindOrphan: SeverityLow, KindUndeclared: SeverityLow, KindUnknownService: SeverityLow,
@@ -91,6 +94,7 @@ const (
 	ActionReport        Action = "report"
 	ActionRestart       Action = "restart"
 	ActionRevoke        Action = "revoke"
+	ActionPurgePrevious Action = "purge-previous-spec"
 	ActionMoveToSecret  Action = "move-to-secret"
 	ActionUpdateStack   Action = "update-stack-file"
 	ActionFixSourceFile Action = "fix-source-file"
@@ -130,13 +134,13 @@ func newFinding(k Kind, explanation string, actions ...Action) Finding {
 // the same order. `drift` sorts by it (SortByUrgency) and its help is
 // written from it (UrgencyText).
 var Urgency = []Kind{
-	KindEnvExposure, KindUnauthorizedMount, KindStale, KindMissing, KindLagging,
+	KindEnvExposure, KindPreviousSpecExposure, KindUnauthorizedMount, KindStale, KindMissing, KindLagging,
 	KindNotMounted, KindUnverifiable, KindTargetMismatch, KindRuntimeStale, KindWiring, KindUnparsable, KindOversize,
 	KindOrphan, KindUndeclared, KindUnknownService,
 	KindStackOwned,
 }
 
-// UrgencyText is Urgency in words: "env-exposure, unauthorized-mount, stale, missing, lagging
+// UrgencyText is Urgency in words: "env-exposure, previous-spec-exposure, …
 // (high); not-mounted, … (medium); …".
 func UrgencyText() string {
 	var groups []string
