@@ -171,6 +171,9 @@ func executePlan(ctx context.Context, global *globalOptions, p *model.RotationPl
 		return nil, err
 	}
 	defer c.Close()
+	if err := c.CanWrite(); err != nil && !global.readOnly {
+		return nil, fmt.Errorf("nothing applied: %w", err)
+	}
 	snap, err := c.Snapshot(ctx)
 	if err != nil {
 		return nil, err
@@ -199,6 +202,13 @@ func executePlan(ctx context.Context, global *globalOptions, p *model.RotationPl
 	if _, err := audit.append(auditRecord{Context: snap.Endpoint.Context, Swarm: snap.ClusterID, Plan: p.ID,
 		Action: "apply", Subject: p.Env, Result: "started"}); err != nil {
 		return nil, fmt.Errorf("nothing applied: %w (apply records every step there)", err)
+	}
+	if global.insecureTransport && strings.HasPrefix(snap.Endpoint.Host, "tcp://") {
+		warn("--insecure-transport: the changes go to " + snap.Endpoint.Host + " without TLS unless it is configured")
+		if _, err := audit.append(auditRecord{Context: snap.Endpoint.Context, Swarm: snap.ClusterID, Plan: p.ID,
+			Action: "insecure-transport", Subject: snap.Endpoint.Host, Result: "allowed"}); err != nil {
+			return nil, fmt.Errorf("nothing applied: %w", err)
+		}
 	}
 	// The key the source was just read with; made (create-only) when the
 	// source has none yet — never a write when it has one.

@@ -34,7 +34,9 @@ type globalOptions struct {
 	env        string
 	debug      bool
 	readOnly   bool
-	noReveal   bool
+	// insecureTransport allows writes over tcp:// without TLS.
+	insecureTransport bool
+	noReveal          bool
 	// apply are the workbench's rotation options (apply has its own flags).
 	apply model.ApplyOptions
 
@@ -207,6 +209,7 @@ space stages a fix, p previews the plan, a applies it, ? shows keys.`,
 	f.StringVar(&opts.env, "env", os.Getenv("SECRETDECK_ENV"), "environment of the property files, e.g. prod (env SECRETDECK_ENV)")
 	f.BoolVar(&opts.debug, "debug", false, "log what secretdeck does to stderr (never values)")
 	f.BoolVar(&opts.readOnly, "read-only", false, "incident mode: change nothing (the header shows READ-ONLY)")
+	f.BoolVar(&opts.insecureTransport, "insecure-transport", false, "allow changes over tcp:// without TLS (refused otherwise: values would cross the network in clear)")
 	f.BoolVar(&opts.noReveal, "no-reveal", false, "never show a value on screen, even on request")
 	// The workbench applies plans as `apply` does, with the same options.
 	addApplyFlags(root.Flags(), &opts.apply)
@@ -235,7 +238,7 @@ func newLogger(w io.Writer, debug bool) *slog.Logger {
 
 // connect opens the engine with the global flags.
 func (o *globalOptions) connect(ctx context.Context) (*swarm.Client, error) {
-	return swarm.Connect(ctx, swarm.ConnectOptions{Host: o.host, Context: o.context, ReadOnly: o.readOnly})
+	return swarm.Connect(ctx, swarm.ConnectOptions{Host: o.host, Context: o.context, ReadOnly: o.readOnly, InsecureTransport: o.insecureTransport})
 }
 
 // openSource opens the property source with the global flags.

@@ -3,6 +3,7 @@ package swarm
 import (
 	"context"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/moby/moby/client"
@@ -25,6 +26,10 @@ type ConnectOptions struct {
 	Getenv    func(string) string // nil: os.Getenv (tests inject)
 	// ReadOnly makes every mutating call fail with ErrReadOnly (--read-only).
 	ReadOnly bool
+	// InsecureTransport allows writes over plain tcp:// without TLS
+	// (--insecure-transport): refused otherwise, since a secret's value
+	// would cross the network in clear.
+	InsecureTransport bool
 }
 
 // Client is a connection to one Docker engine.
@@ -32,6 +37,9 @@ type Client struct {
 	api      *client.Client
 	endpoint model.Endpoint
 	readOnly bool
+	// plaintext: tcp:// without TLS, and writes refused over it (unless
+	// --insecure-transport said otherwise).
+	plaintext bool
 }
 
 // Endpoint says where the client is connected, why there, and which API
@@ -82,5 +90,6 @@ func Connect(ctx context.Context, o ConnectOptions) (*Client, error) {
 	}
 	ep := target.shown
 	ep.APIVersion = api.ClientVersion()
-	return &Client{api: api, endpoint: ep, readOnly: o.ReadOnly}, nil
+	plain := strings.HasPrefix(ep.Host, "tcp://") && target.dial.TLSData == nil && !o.InsecureTransport
+	return &Client{api: api, endpoint: ep, readOnly: o.ReadOnly, plaintext: plain}, nil
 }

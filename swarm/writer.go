@@ -18,10 +18,24 @@ var ErrReadOnly = errors.New("read-only: secretdeck was started with --read-only
 // mutate guards every mutating call: a read-only client refuses it here,
 // whatever the caller (the UI hides actions too, but this is the guarantee).
 func (c *Client) mutate(what string) error {
-	if c.readOnly {
+	switch {
+	case c.readOnly:
 		return fmt.Errorf("%s: %w", what, ErrReadOnly)
+	case c.plaintext:
+		return fmt.Errorf("%s: %w", what, &PlaintextError{Host: c.endpoint.Host})
 	}
 	return nil
+}
+
+// CanWrite says why this client would refuse a change, before any is tried.
+func (c *Client) CanWrite() error { return c.mutate("change the swarm") }
+
+// PlaintextError refuses a write over a connection without TLS.
+type PlaintextError struct{ Host string }
+
+func (e *PlaintextError) Error() string {
+	return fmt.Sprintf("the connection to %s is not encrypted (tcp:// without TLS): a secret's value would cross the network in clear; "+
+		"connect over TLS (DOCKER_TLS_VERIFY and DOCKER_CERT_PATH, or a docker context with TLS) or ssh://, or pass --insecure-transport", e.Host)
 }
 
 // Writer adapts a Client to model.SwarmWriter for applying plans.
