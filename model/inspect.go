@@ -77,7 +77,7 @@ func (s *SwarmSnapshot) InspectSecret(name string, drift *DriftReport, key Finge
 	d.Fingerprint = "not checked (no --source)"
 	if drift != nil {
 		d.Fingerprint = "no source entry declares it"
-		if m, declared := drift.FingerprintOf(sec, d.Logical, key); declared {
+		if m, declared := drift.Fingerprints(key)(sec, d.Logical); declared {
 			d.Fingerprint = m.String()
 		}
 		for _, f := range drift.Findings {
@@ -89,19 +89,24 @@ func (s *SwarmSnapshot) InspectSecret(name string, drift *DriftReport, key Finge
 	return d, nil
 }
 
-// FingerprintOf compares secret sec, a version of logical secret logical,
-// with the value the source declares for it; declared is false when no
-// entry does. Every face shows this one answer for a secret.
-func (r *DriftReport) FingerprintOf(sec Secret, logical string, key FingerprintKey) (m FingerprintMatch, declared bool) {
-	if logical == "" {
-		return FingerprintUnknown, false
-	}
+// Fingerprints returns how a secret compares with the value the source
+// declares for its logical secret (declared false when no entry does): the
+// one answer every face shows for a secret. The index is built once, so a
+// list of 10,000 secrets asks it 10,000 times at no more cost.
+func (r *DriftReport) Fingerprints(key FingerprintKey) func(sec Secret, logical string) (m FingerprintMatch, declared bool) {
+	byLogical := make(map[string]Value, len(r.Desired))
 	for _, ds := range r.Desired {
-		if ds.Logical == logical {
-			return key.Compare(Fingerprint(sec.Labels[LabelFingerprint]), logical, ds.Value), true
+		if ds.Logical != "" {
+			byLogical[ds.Logical] = ds.Value
 		}
 	}
-	return FingerprintUnknown, false
+	return func(sec Secret, logical string) (FingerprintMatch, bool) {
+		v, ok := byLogical[logical]
+		if !ok {
+			return FingerprintUnknown, false
+		}
+		return key.Compare(Fingerprint(sec.Labels[LabelFingerprint]), logical, v), true
+	}
 }
 
 func (s *SwarmSnapshot) versionSummary(v SecretVersion) VersionSummary {

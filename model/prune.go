@@ -48,11 +48,15 @@ func (s *SwarmSnapshot) PruneCandidates(logicals []string, keep int, unmanaged b
 func (s *SwarmSnapshot) LogicalOf(id string) string {
 	for i := range s.Secrets {
 		if s.Secrets[i].ID == id {
-			return versionOf(&s.Secrets[i]).Logical
+			return s.Secrets[i].LogicalVersion().Logical
 		}
 	}
 	return ""
 }
+
+// LogicalVersion is what s is a version of: its logical secret and number, from its
+// labels or else its name — the one rule every face names secrets by.
+func (s *Secret) LogicalVersion() SecretVersion { return versionOf(s) }
 
 // PruneNamed checks that `prune NAME` may remove the secret called name (or
 // with that ID), with the rule of every prune: a secret that any service's

@@ -57,15 +57,12 @@ func rows(c *common.Common, d *common.Data) []table.Row {
 			staged[f.Secret] = staged[f.Secret] || c.Staging.Selects(f)
 		}
 	}
+	state := fingerprintStates(d)
 	out := make([]table.Row, 0, len(d.Swarm.Secrets))
 	for _, s := range d.Swarm.Secrets {
-		logical, version := d.Swarm.LogicalOf(s.ID), s.Labels[model.LabelVersion]
-		if version == "" {
-			_, n, _ := model.ParseVersionName(s.Name)
-			version = strconv.Itoa(n)
-		}
+		v := s.LogicalVersion()
 		r := table.Row{Key: s.Name, Cells: []string{
-			common.Mark(c.Staging.Logicals[logical] || staged[s.Name], s.Name), logical, version, fingerprintState(d, s), strconv.Itoa(used[s.ID]),
+			common.Mark(c.Staging.Logicals[v.Logical] || staged[s.Name], s.Name), v.Logical, strconv.Itoa(v.N), state(s, v.Logical), strconv.Itoa(used[s.ID]),
 			common.Age(c.Now(), s.CreatedAt), "",
 		}}
 		common.Badge(c, &r, 6, findings[s.Name])
@@ -74,24 +71,29 @@ func rows(c *common.Common, d *common.Data) []table.Row {
 	return out
 }
 
-// fingerprintState says what can be told of the value without reading it:
-// the engine's answer for the secret (as its detail and `inspect` give it),
-// in a word.
-func fingerprintState(d *common.Data, s model.Secret) string {
+// fingerprintStates says what can be told of a secret's value without
+// reading it: the engine's answer (as the detail and `inspect` give it), in
+// a word.
+func fingerprintStates(d *common.Data) func(s model.Secret, logical string) string {
 	if d.Drift == nil {
-		if s.Labels[model.LabelFingerprint] == "" {
-			return "none"
+		return func(s model.Secret, _ string) string {
+			if s.Labels[model.LabelFingerprint] == "" {
+				return "none"
+			}
+			return "labelled"
 		}
-		return "labelled"
 	}
-	m, declared := d.Drift.FingerprintOf(s, d.Swarm.LogicalOf(s.ID), d.Key())
-	if !declared {
-		return "undeclared"
+	compare := d.Drift.Fingerprints(d.Key())
+	return func(s model.Secret, logical string) string {
+		m, declared := compare(s, logical)
+		if !declared {
+			return "undeclared"
+		}
+		return map[model.FingerprintMatch]string{
+			model.FingerprintUnknown: "none", model.FingerprintNoKey: "no key", model.FingerprintOtherKey: "other key",
+			model.FingerprintMatches: "ok", model.FingerprintDiffers: "DIFFERS",
+		}[m]
 	}
-	return map[model.FingerprintMatch]string{
-		model.FingerprintUnknown: "none", model.FingerprintNoKey: "no key", model.FingerprintOtherKey: "other key",
-		model.FingerprintMatches: "ok", model.FingerprintDiffers: "DIFFERS",
-	}[m]
 }
 
 func detail(d *common.Data, name string, _ int) string {
@@ -119,7 +121,7 @@ func logicalOf(d *common.Data, name string) string {
 	}
 	for _, s := range d.Swarm.Secrets {
 		if s.Name == name {
-			return d.Swarm.LogicalOf(s.ID)
+			return s.LogicalVersion().Logical
 		}
 	}
 	return ""
