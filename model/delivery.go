@@ -2,7 +2,6 @@ package model
 
 import (
 	"fmt"
-	"strings"
 	"time"
 )
 
@@ -28,10 +27,20 @@ type Delivery struct {
 	Why     string `json:"why"`
 }
 
-// delivery decides how file f reaches its service: the manifest's word, or
-// else runtime when an env var of the service names the file and the
-// service mounts none of its entries, else secrets.
+// delivery is how file f reaches its service, decided once per Drift.
 func (d *drifter) delivery(f *PropertyFile) Delivery {
+	dl, ok := d.deliveries[f.Key]
+	if !ok {
+		dl = d.decideDelivery(f)
+		d.deliveries[f.Key] = dl
+	}
+	return dl
+}
+
+// decideDelivery decides how file f reaches its service: the manifest's
+// word, or else runtime when an env var of the service names the file and
+// the service mounts none of its entries, else secrets.
+func (d *drifter) decideDelivery(f *PropertyFile) Delivery {
 	out := Delivery{File: f.Key, Service: f.Service, Mode: DeliverySecrets, Why: "each entry is a secret (the default)"}
 	policy := d.in.Manifest.service(f.Service)
 	switch {
@@ -87,6 +96,4 @@ func (d *drifter) startedBefore(svc *Service, t time.Time) (before, running int)
 }
 
 // restartReason says why a restart plan step restarts a service.
-func restartReason(f Finding) string {
-	return strings.TrimSpace(fmt.Sprintf("%s changed after its tasks started", f.File))
-}
+func restartReason(f Finding) string { return f.File + " changed after its tasks started" }

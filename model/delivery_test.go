@@ -212,6 +212,9 @@ func TestWiring(t *testing.T) {
 	for _, f := range w.drift().Findings {
 		if f.Kind == KindWiring {
 			got = append(got, f.Key)
+			if strings.Contains(f.Explanation, "/run/secrets/api_token") || strings.Contains(f.Explanation, "s3://props") {
+				t.Errorf("an env value shown: %s", f.Explanation)
+			}
 		}
 	}
 	slices.Sort(got)

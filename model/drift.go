@@ -57,6 +57,7 @@ type drifter struct {
 	logicals   map[string]bool            // desired logical names
 	conflicts  []DesiredSecret            // dropped: another file gives the secret another value
 	runtime    map[string]bool            // files their service reads at start-up
+	deliveries map[string]Delivery        // by file: decided once (delivery)
 	// exposedEntry is the source entry whose value an env-exposure finding
 	// (by ID) found in clear.
 	exposedEntry map[string]entryRef
@@ -76,6 +77,7 @@ func Drift(in DriftInput) *DriftReport {
 		logicals:     map[string]bool{},
 		exposedEntry: map[string]entryRef{},
 		runtime:      map[string]bool{},
+		deliveries:   map[string]Delivery{},
 		report:       &DriftReport{Env: in.Source.Env, Findings: []Finding{}, FingerprintKey: !in.Key.IsZero()},
 	}
 	for i := range in.Swarm.Services {

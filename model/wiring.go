@@ -23,8 +23,9 @@ func (d *drifter) wiring() {
 			switch {
 			case strings.HasSuffix(ev.Name, "_FILE") && strings.HasPrefix(ref, secretsDir):
 				if !slices.ContainsFunc(svc.Spec.Secrets, func(r FileRef) bool { return secretsDir+r.Target == ref || r.Target == ref }) {
-					f := newFinding(KindWiring, fmt.Sprintf("env %s of service %s points at %s, where no secret of the service is mounted: the application finds no file there",
-						ev.Name, svc.Name, Printable(ref)), ActionReport)
+					// The path is an env value: like every env value, it is not shown.
+					f := newFinding(KindWiring, fmt.Sprintf("env %s of service %s points at a file under %s where no secret of the service is mounted: the application finds no file there",
+						ev.Name, svc.Name, secretsDir), ActionReport)
 					f.Service, f.Key = svc.Name, ev.Name
 					d.add(f)
 				}

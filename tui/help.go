@@ -39,18 +39,7 @@ next:
 	return out
 }
 
-func sameKeys(a, b key.Binding) bool {
-	ak, bk := a.Keys(), b.Keys()
-	if len(ak) != len(bk) {
-		return false
-	}
-	for i := range ak {
-		if ak[i] != bk[i] {
-			return false
-		}
-	}
-	return true
-}
+func sameKeys(a, b key.Binding) bool { return slices.Equal(a.Keys(), b.Keys()) }
 
 // helpGroups is every key of the focused pane, its own first, then the
 // workbench's.

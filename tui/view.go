@@ -57,7 +57,7 @@ func (a *App) header() string {
 	}
 	var badges []string
 	if d := a.data; d != nil && d.Swarm != nil && d.Source != nil {
-		if _, holds := d.Source.Manifest.Binding(d.Source.Env, d.Swarm.ClusterID); !holds {
+		if d.Source.Manifest.CheckSwarm(d.Source.Env, d.Swarm.ClusterID) != nil {
 			badges = append(badges, st.Badge.Render(" WRONG SWARM "))
 		}
 	}
