@@ -1,14 +1,21 @@
 package cli
 
 import (
+	"context"
+	"encoding/json"
 	"io"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/moby/moby/client"
+
+	"github.com/secretdeck/secretdeck/internal/leak"
 	"github.com/secretdeck/secretdeck/internal/testrig"
+	"github.com/secretdeck/secretdeck/model"
 )
 
 // plainTCP forwards a loopback TCP port to the rig's engine socket, as an
@@ -73,5 +80,54 @@ func TestWritesNeedAProtectedChannel(t *testing.T) {
 	log, _ := os.ReadFile(filepath.Join(state, "secretdeck", "audit.jsonl"))
 	if !strings.Contains(string(log), `"action":"insecure-transport"`) {
 		t.Errorf("its use is audited:\n%s", log)
+	}
+}
+
+// TestPreviousSpecExposureForReal: a credential removed from a service's
+// env by hand stays in its PreviousSpec on the real engine; drift says so
+// without showing it, and the finding's own command (a second update)
+// takes it out of `docker service inspect`.
+func TestPreviousSpecExposureForReal(t *testing.T) {
+	srv := useRigS3(t)
+	sw := newRigSwarm(t)
+	p := sw.prefix
+	const pass = "prevspec-Stats-Pass-7"
+	sw.service("proxy", []string{"STATS_PASS=" + pass}, nil)
+	bucket := srv.NewBucket(t, map[string]string{p + "proxy.properties.prod": "stats.user = admin\n"})
+	args := []string{"--host", testrig.Docker(t), "--source", "s3://" + bucket, "--env", "prod"}
+	insp, err := sw.api.ServiceInspect(context.Background(), p+"proxy", client.ServiceInspectOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec := insp.Service.Spec
+	spec.TaskTemplate.ContainerSpec.Env = nil // removed by hand
+	if _, err := sw.api.ServiceUpdate(context.Background(), insp.Service.ID, client.ServiceUpdateOptions{Version: insp.Service.Version, Spec: spec}); err != nil {
+		t.Fatal(err)
+	}
+	find := func() *model.Finding {
+		r := runCLI(t, append([]string{"drift", "--json"}, args...)...)
+		leak.Check(t, "drift", r.all(), pass)
+		var out driftOutput
+		if err := json.Unmarshal([]byte(r.stdout), &out); err != nil {
+			t.Fatalf("drift --json: %v\n%s", err, r.all())
+		}
+		for _, f := range out.Findings {
+			if f.Kind == model.KindPreviousSpecExposure && f.Service == p+"proxy" {
+				return &f
+			}
+		}
+		return nil
+	}
+	f := find()
+	if f == nil || f.Key != "STATS_PASS" {
+		t.Fatalf("previous-spec-exposure: %+v", f)
+	}
+	cmd := strings.Fields(f.Command) // docker service update --force NAME
+	out, err := exec.Command(cmd[0], append([]string{"-H", testrig.Docker(t)}, cmd[1:]...)...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s: %v\n%s", f.Command, err, out)
+	}
+	if f := find(); f != nil {
+		t.Fatalf("after its command, still: %+v", f)
 	}
 }
