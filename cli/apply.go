@@ -203,8 +203,8 @@ func executePlan(ctx context.Context, global *globalOptions, p *model.RotationPl
 		Action: "apply", Subject: p.Env, Result: "started"}); err != nil {
 		return nil, fmt.Errorf("nothing applied: %w (apply records every step there)", err)
 	}
-	if global.insecureTransport && strings.HasPrefix(snap.Endpoint.Host, "tcp://") {
-		warn("--insecure-transport: the changes go to " + snap.Endpoint.Host + " without TLS unless it is configured")
+	if c.Unencrypted() && global.insecureTransport { // else CanWrite refused it, or read-only refuses every write
+		warn("--insecure-transport: the changes go to " + snap.Endpoint.Host + " without TLS")
 		if _, err := audit.append(auditRecord{Context: snap.Endpoint.Context, Swarm: snap.ClusterID, Plan: p.ID,
 			Action: "insecure-transport", Subject: snap.Endpoint.Host, Result: "allowed"}); err != nil {
 			return nil, fmt.Errorf("nothing applied: %w", err)

@@ -37,10 +37,13 @@ type Client struct {
 	api      *client.Client
 	endpoint model.Endpoint
 	readOnly bool
-	// plaintext: tcp:// without TLS, and writes refused over it (unless
-	// --insecure-transport said otherwise).
-	plaintext bool
+	// unencrypted: tcp:// without TLS; writes over it are refused unless
+	// allowed (--insecure-transport).
+	unencrypted, allowUnencrypted bool
 }
+
+// Unencrypted reports whether the connection is tcp:// without TLS.
+func (c *Client) Unencrypted() bool { return c.unencrypted }
 
 // Endpoint says where the client is connected, why there, and which API
 // version was negotiated.
@@ -90,6 +93,6 @@ func Connect(ctx context.Context, o ConnectOptions) (*Client, error) {
 	}
 	ep := target.shown
 	ep.APIVersion = api.ClientVersion()
-	plain := strings.HasPrefix(ep.Host, "tcp://") && target.dial.TLSData == nil && !o.InsecureTransport
-	return &Client{api: api, endpoint: ep, readOnly: o.ReadOnly, plaintext: plain}, nil
+	return &Client{api: api, endpoint: ep, readOnly: o.ReadOnly,
+		unencrypted: strings.HasPrefix(ep.Host, "tcp://") && target.dial.TLSData == nil, allowUnencrypted: o.InsecureTransport}, nil
 }

@@ -21,7 +21,7 @@ func (c *Client) mutate(what string) error {
 	switch {
 	case c.readOnly:
 		return fmt.Errorf("%s: %w", what, ErrReadOnly)
-	case c.plaintext:
+	case c.unencrypted && !c.allowUnencrypted:
 		return fmt.Errorf("%s: %w", what, &PlaintextError{Host: c.endpoint.Host})
 	}
 	return nil
