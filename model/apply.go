@@ -489,18 +489,38 @@ func rollbackAdvice(err error, service string) string {
 // rollback returns a service to the spec it had before this plan. Docker may
 // already have rolled it back by itself (failure action rollback): a second
 // rollback would roll FORWARD to the failed spec, so only wait then.
+// maxRollbackAttempts bounds the retries of a rollback the engine refuses as
+// out of sequence.
+const maxRollbackAttempts = 5
+
 func (in ApplyInput) rollback(ctx context.Context, sc ServiceChange) error {
 	svc, err := in.Swarm.Service(ctx, sc.ServiceID)
 	if err != nil {
 		return err
 	}
-	if svc.UpdateStatus == nil || !strings.HasPrefix(svc.UpdateStatus.State, "rollback") {
+	for attempt := 1; svc.UpdateStatus == nil || !strings.HasPrefix(svc.UpdateStatus.State, "rollback"); attempt++ {
 		if slices.Equal(svc.Spec.Secrets, sc.Before) {
 			return nil // the update never took
 		}
-		in.Progress(Step{Plan: in.Plan.ID, Service: sc.Service, Action: "rollback", Result: "started"})
-		if err := in.Swarm.Rollback(ctx, sc.ServiceID, svc.Version); err != nil {
+		if attempt == 1 {
+			in.Progress(Step{Plan: in.Plan.ID, Service: sc.Service, Action: "rollback", Result: "started"})
+		}
+		err := in.Swarm.Rollback(ctx, sc.ServiceID, svc.Version)
+		if err == nil {
+			break
+		}
+		// Docker's own updater writes the service (its update status) while
+		// the rollout runs, so the version read a moment ago can be gone. Try
+		// again while the previous spec is still the one before this plan: a
+		// rollback then goes back there, never onto someone else's change.
+		if !errors.Is(err, ErrOutOfSequence) || attempt == maxRollbackAttempts {
 			return err
+		}
+		if svc, err = in.Swarm.Service(ctx, sc.ServiceID); err != nil {
+			return err
+		}
+		if svc.Previous == nil || !slices.Equal(svc.Previous.Secrets, sc.Before) {
+			return fmt.Errorf("someone else changed the service since this plan updated it: not rolled back over their change")
 		}
 	}
 	deadline := time.Now().Add(in.Options.Timeout)

@@ -43,6 +43,9 @@ type rollout struct {
 	oldTasks    bool
 	rollback    []string // states after secretdeck's Rollback; nil: rollback_completed
 	rollbackErr error    // Rollback fails so and changes nothing
+	// rollbackOutOfSequence: this many Rollback calls find the version
+	// moved (Docker's updater wrote the status meanwhile) and are refused.
+	rollbackOutOfSequence int
 	// serviceErr, tasksErr: the first Service or Tasks read after the update
 	// fails so (the engine went away for a moment).
 	serviceErr, tasksErr error
@@ -212,6 +215,11 @@ func (f *fakeSwarm) Rollback(_ context.Context, id string, version uint64) error
 		return fmt.Errorf("service %s has no previous spec", s.Name)
 	case r.rollbackErr != nil:
 		return r.rollbackErr
+	case r.rollbackOutOfSequence > 0:
+		r.rollbackOutOfSequence--
+		s.Version++ // the updater wrote the service
+		f.calls = append(f.calls, "out-of-sequence rollback "+s.Name)
+		return fmt.Errorf("%w: rpc error", ErrOutOfSequence)
 	case version != s.Version:
 		return fmt.Errorf("%w: version %d, have %d", ErrOutOfSequence, version, s.Version)
 	}
