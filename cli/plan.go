@@ -22,7 +22,10 @@ type planOptions struct {
 	services []string
 	// resume, when set, makes the plan that finishes plan resume.
 	resume string
-	apply  model.ApplyOptions // Keep sets the plan's prune steps
+	// acceptExposed moves values that were visible in a service's env as
+	// they are; revoke plans the revocation of unauthorized mounts (only).
+	acceptExposed, revoke bool
+	apply                 model.ApplyOptions // Keep sets the plan's prune steps
 }
 
 func newPlanCommand(global *globalOptions) *cobra.Command {
@@ -31,19 +34,33 @@ func newPlanCommand(global *globalOptions) *cobra.Command {
 		Use:   "plan",
 		Short: "Preview the rotation that would fix the drift: secrets to create, one update per service",
 		Long: `Compile the fixable findings (missing, not-mounted, stale, unverifiable,
-lagging, target-mismatch) into a plan: new secret versions <logical>_v<N+1>,
-then ONE service update per service carrying all its swaps, each keeping the
-target, uid, gid and mode of the reference it replaces. For each service the
-preview shows the references before and after, its rollout config, the tasks
-that will restart, stack warnings, and the equivalent docker command line.
-Last, the plan removes the versions of those secrets beyond --keep previous
-ones that no service's Spec nor PreviousSpec will name.
+lagging, target-mismatch, runtime-stale, env-exposure where the source says
+how, previous-spec-exposure) into a plan: new secret versions
+<logical>_v<N+1>, then ONE service update per service carrying all its swaps,
+each keeping the target, uid, gid and mode of the reference it replaces. For
+each service the preview shows the references before and after, its rollout
+config, the tasks that will restart, stack warnings, and the equivalent docker
+command line. Last, the plan removes the versions of those secrets beyond
+--keep previous ones that no service's Spec nor PreviousSpec will name.
+
+A credential in a service's env (env-exposure) is moved into a secret where
+secretdeck.yaml links a source entry to the variable (keys.<key>.env) or the
+image's convention is known (Docker Flow Proxy; file-env: true for images
+that read NAME_FILE): the same update mounts the secret and removes the
+variable, and once every service is verified one more update with no change
+flushes the previous spec, which still shows the value. A value the variable
+held in clear is refused as burned until the source has a new one
+(--accept-exposed-value moves it as it is).
+
+--revoke plans only revocations: each service that mounts a secret the
+source never granted it (unauthorized-mount) loses that mount.
 
 --out writes the plan to a file WITHOUT any value (names, versions, source
 versions, service versions) for "secretdeck apply FILE".`,
 		Example: `  secretdeck plan --source s3://ops-config/services --env prod
   secretdeck plan --env prod --secret payment_key --out rotate-payment.json
-  secretdeck apply rotate-payment.json`,
+  secretdeck apply rotate-payment.json
+  secretdeck plan --env prod --revoke --service intruder`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			p, _, err := makePlan(cmd, global, opts)
@@ -89,6 +106,8 @@ func addKeepFlag(fs *pflag.FlagSet, o *model.ApplyOptions) {
 func addSelectFlags(cmd *cobra.Command, opts *planOptions) {
 	cmd.Flags().StringSliceVar(&opts.secrets, "secret", nil, "only this logical secret (repeatable)")
 	cmd.Flags().StringSliceVar(&opts.services, "service", nil, "only findings of this service (repeatable)")
+	cmd.Flags().BoolVar(&opts.revoke, "revoke", false, "plan only revocations: take each secret a service was never granted (unauthorized-mount) away from it (narrow with --service)")
+	cmd.Flags().BoolVar(&opts.acceptExposed, "accept-exposed-value", false, "move a credential from a service's env into a secret even though the source holds the value that was exposed (rotate it soon)")
 }
 
 // makePlan loads the world and compiles its drift into a plan (or the plan
@@ -109,7 +128,8 @@ func makePlan(cmd *cobra.Command, global *globalOptions, opts *planOptions) (*mo
 	if err != nil {
 		return nil, nil, err
 	}
-	in := model.PlanInput{Drift: r, Swarm: w.swarm, Source: w.source, Select: sel, Options: opts.apply, ID: newPlanID(), Now: time.Now()}
+	in := model.PlanInput{Drift: r, Swarm: w.swarm, Source: w.source, Select: sel, Options: opts.apply, ID: newPlanID(), Now: time.Now(),
+		AcceptExposed: opts.acceptExposed, Revoke: opts.revoke}
 	var p *model.RotationPlan
 	if opts.resume != "" {
 		p, err = model.NewResumePlan(in, opts.resume)
@@ -143,8 +163,12 @@ func selector(cmd *cobra.Command, s *model.SwarmSnapshot, r *model.DriftReport, 
 			return nil, err
 		}
 	}
+	if opts.revoke && opts.resume != "" {
+		return nil, fmt.Errorf("--revoke makes a plan of its own: it cannot be part of a resume")
+	}
 	return func(f model.Finding) bool {
-		return (len(logicals) == 0 || slices.Contains(logicals, f.Logical)) &&
+		return (f.Kind == model.KindUnauthorizedMount) == opts.revoke &&
+			(len(logicals) == 0 || slices.Contains(logicals, f.Logical)) &&
 			(len(opts.services) == 0 || slices.Contains(opts.services, f.Service))
 	}, nil
 }

@@ -136,7 +136,7 @@ func TestReadOnlyEveryCommandCountedAtBothEnds(t *testing.T) {
 			return err
 		}(),
 		"remove":   w.RemoveSecret(context.Background(), sw.ids[p+"api_k_v0"]),
-		"update":   w.SetSecrets(context.Background(), svc.ServiceID, svc.Version, nil, false),
+		"update":   w.UpdateService(context.Background(), svc.ServiceID, svc.Version, model.ServiceEdit{}),
 		"rollback": w.Rollback(context.Background(), svc.ServiceID, svc.Version),
 	} {
 		if !errors.Is(err, swarm.ErrReadOnly) {

@@ -51,7 +51,7 @@ func TestReadOnlyAdaptersRefuseEveryWrite(t *testing.T) {
 			return err
 		}(),
 		"remove":   w.RemoveSecret(ctx, sw.ids[sw.prefix+"k_v1"]),
-		"update":   w.SetSecrets(ctx, svcID, 1, nil, false),
+		"update":   w.UpdateService(ctx, svcID, 1, model.ServiceEdit{}),
 		"rollback": w.Rollback(ctx, svcID, 1),
 	} {
 		if !strings.Contains(err.Error(), "read-only") {

@@ -36,7 +36,10 @@ type globalOptions struct {
 	readOnly   bool
 	// insecureTransport allows writes over tcp:// without TLS.
 	insecureTransport bool
-	noReveal          bool
+	// acceptExposed: the workbench's plans may move values that were
+	// visible in a service's env as they are.
+	acceptExposed bool
+	noReveal      bool
 	// apply are the workbench's rotation options (apply has its own flags).
 	apply model.ApplyOptions
 
@@ -213,6 +216,7 @@ space stages a fix, p previews the plan, a applies it, ? shows keys.`,
 	f.BoolVar(&opts.noReveal, "no-reveal", false, "never show a value on screen, even on request")
 	// The workbench applies plans as `apply` does, with the same options.
 	addApplyFlags(root.Flags(), &opts.apply)
+	root.Flags().BoolVar(&opts.acceptExposed, "accept-exposed-value", false, "the workbench's plans may move a credential from a service's env into a secret with the value that was exposed (rotate it soon)")
 
 	root.AddCommand(
 		newStatusCommand(opts),

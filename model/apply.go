@@ -19,11 +19,9 @@ type SwarmWriter interface {
 	RemoveSecret(ctx context.Context, id string) error
 	// Service returns a service as the engine has it now.
 	Service(ctx context.Context, id string) (*Service, error)
-	// SetSecrets replaces the service's secret references in ONE update sent
-	// with version; every other field of the spec is kept. restart also
-	// replaces every task (ForceUpdate incremented, as `docker service
-	// update --force`).
-	SetSecrets(ctx context.Context, id string, version uint64, refs []FileRef, restart bool) error
+	// UpdateService makes edit to the service in ONE update sent with
+	// version; every other field of the spec is kept.
+	UpdateService(ctx context.Context, id string, version uint64, edit ServiceEdit) error
 	// Rollback asks the engine to roll the service back to its PreviousSpec.
 	Rollback(ctx context.Context, id string, version uint64) error
 	// Tasks returns the service's tasks.
@@ -31,6 +29,17 @@ type SwarmWriter interface {
 	// Services returns every service as it is now, with its PreviousSpec:
 	// what a removal step is checked against before it runs.
 	Services(ctx context.Context) ([]Service, error)
+}
+
+// ServiceEdit is what one service update changes.
+type ServiceEdit struct {
+	Secrets []FileRef // the service's secret references, all of them
+	// Restart also replaces every task (ForceUpdate incremented, as `docker
+	// service update --force`).
+	Restart bool
+	// EnvRemove are env vars removed, by name; EnvAdd are NAME=VALUE env
+	// vars set (paths to secret files, never a credential).
+	EnvRemove, EnvAdd []string
 }
 
 // ErrOutOfSequence is what a SwarmWriter returns when the service changed
@@ -73,7 +82,8 @@ type ApplyResult struct {
 	Created  []string          `json:"created"`
 	Services map[string]string `json:"services"` // service → verified | rolled-back | failed | unchanged
 	Removed  []string          `json:"removed"`
-	Kept     []string          `json:"kept,omitempty"` // removal steps the swarm no longer justified
+	Purged   []string          `json:"purged,omitempty"` // services whose PreviousSpec was flushed
+	Kept     []string          `json:"kept,omitempty"`   // removal steps the swarm no longer justified
 	Summary  string            `json:"summary"`
 }
 
@@ -203,6 +213,9 @@ func Apply(ctx context.Context, in ApplyInput) (*ApplyResult, error) {
 	sem := make(chan struct{}, in.Options.Parallel)
 	var wg sync.WaitGroup
 	for _, sc := range in.Plan.Services {
+		if !sc.Edits() {
+			continue // a purge only: after every service is verified
+		}
 		sem <- struct{}{}
 		mu.Lock()
 		stop := failed != nil
@@ -237,12 +250,99 @@ func Apply(ctx context.Context, in ApplyInput) (*ApplyResult, error) {
 	if failed != nil {
 		return nil, in.undo(ctx, r, ids, updated, failed)
 	}
-	r.Summary = fmt.Sprintf("plan %s applied: %d secrets created, %d services updated and verified (every running task mounts the new secrets)",
-		in.Plan.ID, len(r.Created), len(in.Plan.Services))
-	if err := in.remove(ctx, r); err != nil {
-		return r, err
+	edited := 0
+	for _, sc := range in.Plan.Services {
+		if sc.Edits() {
+			edited++
+		}
 	}
-	return r, nil
+	r.Summary = fmt.Sprintf("plan %s applied: %d secrets created, %d services updated and verified (every running task mounts the new secrets)",
+		in.Plan.ID, len(r.Created), edited)
+	perr := in.purge(ctx, r, ids)
+	if err := in.remove(ctx, r); err != nil {
+		return r, errors.Join(perr, err)
+	}
+	return r, perr
+}
+
+// purge flushes the PreviousSpec of every service the plan says holds a
+// credential: one more update with no change, which makes the spec as it is
+// now the previous one and restarts nothing. It runs once every service is
+// verified (a rollback goes back to the PreviousSpec), and only over the
+// spec this plan made. A failure leaves a rotated swarm whose previous spec
+// still shows a value: said with the command that finishes it, not undone.
+func (in ApplyInput) purge(ctx context.Context, r *ApplyResult, ids map[string]string) error {
+	var failed []string
+	for _, sc := range in.Plan.Services {
+		if sc.Purge == "" {
+			continue
+		}
+		if err := in.purgeOne(ctx, sc, resolve(sc.After, ids)); err != nil {
+			failed = append(failed, fmt.Sprintf("service %s (%v): finish it with `%s`", sc.Service, err, sc.PurgeCommand()))
+			in.Progress(Step{Plan: in.Plan.ID, Service: sc.Service, Action: "purge", Result: "failed", Detail: err.Error()})
+			continue
+		}
+		r.Purged = append(r.Purged, sc.Service)
+		if _, ok := r.Services[sc.Service]; !ok {
+			r.Services[sc.Service] = "purged"
+		}
+		in.Progress(Step{Plan: in.Plan.ID, Service: sc.Service, Action: "purge", Result: "ok", Detail: "its previous spec no longer holds the credential"})
+	}
+	if len(r.Purged) > 0 {
+		r.Summary += fmt.Sprintf("; the previous spec of %d services flushed", len(r.Purged))
+	}
+	if len(failed) > 0 {
+		return fmt.Errorf("plan %s applied, but `docker service inspect` still shows a credential in the previous spec of %s", in.Plan.ID, strings.Join(failed, "; "))
+	}
+	return nil
+}
+
+func (in ApplyInput) purgeOne(ctx context.Context, sc ServiceChange, refs []FileRef) error {
+	for attempt := 1; ; attempt++ {
+		svc, err := in.Swarm.Service(ctx, sc.ServiceID)
+		if err != nil {
+			return err
+		}
+		if !slices.Equal(svc.Spec.Secrets, refs) || slices.ContainsFunc(svc.Spec.Env, func(e EnvVar) bool { return slices.Contains(sc.EnvRemove, e.Name) }) {
+			return fmt.Errorf("someone else changed the service since this plan updated it: not updated over their change")
+		}
+		err = in.Swarm.UpdateService(ctx, sc.ServiceID, svc.Version, ServiceEdit{Secrets: svc.Spec.Secrets})
+		if err == nil {
+			break
+		}
+		// Docker's updater writes the service's status after a rollout: the
+		// version read a moment ago can be gone.
+		if !errors.Is(err, ErrOutOfSequence) || attempt == maxRollbackAttempts {
+			return err
+		}
+	}
+	svc, err := in.Swarm.Service(ctx, sc.ServiceID)
+	if err != nil {
+		return err
+	}
+	if svc.Previous != nil && !sameEnv(svc.Previous.Env, svc.Spec.Env) {
+		return fmt.Errorf("its previous spec still differs from its spec")
+	}
+	return nil
+}
+
+// sameEnv reports whether two envs hold the same variables and values.
+func sameEnv(a, b []EnvVar) bool {
+	return slices.EqualFunc(a, b, func(x, y EnvVar) bool { return x.Name == y.Name && x.Value.Equal(y.Value) })
+}
+
+// untouched reports whether svc is as it was before sc's update: its
+// secrets, and the env vars the update removes still there.
+func untouched(svc *Service, sc ServiceChange) bool {
+	if !slices.Equal(svc.Spec.Secrets, sc.Before) {
+		return false
+	}
+	for _, name := range sc.EnvRemove {
+		if !slices.ContainsFunc(svc.Spec.Env, func(e EnvVar) bool { return e.Name == name }) {
+			return false
+		}
+	}
+	return true
 }
 
 // remove runs the plan's removal steps, last, each checked against the swarm
@@ -334,17 +434,18 @@ func resolve(refs []FileRef, ids map[string]string) []FileRef {
 // update sends the one service update, retrying once after "update out of
 // sequence" when the service's references are still what the plan saw.
 func (in ApplyInput) update(ctx context.Context, sc ServiceChange, refs []FileRef) (sent bool, err error) {
-	err = in.Swarm.SetSecrets(ctx, sc.ServiceID, sc.Version, refs, sc.Restart != "")
+	edit := ServiceEdit{Secrets: refs, Restart: sc.Restart != "", EnvRemove: sc.EnvRemove, EnvAdd: sc.EnvAdd}
+	err = in.Swarm.UpdateService(ctx, sc.ServiceID, sc.Version, edit)
 	if errors.Is(err, ErrOutOfSequence) {
 		svc, ierr := in.Swarm.Service(ctx, sc.ServiceID)
 		if ierr != nil {
 			return false, ierr
 		}
-		if !slices.Equal(svc.Spec.Secrets, sc.Before) {
-			return false, fmt.Errorf("someone else changed its secrets since plan %s: stopped (run plan again)", in.Plan.ID)
+		if !untouched(svc, sc) {
+			return false, fmt.Errorf("someone else changed its secrets or env since plan %s: stopped (run plan again)", in.Plan.ID)
 		}
 		in.Progress(Step{Plan: in.Plan.ID, Service: sc.Service, Action: "update", Result: "retry", Detail: "out of sequence; its secrets are unchanged, retrying once"})
-		err = in.Swarm.SetSecrets(ctx, sc.ServiceID, svc.Version, refs, sc.Restart != "")
+		err = in.Swarm.UpdateService(ctx, sc.ServiceID, svc.Version, edit)
 	}
 	if err != nil {
 		in.Progress(Step{Plan: in.Plan.ID, Service: sc.Service, Action: "update", Result: "failed", Detail: err.Error()})
@@ -378,7 +479,7 @@ func (in ApplyInput) watch(ctx context.Context, sc ServiceChange, refs []FileRef
 		if svc.UpdateStatus != nil && svc.UpdateStatus.State != "" {
 			state = svc.UpdateStatus.State
 		}
-		v := verify(svc, state, tasks, want, refs, sc.Restart != "")
+		v := verify(svc, state, tasks, want, refs, sc.Restart != "" || len(sc.EnvRemove)+len(sc.EnvAdd) > 0)
 		if line := fmt.Sprintf("%s %d/%d", state, v.running, v.desired); line != last {
 			last = line
 			in.Progress(Step{Plan: in.Plan.ID, Service: sc.Service, Action: "watch", Result: state, Running: v.running, Desired: v.desired})
@@ -499,7 +600,7 @@ func (in ApplyInput) rollback(ctx context.Context, sc ServiceChange) error {
 		return err
 	}
 	for attempt := 1; svc.UpdateStatus == nil || !strings.HasPrefix(svc.UpdateStatus.State, "rollback"); attempt++ {
-		if slices.Equal(svc.Spec.Secrets, sc.Before) {
+		if untouched(svc, sc) {
 			return nil // the update never took
 		}
 		if attempt == 1 {

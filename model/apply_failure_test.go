@@ -120,7 +120,7 @@ func TestApplyFailuresAreUndoneAndReported(t *testing.T) {
 			mounts:  "a:tok_v1 b:tok_v1 c:tok_v1"},
 		{name: "someone else changed b's secrets: no retry",
 			script:  map[string]*rollout{"b": {outOfSequence: 1, theirSecrets: true}},
-			err:     "service b: someone else changed its secrets since plan p-1: stopped (run plan again)",
+			err:     "service b: someone else changed its secrets or env since plan p-1: stopped (run plan again)",
 			summary: undone + "a rolled-back, b failed, c unchanged; secrets created then removed: 1",
 			calls:   create + "update a out-of-sequence b rollback a remove tok_v2",
 			mounts:  "a:tok_v1 b:tok_v1,theirs c:tok_v1"},

@@ -1,6 +1,7 @@
 package model
 
 import (
+	"fmt"
 	"strings"
 )
 
@@ -43,10 +44,16 @@ func (d *drifter) command(f *Finding) (command, hint string) {
 	case KindOrphan:
 		return ShellCommand("secretdeck", "prune", f.Secret), ""
 	case KindEnvExposure:
+		if m := d.report.Move(*f); m != nil {
+			hint = fmt.Sprintf("one update removes %s and mounts %s at /run/secrets/%s, a second flushes the previous spec that still shows the value; then `secretdeck apply` with the same flags", m.Env, m.Logical, m.Target)
+			if m.Burned {
+				hint = "the value was readable: put a new one in " + d.desiredFile(m.Logical) + " first (the plan refuses a burned value unless --accept-exposed-value); " + hint
+			}
+			return ShellCommand(append([]string{"secretdeck", "plan", "--service", f.Service}, where...)...), hint
+		}
 		hint = "the value was readable: rotate it, and remove the variable once the service reads a secret file"
-		if l := d.logicalOfEntry(d.exposedEntry[f.ID()]); l != "" {
-			hint = "first mount the value as a secret (" + ShellCommand(append([]string{"secretdeck", "plan", "--secret", l}, where...)...) +
-				") and make the service read it from /run/secrets; the value was readable: rotate it"
+		if h := d.moveHints[f.ID()]; h != "" {
+			hint = "a plan moves it into a secret with " + h + "; the value was readable: rotate it"
 		}
 		return ShellCommand("docker", "service", "update", "--env-rm", f.Key, f.Service), hint
 	case KindRuntimeStale:
@@ -55,6 +62,8 @@ func (d *drifter) command(f *Finding) (command, hint string) {
 	case KindStackOwned:
 		return ShellCommand("docker", "service", "inspect", "--format", "{{json .Spec.TaskTemplate.ContainerSpec.Secrets}}", f.Service),
 			"after a rotation, name these secrets in the stack file of " + d.services[f.Service].Stack + " before the next `docker stack deploy`"
+	case KindOpenGrant:
+		return ShellCommand("secretdeck", "inspect", "secret", f.Logical), "lists who mounts it now: declare those that should in " + ManifestPath
 	case KindUndeclared:
 		return ShellCommand("secretdeck", "inspect", "secret", f.Secret), "declare it in a property file of " + d.in.Source.Env + ", or leave it: secretdeck does not manage it"
 	case KindUnknownService:
@@ -65,12 +74,10 @@ func (d *drifter) command(f *Finding) (command, hint string) {
 	return "", ""
 }
 
-// logicalOfEntry is the desired logical secret of an entry, "" if none.
-func (d *drifter) logicalOfEntry(e entryRef) string {
-	for _, ds := range d.report.Desired {
-		if ds.File == e.file && ds.Key == e.key {
-			return ds.Logical
-		}
+// desiredFile is the property file of a logical secret, "" if none.
+func (d *drifter) desiredFile(logical string) string {
+	if ds := d.desired(logical); ds != nil {
+		return ds.File
 	}
 	return ""
 }

@@ -36,7 +36,7 @@ func TestEveryFindingEndsInACommand(t *testing.T) {
 				t.Errorf("%s: command %q, want %q", f.Kind, f.Command, c)
 			}
 		}
-		if f.Kind == KindEnvExposure && f.Key == "STATS_PASS" && !strings.Contains(f.Hint, "secretdeck plan --secret api_stats.password") {
+		if f.Kind == KindEnvExposure && f.Key == "STATS_PASS" && !strings.Contains(f.Hint, "api_stats.password") {
 			t.Errorf("the exposed value's hint names the secret to mount it as: %q", f.Hint)
 		}
 	}

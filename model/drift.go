@@ -1,9 +1,11 @@
 package model
 
 import (
+	"cmp"
 	"fmt"
 	"path"
 	"slices"
+	"strings"
 )
 
 // DriftInput is what Drift compares: the desired state (a property source, a
@@ -45,6 +47,9 @@ type DriftReport struct {
 	// Deliveries says, per property file of a running service, how its
 	// values reach it and why.
 	Deliveries []Delivery `json:"deliveries"`
+	// Moves are the env vars a plan can move into secrets (the
+	// env-exposure findings the source and the manifest say how to fix).
+	Moves []Move `json:"moves,omitempty"`
 }
 
 // drifter holds the indexes one Drift call builds once.
@@ -61,7 +66,10 @@ type drifter struct {
 	// exposedEntry is the source entry whose value an env-exposure finding
 	// (by ID) found in clear.
 	exposedEntry map[string]entryRef
-	report       *DriftReport
+	// moveHints: the manifest line that would let a plan fix an
+	// env-exposure finding (by ID) that it cannot fix yet.
+	moveHints map[string]string
+	report    *DriftReport
 }
 
 // Drift compares the desired state with the swarm and returns every finding,
@@ -76,6 +84,7 @@ func Drift(in DriftInput) *DriftReport {
 		bound:        map[string]map[string]bool{},
 		logicals:     map[string]bool{},
 		exposedEntry: map[string]entryRef{},
+		moveHints:    map[string]string{},
 		runtime:      map[string]bool{},
 		deliveries:   map[string]Delivery{},
 		report:       &DriftReport{Env: in.Source.Env, Findings: []Finding{}, FingerprintKey: !in.Key.IsZero()},
@@ -146,7 +155,7 @@ func (d *drifter) desire() {
 			ds := DesiredSecret{
 				Logical: names.of(f.Key, e.Key, cmpOr(kp.Secret, LogicalName(f.Service, e.Key))),
 				File:    f.Key, Key: e.Key, Value: e.Value,
-				Target: cmpOr(kp.Target, Normalize(e.Key)),
+				Target: cmp.Or(kp.Target, d.conventionTarget(f.Service, e.Key, policy, kp), Normalize(e.Key)),
 				Mount:  kp.MountPolicy, file: f,
 			}
 			if other, dup := seen[ds.Logical]; dup && ds.Logical != "" {
@@ -224,8 +233,22 @@ func (d *drifter) addDesired(ds DesiredSecret) {
 			}
 		}
 		slices.Sort(ds.Consumers)
+		d.openGrant(ds)
 	}
 	d.report.Desired = append(d.report.Desired, ds)
+}
+
+// openGrant proposes the services: list of a shared entry that has none:
+// without one, whoever mounts it gets each new value.
+func (d *drifter) openGrant(ds DesiredSecret) {
+	list := "[]"
+	if len(ds.Consumers) > 0 {
+		list = "[" + strings.Join(ds.Consumers, ", ") + "]"
+	}
+	f := newFinding(KindOpenGrant, fmt.Sprintf("shared key %q of %s has no services: list, so whoever mounts %s gets each new value (now %s); to grant it to these only, add to %s: services: {%s: {keys: {%s: {services: %s}}}}",
+		ds.Key, ds.File, ds.Logical, list, ManifestPath, SharedService, ds.Key, list), ActionDeclare)
+	f.Logical, f.File, f.Key = ds.Logical, ds.File, ds.Key
+	d.add(f)
 }
 
 // conflicting drops the secret ds maps to, from every file that declares

@@ -134,7 +134,11 @@ func TestDriftTrickyCases(t *testing.T) {
 		r := w.drift()
 		assertFindings(t, r,
 			"stale billing/payment_key/payment_key_v1", "stale checkout/payment_key/payment_key_v2",
-			"lagging billing/payment_key/payment_key_v1", "lagging checkout/payment_key/payment_key_v2")
+			"lagging billing/payment_key/payment_key_v1", "lagging checkout/payment_key/payment_key_v2",
+			"open-grant /payment_key/")
+		if f := r.Findings[4]; !strings.Contains(f.Explanation, "services: {shared: {keys: {payment_key: {services: [billing, checkout, refunds]}}}}") {
+			t.Errorf("open-grant proposes the list of who mounts it now: %s", f.Explanation)
+		}
 		if got := r.Desired[0].Consumers; strings.Join(got, ",") != "billing,checkout,refunds" {
 			t.Errorf("consumers = %v", got)
 		}

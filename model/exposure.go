@@ -34,7 +34,13 @@ func SensitiveName(name string) bool {
 // to a mounted file.
 func literal(v Value) bool {
 	s := v.Reveal()
-	return s != "" && !strings.HasPrefix(s, "/run/secrets/") && !strings.HasPrefix(s, "/")
+	return s != "" && !strings.HasPrefix(s, "/") && !windowsPath(s)
+}
+
+// windowsPath reports whether s is an absolute Windows path, as a secret
+// mounted in a Windows container is (C:\ProgramData\Docker\secrets\…).
+func windowsPath(s string) bool {
+	return len(s) >= 3 && (s[0]|0x20 >= 'a' && s[0]|0x20 <= 'z') && s[1] == ':' && (s[2] == '\\' || s[2] == '/')
 }
 
 type sourceValue struct {
@@ -58,18 +64,32 @@ func (d *drifter) exposures() {
 	}
 	for _, svc := range d.in.Swarm.Services {
 		for _, ev := range svc.Spec.Env {
+			var f Finding
+			var exposed entryRef
 			if match, ok := lookup(index, ev.Value); ok {
-				f := newFinding(KindEnvExposure, fmt.Sprintf("env var %s of service %s holds, in clear, the value of %q in %s: anyone who can inspect the service reads it", ev.Name, svc.Name, match.key, match.file), ActionMoveToSecret)
-				f.Service, f.Key, f.File = svc.Name, ev.Name, match.file
-				d.exposedEntry[f.ID()] = entryRef{match.file, match.key}
-				d.add(f)
+				f = newFinding(KindEnvExposure, fmt.Sprintf("env var %s of service %s holds, in clear, the value of %q in %s: anyone who can inspect the service reads it", ev.Name, svc.Name, match.key, match.file), ActionMoveToSecret)
+				f.File = match.file
+				exposed = entryRef{match.file, match.key}
+			} else if SensitiveName(ev.Name) && literal(ev.Value) {
+				f = newFinding(KindEnvExposure, fmt.Sprintf("env var %s of service %s looks like a credential and holds a literal value (%d bytes): anyone who can inspect the service reads it", ev.Name, svc.Name, ev.Value.Len()), ActionMoveToSecret)
+			} else {
 				continue
 			}
-			if SensitiveName(ev.Name) && literal(ev.Value) {
-				f := newFinding(KindEnvExposure, fmt.Sprintf("env var %s of service %s looks like a credential and holds a literal value (%d bytes): anyone who can inspect the service reads it", ev.Name, svc.Name, ev.Value.Len()), ActionMoveToSecret)
-				f.Service, f.Key = svc.Name, ev.Name
-				d.add(f)
+			f.Service, f.Key = svc.Name, ev.Name
+			m, hint := d.move(&svc, ev, exposed)
+			if m != nil {
+				f.Logical = m.Logical
+				f.Explanation += fmt.Sprintf("; a plan moves it into secret %s at /run/secrets/%s", m.Logical, m.Target)
+				if m.Burned {
+					f.Explanation += ", but the source holds this same value: it is burned, put a new one in the source first"
+				}
+				d.report.Moves = append(d.report.Moves, *m)
 			}
+			d.exposedEntry[f.ID()] = exposed
+			if hint != "" {
+				d.moveHints[f.ID()] = hint
+			}
+			d.add(f)
 		}
 		d.previousExposures(&svc, index)
 	}

@@ -128,6 +128,7 @@ func (f *fakeSwarm) Service(_ context.Context, id string) (*Service, error) {
 	}
 	c := *s
 	c.Spec.Secrets = slices.Clone(s.Spec.Secrets)
+	c.Spec.Env = slices.Clone(s.Spec.Env)
 	if s.UpdateStatus != nil {
 		st := *s.UpdateStatus
 		c.UpdateStatus = &st
@@ -160,7 +161,8 @@ func revertSpec(s *Service) {
 	s.Version++
 }
 
-func (f *fakeSwarm) SetSecrets(_ context.Context, id string, version uint64, refs []FileRef, restart bool) error {
+func (f *fakeSwarm) UpdateService(_ context.Context, id string, version uint64, edit ServiceEdit) error {
+	refs := edit.Secrets
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	s := f.services[id]
@@ -186,17 +188,30 @@ func (f *fakeSwarm) SetSecrets(_ context.Context, id string, version uint64, ref
 		}
 	}
 	r := &underway{rollout: *sc, before: idsOf(s.Spec.Secrets)}
-	if restart {
-		f.calls = append(f.calls, "update --force "+s.Name)
+	call := "update "
+	if edit.Restart {
+		call = "update --force "
+	}
+	for _, e := range edit.EnvRemove {
+		call += "--env-rm " + e + " "
+	}
+	for _, e := range edit.EnvAdd {
+		call += "--env-add " + e + " "
+	}
+	f.calls = append(f.calls, call+s.Name)
+	if edit.Restart || len(edit.EnvRemove)+len(edit.EnvAdd) > 0 { // Docker replaces every task
 		r.restart = time.Now()
-	} else {
-		f.calls = append(f.calls, "update "+s.Name)
 	}
 	r.states = slices.Clone(orDefault(sc.states, []string{"completed"}))
 	f.runs[id] = r
 	prev := s.Spec
 	s.Previous = &prev
 	s.Spec.Secrets = slices.Clone(refs)
+	s.Spec.Env = slices.DeleteFunc(slices.Clone(s.Spec.Env), func(e EnvVar) bool { return slices.Contains(edit.EnvRemove, e.Name) })
+	for _, kv := range edit.EnvAdd {
+		name, v, _ := strings.Cut(kv, "=")
+		s.Spec.Env = append(s.Spec.Env, EnvVar{Name: name, Value: NewValueString(v)})
+	}
 	s.Version++
 	s.UpdateStatus = nil // Docker clears it with every update
 	return nil

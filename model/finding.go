@@ -6,7 +6,7 @@ import (
 	"strings"
 )
 
-// Kind names a kind of drift finding, spelled as in DESIGN.md.
+// Kind names a kind of drift finding, spelled as in the README's drift table.
 type Kind string
 
 // Every kind of finding.
@@ -35,13 +35,16 @@ const (
 	// KindPreviousSpecExposure: a credential removed from a service's env
 	// still sits in its PreviousSpec, which `docker service inspect` shows.
 	KindPreviousSpecExposure Kind = "previous-spec-exposure"
+	// KindOpenGrant: a shared key has no services: list, so whoever mounts
+	// it gets each new value; the finding proposes the list.
+	KindOpenGrant Kind = "open-grant"
 )
 
-// Kinds lists every kind, in the order of DESIGN.md's table.
+// Kinds lists every kind, in the order of the README's drift table.
 var Kinds = []Kind{
 	KindMissing, KindNotMounted, KindStale, KindUnverifiable, KindLagging, KindTargetMismatch,
 	KindOrphan, KindUndeclared, KindUnknownService, KindRuntimeStale, KindEnvExposure,
-	KindStackOwned, KindUnparsable, KindOversize, KindUnauthorizedMount, KindWiring, KindPreviousSpecExposure,
+	KindStackOwned, KindUnparsable, KindOversize, KindUnauthorizedMount, KindWiring, KindPreviousSpecExposure, KindOpenGrant,
 }
 
 // Severity orders findings: what to look at first.
@@ -75,7 +78,7 @@ var severityOf = map[Kind]Severity{
 	KindNotMounted: SeverityMedium, KindUnverifiable: SeverityMedium, KindTargetMismatch: SeverityMedium,
 	KindRuntimeStale: SeverityMedium, KindWiring: SeverityMedium, KindUnparsable: SeverityMedium, KindOversize: SeverityMedium,
 	KindOrphan: SeverityLow, KindUndeclared: SeverityLow, KindUnknownService: SeverityLow,
-	KindStackOwned: SeverityInfo,
+	KindStackOwned: SeverityInfo, KindOpenGrant: SeverityInfo,
 }
 
 // Action is what would fix a finding.
@@ -98,6 +101,7 @@ const (
 	ActionMoveToSecret  Action = "move-to-secret"
 	ActionUpdateStack   Action = "update-stack-file"
 	ActionFixSourceFile Action = "fix-source-file"
+	ActionDeclare       Action = "declare-services"
 )
 
 // Finding is one thing out of line between the source and the swarm.
@@ -137,7 +141,7 @@ var Urgency = []Kind{
 	KindEnvExposure, KindPreviousSpecExposure, KindUnauthorizedMount, KindStale, KindMissing, KindLagging,
 	KindNotMounted, KindUnverifiable, KindTargetMismatch, KindRuntimeStale, KindWiring, KindUnparsable, KindOversize,
 	KindOrphan, KindUndeclared, KindUnknownService,
-	KindStackOwned,
+	KindStackOwned, KindOpenGrant,
 }
 
 // UrgencyText is Urgency in words: "env-exposure, previous-spec-exposure, …

@@ -25,6 +25,12 @@ const ManifestPath = "secretdeck.yaml"
 //	    exclude: [db.host, "feature.*"] # keys that are not secrets
 //	    keys:
 //	      db.password: {secret: my_service_db_password, target: db_password, uid: "1000", gid: "1000", mode: "0400"}
+//	  proxy:
+//	    convention: docker-flow-proxy # it reads /run/secrets/dfp_stats_pass (recognised by its image too)
+//	    keys:
+//	      stats.password: {env: STATS_PASS} # moves STATS_PASS out of the env into this secret
+//	  db:
+//	    file-env: true                # the image reads NAME_FILE=/run/secrets/… (postgres, mysql, …)
 //	  legacy_app:
 //	    whole-file: true              # the file itself becomes one secret
 //	    secret: legacy_app_config
@@ -66,12 +72,22 @@ type ServicePolicy struct {
 	Delivery string               `yaml:"delivery"`
 	Exclude  []string             `yaml:"exclude"` // path.Match patterns of keys that are not secrets
 	Keys     map[string]KeyPolicy `yaml:"keys"`
+	// FileEnv says the image reads NAME_FILE=/run/secrets/<target> in place
+	// of an env var NAME (the convention of the official postgres, mysql,
+	// mariadb images): moving NAME into a secret sets NAME_FILE.
+	FileEnv bool `yaml:"file-env"`
+	// Convention names the application's own way to read secrets
+	// (ConventionDockerFlowProxy); empty: recognised by the image.
+	Convention string `yaml:"convention"`
 }
 
 // KeyPolicy overrides the conventions for one entry.
 type KeyPolicy struct {
 	MountPolicy `yaml:",inline"`
 	Services    []string `yaml:"services"` // for shared entries: who mounts it
+	// Env links the entry to the env var it replaces: a plan moves the
+	// variable out of the service's env into this secret (move-to-secret).
+	Env string `yaml:"env"`
 }
 
 // FileMode is a permission mode written in octal ("0400", 0400 or 400).
@@ -176,6 +192,11 @@ func (m *Manifest) validate(file string) error {
 		if sp.Secret != "" && !ValidSecretName(sp.Secret) {
 			return bad("services.%s.secret: %q is not a valid secret name", svc, sp.Secret)
 		}
+		switch sp.Convention {
+		case "", ConventionDockerFlowProxy:
+		default:
+			return bad("services.%s.convention: %q is not a convention secretdeck knows (%s)", svc, sp.Convention, ConventionDockerFlowProxy)
+		}
 		for _, p := range sp.Exclude {
 			if _, err := path.Match(p, ""); err != nil {
 				return bad("services.%s.exclude: bad pattern %q", svc, p)
@@ -184,6 +205,9 @@ func (m *Manifest) validate(file string) error {
 		for key, kp := range sp.Keys {
 			if kp.Secret != "" && !ValidSecretName(kp.Secret) {
 				return bad("services.%s.keys.%s.secret: %q is not a valid secret name", svc, key, kp.Secret)
+			}
+			if kp.Env != "" && !validEnvName(kp.Env) {
+				return bad("services.%s.keys.%s.env: %q is not an env var name (letters, digits, _; not starting with a digit)", svc, key, kp.Env)
 			}
 			if len(kp.Services) > 0 && svc != SharedService {
 				return bad("services.%s.keys.%s.services: only entries of %q name their services", svc, key, SharedService)

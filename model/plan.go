@@ -20,10 +20,16 @@ var fixableKinds = map[Kind]bool{
 	KindLagging: true, KindTargetMismatch: true, KindRuntimeStale: true,
 }
 
-// Fixable reports whether a plan can fix a finding.
+// Fixable reports whether a plan can fix a finding. An unauthorized mount
+// is fixed by a revocation, which a plan makes only when asked (Revoke).
 func Fixable(f Finding) bool {
-	if f.Kind == KindRuntimeStale { // a restart of the service
+	switch f.Kind {
+	case KindRuntimeStale, KindPreviousSpecExposure: // a restart; an update with no change
 		return f.Service != ""
+	case KindEnvExposure: // a move, where the source and the manifest say how (Logical set)
+		return f.Service != "" && f.Logical != ""
+	case KindUnauthorizedMount:
+		return f.Service != "" && f.Secret != ""
 	}
 	return fixableKinds[f.Kind] && f.Logical != ""
 }
@@ -56,6 +62,12 @@ type PlanOrigin struct {
 	Of       string   `json:"of,omitempty"`       // the plan resumed or reverted
 	Findings []string `json:"findings,omitempty"` // IDs of the findings selected (rotate)
 	Keep     int      `json:"keep"`               // previous versions kept (prune steps)
+	// AcceptExposed: the operator chose to move values that were visible in
+	// a service's env as they are (--accept-exposed-value).
+	AcceptExposed bool `json:"acceptExposedValue,omitempty"`
+	// Revoke: the operator asked for the selected unauthorized mounts to
+	// be revoked (--revoke, or staged in the workbench).
+	Revoke bool `json:"revoke,omitempty"`
 }
 
 // The kinds of plan.
@@ -94,6 +106,29 @@ type ServiceChange struct {
 	// Reads are the property files a restart makes the service read again,
 	// at the version planned: what --restore-source-on-failure puts back.
 	Reads []SourceFile `json:"reads,omitempty"`
+	// EnvRemove are env vars the update removes, by name: credentials moved
+	// into the secrets of After (move-to-secret).
+	EnvRemove []string `json:"envRemove,omitempty"`
+	// EnvAdd are env vars the update sets, NAME=VALUE, where the value is
+	// a path to a mounted secret (NAME_FILE=/run/secrets/…), never a
+	// credential.
+	EnvAdd []string `json:"envAdd,omitempty"`
+	// Purge, when set, says why apply updates the service once more with no
+	// change, after every service of the plan is verified: its PreviousSpec
+	// holds a credential (one this plan removes, or one removed before), and
+	// `docker service inspect` shows a PreviousSpec. Not sooner: a rollback
+	// goes back to the PreviousSpec.
+	Purge string `json:"purge,omitempty"`
+	// Revoke are the secrets the update takes away from a service that
+	// was never granted them (unauthorized-mount), by name.
+	Revoke []string `json:"revoke,omitempty"`
+}
+
+// Edits reports whether the update changes the service's spec (its secrets,
+// its env, or its tasks through a restart); a change that only purges the
+// PreviousSpec does not.
+func (c ServiceChange) Edits() bool {
+	return !slices.Equal(c.Before, c.After) || c.Restart != "" || len(c.EnvRemove) > 0 || len(c.EnvAdd) > 0
 }
 
 // SourceFile is a property file at one version (S3 VersionId, or ETag).
@@ -114,8 +149,12 @@ type PlanInput struct {
 	Logicals []string
 	// Options: Keep sets the prune steps (zero options: the defaults).
 	Options ApplyOptions
-	ID      string
-	Now     time.Time
+	// AcceptExposed allows moving a value that was visible in a service's
+	// env as it is (a burned value); Revoke allows the selected
+	// unauthorized-mount findings in the plan.
+	AcceptExposed, Revoke bool
+	ID                    string
+	Now                   time.Time
 }
 
 // NewPlan compiles the selected findings into a plan. A logical secret whose
@@ -132,17 +171,42 @@ func NewPlan(in PlanInput) (*RotationPlan, error) {
 	if in.Options == (ApplyOptions{}) {
 		in.Options = DefaultApplyOptions()
 	}
-	p.Made = PlanOrigin{Kind: PlanRotate, Keep: in.Options.Keep}
+	p.Made = PlanOrigin{Kind: PlanRotate, Keep: in.Options.Keep, AcceptExposed: in.AcceptExposed, Revoke: in.Revoke}
 	picked := map[string][]Finding{}   // logical → findings
 	restarts := map[string][]Finding{} // service → its runtime-stale findings
+	purges := map[string][]Finding{}   // service → its previous-spec-exposure findings
+	revokes := map[string][]Finding{}  // service → its unauthorized-mount findings
+	var moves []Move
 	for _, f := range in.Drift.Findings {
 		if !Fixable(f) || (in.Select != nil && !in.Select(f)) {
 			continue
 		}
 		switch {
-		case f.Kind == KindRuntimeStale && in.Logicals == nil:
-			restarts[f.Service] = append(restarts[f.Service], f)
-		case f.Kind != KindRuntimeStale && (in.Logicals == nil || slices.Contains(in.Logicals, f.Logical)):
+		case f.Kind == KindRuntimeStale || f.Kind == KindPreviousSpecExposure:
+			if in.Logicals != nil {
+				continue
+			}
+			if f.Kind == KindRuntimeStale {
+				restarts[f.Service] = append(restarts[f.Service], f)
+			} else {
+				purges[f.Service] = append(purges[f.Service], f)
+			}
+		case f.Kind == KindUnauthorizedMount:
+			if !in.Revoke || in.Logicals != nil {
+				continue // never in a plan unless asked for
+			}
+			revokes[f.Service] = append(revokes[f.Service], f)
+		case in.Logicals == nil || slices.Contains(in.Logicals, f.Logical):
+			if f.Kind == KindEnvExposure {
+				m := in.Drift.Move(f)
+				if m == nil {
+					continue
+				}
+				if m.Burned && !in.AcceptExposed {
+					return nil, burnedError(m, in.Drift)
+				}
+				moves = append(moves, *m)
+			}
 			picked[f.Logical] = append(picked[f.Logical], f)
 		default:
 			continue
@@ -212,8 +276,46 @@ func NewPlan(in PlanInput) (*RotationPlan, error) {
 		slices.Sort(why)
 		ch.Restart = strings.Join(slices.Compact(why), "; ")
 	}
+	for _, m := range moves {
+		if svc := services[m.Service]; svc != nil {
+			ch := changeOf(changes, svc, running)
+			ch.EnvRemove = append(ch.EnvRemove, m.Env)
+			if m.SetEnv != "" {
+				ch.EnvAdd = append(ch.EnvAdd, m.SetEnv)
+			}
+			ch.Purge = "its previous spec would still hold " + strings.Join(ch.EnvRemove, ", ") + ", which `docker service inspect` shows"
+		}
+	}
+	for name, fs := range purges {
+		if svc := services[name]; svc != nil {
+			ch := changeOf(changes, svc, running)
+			var vars []string
+			for _, f := range fs {
+				vars = append(vars, f.Key)
+				ch.Fixes = append(ch.Fixes, f.ID())
+			}
+			slices.Sort(vars)
+			ch.Purge = cmp.Or(ch.Purge, "its previous spec still holds "+strings.Join(vars, ", ")+", removed from its env, which `docker service inspect` shows")
+		}
+	}
+	for name, fs := range revokes {
+		if svc := services[name]; svc != nil {
+			ch := changeOf(changes, svc, running)
+			for _, f := range fs {
+				ch.After = slices.DeleteFunc(ch.After, func(r FileRef) bool { return r.Name == f.Secret })
+				ch.Revoke = append(ch.Revoke, f.Secret)
+				ch.Fixes = append(ch.Fixes, f.ID())
+			}
+			slices.Sort(ch.Revoke)
+		}
+	}
 	for _, ch := range changes {
-		if !slices.Equal(ch.Before, ch.After) || ch.Restart != "" {
+		if ch.Edits() || ch.Purge != "" {
+			if !ch.Edits() {
+				ch.Restarts = 0 // an update with no change restarts nothing
+			}
+			slices.Sort(ch.EnvRemove)
+			slices.Sort(ch.EnvAdd)
 			slices.Sort(ch.Fixes)
 			p.Services = append(p.Services, *ch)
 		}
@@ -226,6 +328,19 @@ func NewPlan(in PlanInput) (*RotationPlan, error) {
 	}
 	p.Seal()
 	return p, nil
+}
+
+// burnedError refuses to move a value everyone who could inspect the
+// service has read.
+func burnedError(m *Move, d *DriftReport) error {
+	file := "the source"
+	for _, ds := range d.Desired {
+		if ds.Logical == m.Logical {
+			file = ds.File
+		}
+	}
+	return fmt.Errorf("env var %s of service %s holds the value %s has now in %s: everyone who could inspect the service has read it, so moving it would mount a burned value; put a new value in %s first, or pass --accept-exposed-value to move it as it is",
+		m.Env, m.Service, m.Logical, file, file)
 }
 
 // changeOf is the one update of svc in changes, started with its references
@@ -398,6 +513,12 @@ func (c ServiceChange) DockerArgs() []string {
 	if c.Restart != "" {
 		parts = append(parts, "--force")
 	}
+	for _, e := range c.EnvRemove {
+		parts = append(parts, "--env-rm "+ShellQuote(e))
+	}
+	for _, e := range c.EnvAdd {
+		parts = append(parts, "--env-add "+ShellQuote(e))
+	}
 	before := map[string]FileRef{}
 	for _, r := range c.Before {
 		before[r.Target] = r
@@ -417,6 +538,12 @@ func (c ServiceChange) DockerArgs() []string {
 		}
 	}
 	return append(parts, ShellQuote(c.Service))
+}
+
+// PurgeCommand is the docker CLI line of a Purge step: an update with no
+// change, which makes today's spec the PreviousSpec.
+func (c ServiceChange) PurgeCommand() string {
+	return "docker service update " + ShellQuote(c.Service)
 }
 
 // ShellQuote returns s as one word of a POSIX shell: as it is when it holds

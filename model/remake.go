@@ -32,6 +32,7 @@ func Remake(p *RotationPlan, s *SwarmSnapshot, source *SourceSnapshot) error {
 	in := PlanInput{
 		Drift: Drift(DriftInput{Swarm: s, Source: source, Manifest: source.Manifest, Key: source.Key}), Swarm: s, Source: source,
 		Options: ApplyOptions{Keep: p.Made.Keep}, ID: p.ID, Now: p.CreatedAt,
+		AcceptExposed: p.Made.AcceptExposed, Revoke: p.Made.Revoke,
 	}
 	var (
 		again *RotationPlan

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/moby/moby/api/types/swarm"
 	"github.com/moby/moby/client"
@@ -84,10 +85,10 @@ func (w *Writer) Service(ctx context.Context, id string) (*model.Service, error)
 	return &svc, nil
 }
 
-// SetSecrets implements model.SwarmWriter: one ServiceUpdate with the
-// inspected spec, only its secret references replaced (and ForceUpdate
-// incremented for a restart).
-func (w *Writer) SetSecrets(ctx context.Context, id string, version uint64, refs []model.FileRef, restart bool) error {
+// UpdateService implements model.SwarmWriter: one ServiceUpdate with the
+// inspected spec, only its secret references replaced, the env vars edited
+// (and ForceUpdate incremented for a restart).
+func (w *Writer) UpdateService(ctx context.Context, id string, version uint64, edit model.ServiceEdit) error {
 	if err := w.c.mutate("update service " + id); err != nil {
 		return err
 	}
@@ -96,20 +97,46 @@ func (w *Writer) SetSecrets(ctx context.Context, id string, version uint64, refs
 		return classify(err)
 	}
 	spec := res.Service.Spec
-	if spec.TaskTemplate.ContainerSpec == nil {
+	cs := spec.TaskTemplate.ContainerSpec
+	if cs == nil {
 		return fmt.Errorf("service %s has no container spec", spec.Name)
 	}
-	secrets := make([]*swarm.SecretReference, 0, len(refs))
-	for _, r := range refs {
+	secrets := make([]*swarm.SecretReference, 0, len(edit.Secrets))
+	for _, r := range edit.Secrets {
 		secrets = append(secrets, &swarm.SecretReference{SecretID: r.ID, SecretName: r.Name,
 			File: &swarm.SecretReferenceFileTarget{Name: r.Target, UID: r.UID, GID: r.GID, Mode: os.FileMode(r.Mode)}})
 	}
-	spec.TaskTemplate.ContainerSpec.Secrets = secrets
-	if restart {
+	cs.Secrets = secrets
+	cs.Env = editEnv(cs.Env, edit.EnvRemove, edit.EnvAdd)
+	if edit.Restart {
 		spec.TaskTemplate.ForceUpdate++
 	}
 	_, err = w.c.api.ServiceUpdate(ctx, id, client.ServiceUpdateOptions{Version: swarm.Version{Index: version}, Spec: spec})
 	return classify(err) // ErrOutOfSequence is model.ErrOutOfSequence
+}
+
+// editEnv removes the variables named in remove from env (NAME=VALUE, or a
+// bare NAME) and sets those of add, as `docker service update --env-rm
+// --env-add` does.
+func editEnv(env, remove, add []string) []string {
+	if len(remove)+len(add) == 0 {
+		return env
+	}
+	drop := map[string]bool{}
+	for _, name := range remove {
+		drop[name] = true
+	}
+	for _, kv := range add {
+		name, _, _ := strings.Cut(kv, "=")
+		drop[name] = true
+	}
+	out := make([]string, 0, len(env)+len(add))
+	for _, kv := range env {
+		if name, _, _ := strings.Cut(kv, "="); !drop[name] {
+			out = append(out, kv)
+		}
+	}
+	return append(out, add...)
 }
 
 // Rollback implements model.SwarmWriter.

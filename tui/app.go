@@ -63,6 +63,9 @@ type Options struct {
 	// ApplyOptions are the options Apply runs with (zero: the defaults);
 	// Keep also sets the plans' prune steps. The Plan pane shows them.
 	ApplyOptions model.ApplyOptions
+	// AcceptExposedValue lets plans move a credential with the value that
+	// was visible in a service's env (--accept-exposed-value).
+	AcceptExposedValue bool
 	// NewPlanID names a plan (nil: a time-based id).
 	NewPlanID func() string
 }
@@ -151,7 +154,7 @@ func New(o Options) *App {
 	keyMap.Reveal.SetHelp("x", "reveal "+o.RevealFor.String())
 	c := &common.Common{Styles: styles.Default(), Keys: keyMap, Now: o.Now, Tick: o.Tick, Audit: o.Audit, NoReveal: o.NoReveal,
 		RevealFor: o.RevealFor, Staging: common.NewStaging(), ApplyOptions: o.ApplyOptions, ReadOnly: o.ReadOnly, Ctx: o.Ctx,
-		Engine: engine{apply: o.Apply, options: o.ApplyOptions, newID: o.NewPlanID, now: o.Now}}
+		Engine: engine{apply: o.Apply, options: o.ApplyOptions, acceptExposed: o.AcceptExposedValue, newID: o.NewPlanID, now: o.Now}}
 	planPane := plan.New(c)
 	a := &App{
 		c: c, opts: o, env: o.Env, filters: map[string]string{},

@@ -87,12 +87,12 @@ func TestJumpFromFindingToItsSecret(t *testing.T) {
 	}
 	tuitest.AssertNoValues(t, s)
 	press(a, "esc")
-	if s := screen(a); !strings.Contains(s, "[Drift 9 /stale]") || !strings.Contains(s, "HIGH  stale") {
+	if s := screen(a); !strings.Contains(s, "[Drift 10 /stale]") || !strings.Contains(s, "HIGH  stale") {
 		t.Fatalf("esc returns to where o came from, the finding's detail:\n%s", s)
 	}
 	press(a, "esc", "esc", "tab", "shift+tab", "down", "enter", "o")
 	press(a, "esc")
-	if s := screen(a); !strings.Contains(s, "[Drift 9]") {
+	if s := screen(a); !strings.Contains(s, "[Drift 10]") {
 		t.Fatalf("esc after o returns to the pane o was pressed in:\n%s", s)
 	}
 	press(a, "esc", ":", "secrets", "enter", "enter", "esc")

@@ -18,8 +18,10 @@ type ApplyFunc func(ctx context.Context, p *model.RotationPlan, o model.ApplyOpt
 type engine struct {
 	apply   ApplyFunc
 	options model.ApplyOptions
-	newID   func() string
-	now     func() time.Time
+	// acceptExposed: the workbench was started with --accept-exposed-value.
+	acceptExposed bool
+	newID         func() string
+	now           func() time.Time
 }
 
 func (e engine) input(d *common.Data) model.PlanInput {
@@ -30,6 +32,10 @@ func (e engine) input(d *common.Data) model.PlanInput {
 func (e engine) Plan(d *common.Data, sel func(model.Finding) bool) (*model.RotationPlan, error) {
 	in := e.input(d)
 	in.Select = sel
+	// What is staged was asked for: a revocation is staged on its own
+	// finding only (Staging.Selects).
+	in.Revoke = true
+	in.AcceptExposed = e.acceptExposed
 	return model.NewPlan(in)
 }
 

@@ -51,8 +51,11 @@ var demoServices = []struct {
 			{"my_service_aws_secret_access_key_v1", "aws_secret_access_key", "1000", "1000", 0o400},
 			{"my_service_db.password_v2", "db.password", "1000", "1000", 0o400},
 		}},
-	// Credentials in plain env vars: anyone who can `docker service inspect` reads them.
-	{name: "proxy", env: []string{"STATS_USER=admin", "STATS_PASS=demo-stats-pass-prod"}},
+	// Credentials in plain env vars: anyone who can `docker service inspect`
+	// reads them. The source already holds a new password: the demo's plan
+	// moves STATS_PASS into the secret dfp_stats_pass (secretdeck.yaml says
+	// the proxy follows Docker Flow Proxy's convention).
+	{name: "proxy", env: []string{"STATS_USER=admin", "STATS_PASS=demo-stats-pass-old"}},
 	{name: "redis", mounts: []mount{{"my_secret_data", "my_secret_data", "0", "0", 0o444}}},
 	{name: "billing", mounts: []mount{{"payment_key_v1", "payment_key", "0", "0", 0o440}}},
 	{name: "checkout", mounts: []mount{{"payment_key_v2", "payment_key", "0", "0", 0o440}}},

@@ -27,14 +27,33 @@ func Plan(out io.Writer, p *model.RotationPlan) error {
 	}
 	w.Printf("\nUpdate %d service(s), one update each:\n", len(p.Services))
 	for _, s := range p.Services {
+		if !s.Edits() {
+			w.Printf("\n  %s   no change, no task restarts: its previous spec is flushed, once every service is verified\n", s.Service)
+			w.Printf("    why: %s\n", s.Purge)
+			w.Printf("    $ %s\n", s.PurgeCommand())
+			continue
+		}
 		w.Printf("\n  %s   %d running task(s) restart%s\n", s.Service, s.Restarts, rollout(s.Update))
 		if s.Restart != "" {
 			w.Printf("    restart: %s (every task is replaced, as with --force)\n", s.Restart)
 		}
+		for _, e := range s.EnvRemove {
+			w.Printf("    - env %s   (a credential in clear: moved into the secret mounted below)\n", e)
+		}
+		for _, e := range s.EnvAdd {
+			w.Printf("    + env %s\n", e)
+		}
 		for _, line := range refDiff(s) {
 			w.Printf("    %s\n", line)
 		}
+		for _, name := range s.Revoke {
+			w.Printf("    revoked: %s was never granted to %s (unauthorized-mount); rotate what it could read\n", name, s.Service)
+		}
 		w.Printf("    $ %s\n", command(s.DockerArgs(), "        "))
+		if s.Purge != "" {
+			w.Printf("    then, once every service is verified, one more update with no change (no restart):\n")
+			w.Printf("    %s\n    $ %s\n", s.Purge, s.PurgeCommand())
+		}
 		if s.Stack != "" {
 			w.Printf("    ! stack %s: the next `docker stack deploy` reverts this unless the stack file names the new secret\n", s.Stack)
 		}

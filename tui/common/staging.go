@@ -22,8 +22,13 @@ func NewStaging() *Staging {
 }
 
 // Selects reports whether a finding is staged (directly or through its
-// logical secret or service) and a plan can fix it.
+// logical secret or service) and a plan can fix it. A revocation is staged
+// only on its own finding: staging a secret or a service never takes a
+// mount away.
 func (s *Staging) Selects(f model.Finding) bool {
+	if f.Kind == model.KindUnauthorizedMount {
+		return model.Fixable(f) && s.Findings[f.ID()]
+	}
 	return model.Fixable(f) && (s.Findings[f.ID()] || s.Logicals[f.Logical] || s.Services[f.Service])
 }
 

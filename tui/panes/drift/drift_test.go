@@ -45,13 +45,14 @@ func TestRowsMostSevereFirst(t *testing.T) {
 		"low orphan legacy_token prune",
 		"low unknown-service redis · redis.env.prod report",
 		"info stack-owned checkout update-stack-file",
+		"info open-grant shared.yaml.prod · payment_key declare-services",
 		"",
 	}
 	if got := tuitest.Rows(s)[:len(want)]; !slices.Equal(got, want) {
 		t.Fatalf("rows:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
-	if !strings.Contains(s, "1/9") {
-		t.Errorf("position 1/9:\n%s", s)
+	if !strings.Contains(s, "1/10") {
+		t.Errorf("position 1/10:\n%s", s)
 	}
 	tuitest.AssertNoValues(t, s)
 }
