@@ -122,7 +122,7 @@ func TestPreviousSpecExposureForReal(t *testing.T) {
 	if f == nil || f.Key != "STATS_PASS" {
 		t.Fatalf("previous-spec-exposure: %+v", f)
 	}
-	cmd := strings.Fields(f.Command) // docker service update --force NAME
+	cmd := strings.Fields(f.Command) // docker service update NAME
 	out, err := exec.Command(cmd[0], append([]string{"-H", testrig.Docker(t)}, cmd[1:]...)...).CombinedOutput()
 	if err != nil {
 		t.Fatalf("%s: %v\n%s", f.Command, err, out)

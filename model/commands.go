@@ -36,8 +36,9 @@ func (d *drifter) command(f *Finding) (command, hint string) {
 		return ShellCommand("docker", "service", "update", "--secret-rm", f.Secret, f.Service),
 			"revokes it (the service loses the file); then rotate " + f.Logical + ": " + f.Service + " could read its value"
 	case KindPreviousSpecExposure:
-		return ShellCommand("docker", "service", "update", "--force", f.Service),
-			"one more update makes today's spec the previous one, so the value leaves `docker service inspect` (it restarts the tasks); the value was readable: rotate it"
+		return ShellCommand("docker", "service", "update", f.Service),
+			"one more update with no change makes today's spec the previous one, so the value leaves `docker service inspect` (nothing restarts; a plan does it too: " +
+				ShellCommand(append([]string{"secretdeck", "plan", "--service", f.Service}, where...)...) + "); the value was readable: rotate it"
 	case KindWiring:
 		return ShellCommand("docker", "service", "inspect", "--format", "{{json .Spec.TaskTemplate.ContainerSpec.Secrets}}", f.Service),
 			"the secrets it mounts and where: point " + f.Key + " at one of them, or at this environment's file"

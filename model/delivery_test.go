@@ -255,7 +255,7 @@ func TestPreviousSpecExposure(t *testing.T) {
 			got = append(got, f)
 		}
 	}
-	if len(got) != 1 || got[0].Key != "STATS_PASS" || got[0].Command != "docker service update --force proxy" || strings.Contains(got[0].Explanation, "old-pass") {
+	if len(got) != 1 || got[0].Key != "STATS_PASS" || got[0].Command != "docker service update proxy" || strings.Contains(got[0].Explanation, "old-pass") {
 		t.Fatalf("findings: %+v", got)
 	}
 	w.last().Spec.Env = []EnvVar{{Name: "STATS_PASS", Value: NewValueString("old-pass")}}
