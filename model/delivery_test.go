@@ -199,8 +199,11 @@ func TestEnvironmentBoundToItsSwarm(t *testing.T) {
 // environment's values, is a finding; one that points where it should is not.
 func TestWiring(t *testing.T) {
 	w := newWorld().managed("api_db_pass", 1, "v").service("api", "api_db_pass_v1:db_pass").file("api.json.prod", "api", "db_pass=v")
-	w.source.Envs = []string{"dev", "prod"}
+	w.source.Envs, w.source.URI = []string{"dev", "prod"}, "s3://ops-props/services"
 	w.last().Spec.Env = []EnvVar{
+		{Name: "MY_BUCKET_NAME", Value: NewValueString("other-props")},            // reads its file from elsewhere
+		{Name: "SOURCE_BUCKET", Value: NewValueString("ops-props")},               // the source's: fine
+		{Name: "BUCKET_URL", Value: NewValueString("https://x.example/y")},        // not a bucket name
 		{Name: "DB_PASSWORD_FILE", Value: NewValueString("/run/secrets/db_pass")}, // mounted: fine
 		{Name: "API_TOKEN_FILE", Value: NewValueString("/run/secrets/api_token")}, // nothing there
 		{Name: "MY_PROPS_FILE", Value: NewValueString("s3://props/api.json.dev")}, // dev's values in prod
@@ -208,17 +211,19 @@ func TestWiring(t *testing.T) {
 		{Name: "RIGHT_PROPS", Value: NewValueString("api.json.prod")},             // fine
 		{Name: "UNRELATED", Value: NewValueString("web.json.dev")},                // another service's: not this check
 	}
+	w.service("web") // reads no property file itself: its bucket is its own business
+	w.last().Spec.Env = []EnvVar{{Name: "MY_BUCKET_NAME", Value: NewValueString("other-props")}}
 	var got []string
 	for _, f := range w.drift().Findings {
 		if f.Kind == KindWiring {
 			got = append(got, f.Key)
-			if strings.Contains(f.Explanation, "/run/secrets/api_token") || strings.Contains(f.Explanation, "s3://props") {
+			if strings.Contains(f.Explanation, "/run/secrets/api_token") || strings.Contains(f.Explanation, "s3://props") || strings.Contains(f.Explanation, "other-props") {
 				t.Errorf("an env value shown: %s", f.Explanation)
 			}
 		}
 	}
 	slices.Sort(got)
-	if want := []string{"API_TOKEN_FILE", "MY_PROPS_FILE", "OTHER_PROPS"}; !slices.Equal(got, want) {
+	if want := []string{"API_TOKEN_FILE", "MY_BUCKET_NAME", "MY_PROPS_FILE", "OTHER_PROPS"}; !slices.Equal(got, want) {
 		t.Fatalf("wiring findings for %v, want %v", got, want)
 	}
 }

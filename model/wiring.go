@@ -16,11 +16,18 @@ const secretsDir = "/run/secrets/"
 // property-file reference naming another environment's file (prod reading
 // dev's values). Names only: a value is compared, never shown.
 func (d *drifter) wiring() {
+	bucket := d.sourceBucket()
 	for i := range d.in.Swarm.Services {
 		svc := &d.in.Swarm.Services[i]
+		reads := bucket != "" && d.readsOwnFile(svc)
 		for _, ev := range svc.Spec.Env {
 			ref := ev.Value.Reveal()
 			switch {
+			case reads && strings.Contains(strings.ToUpper(ev.Name), "BUCKET") && bucketName(ref) && ref != bucket:
+				f := newFinding(KindWiring, fmt.Sprintf("env %s of service %s names another bucket than the source's (%s), while the service reads its property file itself: it reads values secretdeck does not check",
+					ev.Name, svc.Name, bucket), ActionReport)
+				f.Service, f.Key = svc.Name, ev.Name
+				d.add(f)
 			case strings.HasSuffix(ev.Name, "_FILE") && strings.HasPrefix(ref, secretsDir):
 				if !slices.ContainsFunc(svc.Spec.Secrets, func(r FileRef) bool { return secretsDir+r.Target == ref || r.Target == ref }) {
 					// The path is an env value: like every env value, it is not shown.
@@ -39,6 +46,43 @@ func (d *drifter) wiring() {
 			}
 		}
 	}
+}
+
+// sourceBucket is the source's S3 bucket, "" for a folder.
+func (d *drifter) sourceBucket() string {
+	rest, ok := strings.CutPrefix(d.in.Source.URI, "s3://")
+	if !ok {
+		return ""
+	}
+	b, _, _ := strings.Cut(rest, "/")
+	return b
+}
+
+// readsOwnFile reports whether an env var of svc names one of its property
+// files: the service fetches the file itself.
+func (d *drifter) readsOwnFile(svc *Service) bool {
+	for _, ev := range svc.Spec.Env {
+		ref := ev.Value.Reveal()
+		for _, f := range d.in.Source.Files {
+			if f.Service == svc.Name && ref != "" && namesFile(ref, f.Key) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// bucketName reports whether s can be an S3 bucket name.
+func bucketName(s string) bool {
+	if len(s) < 3 || len(s) > 63 {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '.' || r == '-') {
+			return false
+		}
+	}
+	return true
 }
 
 // otherEnvFile is the environment, other than the source's, whose property
