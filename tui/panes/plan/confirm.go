@@ -111,6 +111,28 @@ func (d *confirmation) render() {
 		restarts += s.Restarts
 	}
 	fmt.Fprintf(&b, "%s restart. On failure the services are rolled back and\nthe new secrets removed.\n", common.Plural(restarts, "running task"))
+	var moved, revoked []string
+	purges := 0
+	for _, s := range p.Services {
+		for _, e := range s.EnvRemove {
+			moved = append(moved, e+" of "+s.Service)
+		}
+		for _, r := range s.Revoke {
+			revoked = append(revoked, r+" from "+s.Service)
+		}
+		if s.Purge != "" {
+			purges++
+		}
+	}
+	if len(moved) > 0 {
+		fmt.Fprintf(&b, "Env vars removed, moved into secrets: %s.\n", strings.Join(moved, ", "))
+	}
+	if len(revoked) > 0 {
+		fmt.Fprintf(&b, "Mounts revoked (never granted): %s.\n", strings.Join(revoked, ", "))
+	}
+	if purges > 0 {
+		fmt.Fprintf(&b, "Once every service is verified, the previous spec of %s is\nflushed (an update with no change: no restart).\n", common.Plural(purges, "service"))
+	}
 	if n := len(p.Removes); n > 0 {
 		fmt.Fprintf(&b, "Once every service is verified, %s removed (%s).\n", common.Plural(n, "old secret")+map[bool]string{true: " is", false: " are"}[n == 1], removalWhy(p))
 	}
