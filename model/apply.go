@@ -466,6 +466,7 @@ func (in ApplyInput) watch(ctx context.Context, sc ServiceChange, refs []FileRef
 	}
 	deadline := time.Now().Add(in.Options.Timeout)
 	last := ""
+	failedSeen := map[string]bool{}
 	for {
 		svc, err := in.Swarm.Service(ctx, sc.ServiceID)
 		if err != nil {
@@ -480,6 +481,12 @@ func (in ApplyInput) watch(ctx context.Context, sc ServiceChange, refs []FileRef
 			state = svc.UpdateStatus.State
 		}
 		v := verify(svc, state, tasks, want, refs, sc.Restart != "" || len(sc.EnvRemove)+len(sc.EnvAdd) > 0)
+		for _, t := range newSpecTasks(tasks, want) {
+			if (t.State == "failed" || t.State == "rejected") && !failedSeen[t.ID] {
+				failedSeen[t.ID] = true // said as it happens, once: Docker may retry it
+				in.Progress(Step{Plan: in.Plan.ID, Service: sc.Service, Action: "task", Result: t.State, Detail: taskError(t)})
+			}
+		}
 		if line := fmt.Sprintf("%s %d/%d", state, v.running, v.desired); line != last {
 			last = line
 			in.Progress(Step{Plan: in.Plan.ID, Service: sc.Service, Action: "watch", Result: state, Running: v.running, Desired: v.desired})

@@ -233,3 +233,25 @@ func TestApplyDefaults(t *testing.T) {
 		t.Errorf("set limits: timeout %s, poll %s, parallel %d", in.Options.Timeout, in.Options.Poll, in.Options.Parallel)
 	}
 }
+
+// TestTaskFailuresAreSaidAsTheyHappen: a task of the new spec that fails
+// mid-rollout is one progress step with its error, once, even when Docker
+// retries it and the rollout then succeeds.
+func TestTaskFailuresAreSaidAsTheyHappen(t *testing.T) {
+	w := threeConsumers()
+	f := newFakeSwarm(w)
+	f.script["a"] = &rollout{states: []string{"updating", "updating", "updating", "completed"}, tasks: []string{"failed", "failed", "running"}}
+	in := applyInput(w, f, planFor(t, w))
+	var said []string
+	in.Progress = func(s Step) {
+		if s.Action == "task" {
+			said = append(said, s.Service+" "+s.Result+": "+s.Detail)
+		}
+	}
+	if _, err := Apply(context.Background(), in); err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(said) != "[a failed: task t-svc-a-0 failed: no error given]" {
+		t.Errorf("task steps %q", said)
+	}
+}

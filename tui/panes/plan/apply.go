@@ -180,6 +180,9 @@ func (p *Pane) step(s model.Step) {
 	if s.Desired > 0 {
 		line += fmt.Sprintf(" (%d/%d running)", s.Running, s.Desired)
 	}
+	if s.Detail != "" && s.Result != "ok" {
+		line += ": " + model.Printable(s.Detail)
+	}
 	p.log = append(p.log, line)
 	p.render()
 }
