@@ -413,11 +413,18 @@ func withDefaults(in ApplyInput) ApplyInput {
 }
 
 func createLabels(in ApplyInput, c SecretCreate, v Value) map[string]string {
-	return map[string]string{
+	labels := map[string]string{
 		LabelLogical: c.Logical, LabelVersion: strconv.Itoa(c.Version),
 		LabelFingerprint: string(in.Key.Fingerprint(c.Logical, v)), LabelSource: in.Plan.Source + "#" + c.File + "#" + c.Key,
 		LabelSourceVersion: c.SourceVersion, LabelEnv: in.Plan.Env, LabelPlan: in.Plan.ID, LabelCreatedBy: in.By,
 	}
+	if c.Ansible {
+		// The digest Ansible already keeps on every version it made: nothing
+		// new is exposed, and its next run sees no change for this value.
+		labels[LabelAnsibleVersion] = strconv.Itoa(c.Version)
+		labels[LabelAnsibleKey] = AnsibleKey(v)
+	}
+	return labels
 }
 
 // resolve fills the IDs of refs to secrets the plan created.

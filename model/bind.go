@@ -54,13 +54,18 @@ func (d *drifter) checkMounted(ds *DesiredSecret, svc *Service, ref *FileRef, ve
 	if isVersion && mounted.Logical != ds.Logical {
 		isVersion = false // a version of another logical secret, mounted here by hand
 	}
-	var fp Fingerprint
+	var labels map[string]string
 	if isVersion {
-		fp = mounted.Fingerprint()
+		labels = mounted.Secret.Labels
 	}
-	switch d.in.Key.Compare(fp, ds.Logical, ds.Value) {
+	m, evidence := d.in.Key.Check(labels, ds.Logical, ds.Value)
+	switch m {
 	case FingerprintDiffers:
-		f := d.finding(KindStale, ds, svc.Name, fmt.Sprintf("service %s mounts %s, whose fingerprint differs from %s in %s: the value changed in the source", svc.Name, ref.Name, ds.subject(), ds.File), ActionRotate)
+		what := "fingerprint"
+		if evidence == EvidenceAnsible {
+			what = "ansible_key (the digest Ansible wrote)"
+		}
+		f := d.finding(KindStale, ds, svc.Name, fmt.Sprintf("service %s mounts %s, whose %s differs from %s in %s: the value changed in the source", svc.Name, ref.Name, what, ds.subject(), ds.File), ActionRotate)
 		f.Secret = ref.Name
 		d.add(f)
 	case FingerprintUnknown:

@@ -77,8 +77,11 @@ func (s *SwarmSnapshot) InspectSecret(name string, drift *DriftReport, key Finge
 	d.Fingerprint = "not checked (no --source)"
 	if drift != nil {
 		d.Fingerprint = "no source entry declares it"
-		if m, declared := drift.Fingerprints(key)(sec, d.Logical); declared {
+		if m, evidence, declared := drift.Fingerprints(key)(sec, d.Logical); declared {
 			d.Fingerprint = m.String()
+			if evidence == EvidenceAnsible {
+				d.Fingerprint += " (by Ansible's ansible_key label)"
+			}
 		}
 		for _, f := range drift.Findings {
 			if f.Secret == sec.Name || (d.Logical != "" && f.Logical == d.Logical) {
@@ -93,19 +96,20 @@ func (s *SwarmSnapshot) InspectSecret(name string, drift *DriftReport, key Finge
 // declares for its logical secret (declared false when no entry does): the
 // one answer every face shows for a secret. The index is built once, so a
 // list of 10,000 secrets asks it 10,000 times at no more cost.
-func (r *DriftReport) Fingerprints(key FingerprintKey) func(sec Secret, logical string) (m FingerprintMatch, declared bool) {
+func (r *DriftReport) Fingerprints(key FingerprintKey) func(sec Secret, logical string) (m FingerprintMatch, evidence string, declared bool) {
 	byLogical := make(map[string]Value, len(r.Desired))
 	for _, ds := range r.Desired {
 		if ds.Logical != "" {
 			byLogical[ds.Logical] = ds.Value
 		}
 	}
-	return func(sec Secret, logical string) (FingerprintMatch, bool) {
+	return func(sec Secret, logical string) (FingerprintMatch, string, bool) {
 		v, ok := byLogical[logical]
 		if !ok {
-			return FingerprintUnknown, false
+			return FingerprintUnknown, "", false
 		}
-		return key.Compare(Fingerprint(sec.Labels[LabelFingerprint]), logical, v), true
+		m, evidence := key.Check(sec.Labels, logical, v)
+		return m, evidence, true
 	}
 }
 

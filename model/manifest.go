@@ -38,9 +38,19 @@ const ManifestPath = "secretdeck.yaml"
 //	  shared:
 //	    keys:
 //	      payment_key: {services: [billing, checkout]}
+//	compat:
+//	  ansible: false                  # no ansible_version/ansible_key on new versions
 type Manifest struct {
 	Environments map[string]EnvironmentPolicy `yaml:"environments"`
 	Services     map[string]ServicePolicy     `yaml:"services"`
+	Compat       CompatPolicy                 `yaml:"compat"`
+}
+
+// CompatPolicy says which other tools' bookkeeping secretdeck keeps true.
+type CompatPolicy struct {
+	// Ansible: a new version of a secret whose newest version Ansible made
+	// gets Ansible's labels too (nil: yes).
+	Ansible *bool `yaml:"ansible"`
 }
 
 // EnvironmentPolicy is how carefully an environment is changed.

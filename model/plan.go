@@ -86,6 +86,10 @@ type SecretCreate struct {
 	Key           string `json:"key,omitempty"`
 	SourceVersion string `json:"sourceVersion"` // VersionId or ETag of the file when planned
 	Shortened     bool   `json:"shortened,omitempty"`
+	// Ansible: the newest version was made by Ansible's docker_secret, so
+	// this one gets its labels too (ansible_version, ansible_key), and
+	// Ansible's next run takes it for the newest.
+	Ansible bool `json:"ansible,omitempty"`
 }
 
 // ServiceChange is one service update: its references before and after.
@@ -233,13 +237,17 @@ func NewPlan(in PlanInput) (*RotationPlan, error) {
 			continue
 		}
 		ix.adopt(ds.Logical)
-		target := chooseVersion(ix.versions(ds.Logical), ds, in.Source.Key)
+		target := chooseVersion(ix.versions(ds.Logical), ds, in.Source.Key, in.Source.Manifest.AnsibleCompat())
 		if target.ID == "" {
 			f := files[ds.File]
 			n := target.N
 			name, short := VersionName(ds.Logical, n)
+			if taken(in.Swarm, name) {
+				return nil, fmt.Errorf("the next version of %s would be %s, but a secret of that name exists and is not a version of %s (its labels say otherwise): rename it, or map %s to another secret name in %s",
+					ds.Logical, name, ds.Logical, ds.Key, ManifestPath)
+			}
 			p.Creates = append(p.Creates, SecretCreate{Name: name, Logical: ds.Logical, Version: n, File: ds.File, Key: ds.Key,
-				SourceVersion: cmp.Or(f.VersionID, f.ETag), Shortened: short})
+				SourceVersion: cmp.Or(f.VersionID, f.ETag), Shortened: short, Ansible: target.ansible})
 			target.Name = name
 		}
 		creating := target.ID == ""
@@ -392,17 +400,31 @@ func wants(fs []Finding, service string) bool {
 type chosen struct {
 	ID, Name string
 	N        int
+	ansible  bool // a new version that gets Ansible's labels
 }
 
-func chooseVersion(vs []SecretVersion, ds DesiredSecret, key FingerprintKey) chosen {
+// chooseVersion mounts the newest version when its fingerprint (or
+// Ansible's ansible_key) proves it holds the source value; else it numbers a
+// new one past every existing version, by name and by ansible_version label
+// alike, so that neither tool's next version collides with the other's.
+func chooseVersion(vs []SecretVersion, ds DesiredSecret, key FingerprintKey, ansibleCompat bool) chosen {
 	last, ok := newest(vs)
 	if !ok {
 		return chosen{N: 1}
 	}
-	if last.Managed && key.Compare(last.Fingerprint(), ds.Logical, ds.Value) == FingerprintMatches {
+	if m, _ := key.Check(last.Secret.Labels, ds.Logical, ds.Value); m == FingerprintMatches {
 		return chosen{ID: last.Secret.ID, Name: last.Secret.Name, N: last.N}
 	}
-	return chosen{N: last.N + 1}
+	n := 0
+	for _, v := range vs {
+		n = max(n, v.N, ansibleVersion(v.Secret))
+	}
+	return chosen{N: n + 1, ansible: ansibleCompat && ansibleMade(last.Secret)}
+}
+
+// taken reports whether a secret called name exists.
+func taken(s *SwarmSnapshot, name string) bool {
+	return slices.ContainsFunc(s.Secrets, func(x Secret) bool { return x.Name == name })
 }
 
 // swapRef puts target at ds.Target in refs: it replaces the ref at that

@@ -24,6 +24,9 @@ func Plan(out io.Writer, p *model.RotationPlan) error {
 		if c.Shortened {
 			w.Printf("    (name shortened with a hash: the logical name is longer than Docker allows)\n")
 		}
+		if c.Ansible {
+			w.Printf("    labels ansible_version=%d, ansible_key=<SHA-224 of the value>: the newest version was made by Ansible, whose next run must take this one for the newest\n", c.Version)
+		}
 	}
 	w.Printf("\nUpdate %d service(s), one update each:\n", len(p.Services))
 	for _, s := range p.Services {

@@ -85,9 +85,12 @@ func fingerprintStates(d *common.Data) func(s model.Secret, logical string) stri
 	}
 	compare := d.Drift.Fingerprints(d.Key())
 	return func(s model.Secret, logical string) string {
-		m, declared := compare(s, logical)
+		m, evidence, declared := compare(s, logical)
 		if !declared {
 			return "undeclared"
+		}
+		if evidence == model.EvidenceAnsible && m == model.FingerprintMatches {
+			return "ok (ansible)"
 		}
 		return map[model.FingerprintMatch]string{
 			model.FingerprintUnknown: "none", model.FingerprintNoKey: "no key", model.FingerprintOtherKey: "other key",
