@@ -20,7 +20,7 @@ func (w *world) ansibleSecret(name string, n int, value string) *world {
 func TestAnsibleKeyIsEvidence(t *testing.T) {
 	mk := func(source string) *world {
 		w := newWorld().ansibleSecret("api_key_v1", 1, "ans-Old-1").ansibleSecret("api_key_v2", 2, "ans-Same-2").
-			service("api", "api_key_v2:key").file("api.properties.prod", "api", "key=" + source)
+			service("api", "api_key_v2:key").file("api.properties.prod", "api", "key="+source)
 		w.swarm.ClusterID, w.source.URI = "c1", "s3://b/p"
 		return w
 	}
