@@ -26,7 +26,7 @@ func New(c *common.Common) *list.Pane {
 		Name: Name,
 		Columns: []table.Column{
 			{Title: "NAME", Width: 14, Flex: 3, Middle: true}, {Title: "LOGICAL", Width: 8, Flex: 2, Middle: true},
-			{Title: "VER", Width: 3}, {Title: "FPRINT", Width: 10}, {Title: "USED", Width: 4},
+			{Title: "VER", Width: 3}, {Title: "FPRINT", Width: 12}, {Title: "USED", Width: 4},
 			{Title: "AGE", Width: 4}, {Title: "DRIFT", Width: 6},
 		},
 		Rows:   func(d *common.Data) []table.Row { return rows(c, d) },

@@ -57,6 +57,14 @@ func TestRows(t *testing.T) {
 			want: []string{"api_db_pass_v1 api_db_pass 1 other key 1 3d medium"},
 		},
 		{
+			// Made by Ansible's docker_secret: its ansible_key proves the value.
+			name: "checked by Ansible's label",
+			change: func(d *common.Data) {
+				d.Swarm.Secrets[2].Labels = map[string]string{model.LabelAnsibleVersion: "2", model.LabelAnsibleKey: model.AnsibleKey(model.NewValueString("payment-key-new"))}
+			},
+			want: []string{"payment_key_v2 payment_key 2 ok (ansible) 1 3d -"},
+		},
+		{
 			name:   "source without a fingerprint key",
 			change: func(d *common.Data) { d.Source.Key = model.FingerprintKey{} },
 			want:   []string{"api_db_pass_v1 api_db_pass 1 no key 1 3d medium"},
