@@ -96,6 +96,7 @@ func addApplyFlags(fs *pflag.FlagSet, o *model.ApplyOptions) {
 	fs.IntVar(&o.Parallel, "parallel", o.Parallel, "services updated at the same time")
 	fs.DurationVar(&o.Timeout, "timeout", o.Timeout, "how long one service's rollout may take")
 	fs.BoolVar(&o.RestoreSource, "restore-source-on-failure", false, "when a plan that restarts services fails, also put the property files they read back to their previous version (versioned buckets)")
+	fs.BoolVar(&o.WaitForAllNodes, "wait-for-all-nodes", false, "verify a rollout only when every task runs, also those no node can take now (down or drained nodes); by default they are named and not waited for")
 	addKeepFlag(fs, o)
 }
 

@@ -487,7 +487,7 @@ func (in ApplyInput) watch(ctx context.Context, sc ServiceChange, refs []FileRef
 		if svc.UpdateStatus != nil && svc.UpdateStatus.State != "" {
 			state = svc.UpdateStatus.State
 		}
-		v := verify(svc, state, tasks, want, refs, sc.Restart != "" || len(sc.EnvRemove)+len(sc.EnvAdd) > 0)
+		v := verify(svc, state, tasks, want, refs, sc.Restart != "" || len(sc.EnvRemove)+len(sc.EnvAdd) > 0, in.nodes())
 		for _, t := range newSpecTasks(tasks, want) {
 			if (t.State == "failed" || t.State == "rejected") && !failedSeen[t.ID] {
 				failedSeen[t.ID] = true // said as it happens, once: Docker may retry it
@@ -514,6 +514,19 @@ func (in ApplyInput) watch(ctx context.Context, sc ServiceChange, refs []FileRef
 		case <-time.After(in.Options.Poll):
 		}
 	}
+}
+
+// nodes is what verification knows of the nodes: nil (wait for every task)
+// under --wait-for-all-nodes.
+func (in ApplyInput) nodes() nodeIndex {
+	if in.Options.WaitForAllNodes {
+		return nil
+	}
+	var nodes []Node
+	if in.Snapshot != nil {
+		nodes = in.Snapshot.Nodes
+	}
+	return newNodeIndex(nodes)
 }
 
 // expected is how many tasks should run: the declared replicas of a
@@ -648,6 +661,10 @@ func (in ApplyInput) rollback(ctx context.Context, sc ServiceChange) error {
 		if svc.UpdateStatus != nil {
 			state = svc.UpdateStatus.State
 		}
+		if state == "rollback_started" && slices.Equal(svc.Spec.Secrets, sc.Before) && in.rolledBackButHeld(ctx, sc) {
+			in.Progress(Step{Plan: in.Plan.ID, Service: sc.Service, Action: "rollback", Result: "ok", Detail: "its spec is back; the tasks no node can take now are not waited for"})
+			return nil
+		}
 		if (state == "rollback_completed" || svc.RunsOnce()) && slices.Equal(svc.Spec.Secrets, sc.Before) {
 			// A job or a one-shot service has no rollout to wait for (a
 			// job's rollback is its next run; a one-shot's pauses on the
@@ -663,6 +680,49 @@ func (in ApplyInput) rollback(ctx context.Context, sc ServiceChange) error {
 		}
 		time.Sleep(in.Options.Poll)
 	}
+}
+
+// rolledBackButHeld reports whether a rollback Docker still runs is as done
+// as it can be: every task meant to run runs the old secrets, but for tasks
+// no node can take now (Docker's rollback waits for them as its update did).
+func (in ApplyInput) rolledBackButHeld(ctx context.Context, sc ServiceChange) bool {
+	tasks, err := in.Swarm.Tasks(ctx, sc.ServiceID)
+	if err != nil {
+		return false
+	}
+	ix := newNodeIndex(nil)
+	if in.Snapshot != nil {
+		ix = newNodeIndex(in.Snapshot.Nodes)
+	}
+	before := idsOf(sc.Before)
+	held := 0
+	for _, t := range tasks {
+		switch {
+		case !meantToRun(t):
+		case ix.blocked(t) != "":
+			held++
+		case t.State != "running" || !containsAll(t.SecretIDs, before):
+			return false
+		}
+	}
+	return held > 0
+}
+
+func idsOf(refs []FileRef) []string {
+	var ids []string
+	for _, r := range refs {
+		ids = append(ids, r.ID)
+	}
+	return ids
+}
+
+func containsAll(have, want []string) bool {
+	for _, id := range want {
+		if !slices.Contains(have, id) {
+			return false
+		}
+	}
+	return true
 }
 
 func findFile(s *SourceSnapshot, key string) *PropertyFile {

@@ -103,17 +103,17 @@ func TestVerifyARestartCountsOnlyNewTasks(t *testing.T) {
 	task := func(at time.Time) []Task {
 		return []Task{{ID: "t", DesiredState: "running", State: "running", CreatedAt: at, SecretIDs: []string{"a"}}}
 	}
-	if v := verify(svc, "completed", task(t0), []string{"a"}, nil, true); v.done {
+	if v := verify(svc, "completed", task(t0), []string{"a"}, nil, true, nil); v.done {
 		t.Error("a task older than the restart is not restarted")
 	}
-	if v := verify(svc, "completed", task(begun.Add(time.Second)), []string{"a"}, nil, true); !v.done {
+	if v := verify(svc, "completed", task(begun.Add(time.Second)), []string{"a"}, nil, true, nil); !v.done {
 		t.Error("a task started by the restart verifies it")
 	}
-	if v := verify(svc, "completed", task(t0), []string{"a"}, nil, false); !v.done {
+	if v := verify(svc, "completed", task(t0), []string{"a"}, nil, false, nil); !v.done {
 		t.Error("without a restart, the same task verifies a swap")
 	}
 	noStart := &Service{Name: "s", Mode: "replicated", Replicas: &one, UpdateStatus: &UpdateStatus{State: "completed"}}
-	if v := verify(noStart, "completed", task(begun), []string{"a"}, nil, true); v.done {
+	if v := verify(noStart, "completed", task(begun), []string{"a"}, nil, true, nil); v.done {
 		t.Error("no start time of the update: nothing proves the restart")
 	}
 }

@@ -309,14 +309,6 @@ func (f *fakeSwarm) mounts() string {
 	return strings.Join(out, " ")
 }
 
-func idsOf(refs []FileRef) []string {
-	var ids []string
-	for _, r := range refs {
-		ids = append(ids, r.ID)
-	}
-	return ids
-}
-
 func orDefault(a, b []string) []string {
 	if len(a) > 0 {
 		return a

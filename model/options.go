@@ -21,6 +21,9 @@ type ApplyOptions struct {
 	// back, the property files the restarts read go back to their previous
 	// version too (a new version; history is kept).
 	RestoreSource bool
+	// WaitForAllNodes: a rollout is verified only when every task runs,
+	// also those that no node can take now (down or drained nodes).
+	WaitForAllNodes bool
 }
 
 // DefaultApplyOptions are the options when nothing says otherwise.
@@ -50,6 +53,9 @@ func (o ApplyOptions) String() string {
 	out := fmt.Sprintf("parallel %d · timeout %s · %s", o.Parallel, o.Timeout, keep)
 	if o.RestoreSource {
 		out += " · restore the source on failure"
+	}
+	if o.WaitForAllNodes {
+		out += " · wait for all nodes"
 	}
 	return out
 }

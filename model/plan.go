@@ -126,6 +126,10 @@ type ServiceChange struct {
 	// Revoke are the secrets the update takes away from a service that
 	// was never granted them (unauthorized-mount), by name.
 	Revoke []string `json:"revoke,omitempty"`
+	// Unschedulable, like Restarts, only reports: the tasks that cannot run
+	// now (no suitable node, a node down or drained) and why; apply does not
+	// wait for them unless --wait-for-all-nodes.
+	Unschedulable []string `json:"unschedulable,omitempty"`
 }
 
 // Edits reports whether the update changes the service's spec (its secrets,
@@ -322,6 +326,7 @@ func NewPlan(in PlanInput) (*RotationPlan, error) {
 			if !ch.Edits() {
 				ch.Restarts = 0 // an update with no change restarts nothing
 			}
+			ch.Unschedulable = in.Swarm.Unschedulable(ch.ServiceID)
 			slices.Sort(ch.EnvRemove)
 			slices.Sort(ch.EnvAdd)
 			slices.Sort(ch.Fixes)
@@ -656,7 +661,7 @@ func NewRevertPlan(s *SwarmSnapshot, source *SourceSnapshot, id, revertID string
 		if changed {
 			p.Services = append(p.Services, ServiceChange{Service: svc.Name, ServiceID: svc.ID, Version: svc.Version, Stack: svc.Stack,
 				Before: slices.Clone(svc.Spec.Secrets), After: after, Restarts: running[svc.ID], Update: svc.UpdateConfig,
-				Fixes: []string{"revert " + id}})
+				Fixes: []string{"revert " + id}, Unschedulable: s.Unschedulable(svc.ID)})
 		}
 	}
 	for _, sec := range s.Secrets {

@@ -101,8 +101,9 @@ func planDifference(got, want *RotationPlan) string {
 }
 
 // canonical is p as a plan file holds it (empty and missing lists alike),
-// without what a plan only reports: how many tasks run now, which changes as
-// a crash-looping task restarts and says nothing of what apply does.
+// without what a plan only reports: how many tasks run now (which changes as
+// a crash-looping task restarts) and which cannot run, neither of which says
+// anything of what apply does.
 func canonical(p *RotationPlan) *RotationPlan {
 	b, err := json.Marshal(p)
 	if err != nil {
@@ -114,6 +115,7 @@ func canonical(p *RotationPlan) *RotationPlan {
 	}
 	for i := range c.Services {
 		c.Services[i].Restarts = 0
+		c.Services[i].Unschedulable = nil // nodes come and go; they change nothing apply does
 	}
 	return &c
 }

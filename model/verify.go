@@ -28,6 +28,10 @@ import (
 //  6. Any other service is done when Docker says "completed" AND every task
 //     meant to run runs, mounts the new secrets, and their count is the
 //     declared replicas.
+//  7. Unless --wait-for-all-nodes: a rollout Docker still calls "updating"
+//     is done when the only tasks not running are tasks of the new spec that
+//     no node can take now (pending "no suitable node", or on a node that is
+//     down): they start with the new secrets when a node can (nodes.go).
 //
 // For a restart (the service reads a changed file at start-up), a task counts
 // only if it started once the update began: the same secrets prove nothing.
@@ -41,7 +45,7 @@ type verdict struct {
 // terminal task states: the task will not run again.
 var terminal = []string{"complete", "failed", "rejected", "shutdown", "orphaned", "remove"}
 
-func verify(svc *Service, state string, tasks []Task, want []string, refs []FileRef, restart bool) verdict {
+func verify(svc *Service, state string, tasks []Task, want []string, refs []FileRef, restart bool, nodes nodeIndex) verdict {
 	if restart {
 		tasks = startedSince(tasks, svc)
 	}
@@ -69,8 +73,28 @@ func verify(svc *Service, state string, tasks []Task, want []string, refs []File
 		// (stop-first) no task may be desired at all, and a fresh service
 		// reports no status until the orchestrator picks the update up.
 		v.done = state == "completed" && desired == expected(svc, desired) && desired > 0 && running == desired && mounting == running
+		if !v.done && nodes != nil && (state == "updating" || state == "completed") {
+			// Rule 7: the tasks no node can take now are not waited for.
+			held, why := heldTasks(fresh, nodes)
+			if held > 0 && desired == expected(svc, desired) && running+held == desired && mounting == running {
+				v.done = true
+				v.detail = fmt.Sprintf("%d task(s) cannot be scheduled now (%s): not waited for; they start with the new secrets when a node takes them", held, why)
+			}
+		}
 	}
 	return v
+}
+
+// heldTasks counts the tasks meant to run that their nodes hold up, with
+// the first reason.
+func heldTasks(tasks []Task, nodes nodeIndex) (n int, why string) {
+	for _, t := range tasks {
+		if w := nodes.blocked(t); w != "" {
+			n++
+			why = cmpOr(why, Printable(w))
+		}
+	}
+	return n, why
 }
 
 // startedSince keeps, for a restart, only the tasks that started once the

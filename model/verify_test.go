@@ -56,7 +56,7 @@ func TestVerifyRules(t *testing.T) {
 		{"6: completed, both replicas on the new secret", replicated, "completed", []Task{task("t1", "running", "running", "new"), task("t2", "running", "running", "new")}, true, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			v := verify(tc.svc, tc.state, tc.tasks, []string{"new"}, refs, false)
+			v := verify(tc.svc, tc.state, tc.tasks, []string{"new"}, refs, false, newNodeIndex(nil))
 			if v.done != tc.done {
 				t.Errorf("done = %v, want %v", v.done, tc.done)
 			}
@@ -67,6 +67,43 @@ func TestVerifyRules(t *testing.T) {
 				}
 			} else if tc.err != "" {
 				t.Errorf("no error, want %q", tc.err)
+			}
+		})
+	}
+}
+
+// TestVerifyDoesNotWaitForTasksNoNodeCanTake: rule 7. A task of the new
+// spec pending "no suitable node", or on a node that is down, is not waited
+// for; an old-spec one, a pending task for another reason, or
+// --wait-for-all-nodes (no node index) still is.
+func TestVerifyDoesNotWaitForTasksNoNodeCanTake(t *testing.T) {
+	u := func(n uint64) *uint64 { return &n }
+	refs := []FileRef{{ID: "new", Name: "tok_v2", Target: "tok"}}
+	svc := &Service{Name: "pinned", Mode: "replicated", Replicas: u(2), Spec: ServiceSpec{Secrets: refs}}
+	running := Task{ID: "t1", NodeID: "n1", DesiredState: "running", State: "running", SecretIDs: []string{"new"}}
+	pending := func(secret, msg, node string) Task {
+		return Task{ID: "t2", NodeID: node, DesiredState: "running", State: "pending", Err: msg, SecretIDs: []string{secret}}
+	}
+	nodes := newNodeIndex([]Node{{ID: "n1", Hostname: "a", State: "ready"}, {ID: "n2", Hostname: "b", State: "down"}})
+	for _, tc := range []struct {
+		name  string
+		task  Task
+		nodes nodeIndex
+		done  bool
+	}{
+		{"no suitable node, new spec", pending("new", "no suitable node (1 node not available for new tasks)", ""), nodes, true},
+		{"on a node that is down", pending("new", "", "n2"), nodes, true},
+		{"no suitable node, old spec: the updater has not reached it", pending("old", "no suitable node", ""), nodes, false},
+		{"pending for another reason", pending("new", "pulling image", "n1"), nodes, false},
+		{"--wait-for-all-nodes", pending("new", "no suitable node", ""), nil, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			v := verify(svc, "updating", []Task{running, tc.task}, []string{"new"}, refs, false, tc.nodes)
+			if v.done != tc.done || v.err != nil {
+				t.Errorf("done = %v (%v), want %v", v.done, v.err, tc.done)
+			}
+			if v.done && !strings.Contains(v.detail, "not waited for") {
+				t.Errorf("detail %q", v.detail)
 			}
 		})
 	}

@@ -40,6 +40,9 @@ func Plan(out io.Writer, p *model.RotationPlan) error {
 		if s.Restart != "" {
 			w.Printf("    restart: %s (every task is replaced, as with --force)\n", s.Restart)
 		}
+		for _, u := range s.Unschedulable {
+			w.Printf("    ! %s: cannot run now, not waited for (--wait-for-all-nodes waits)\n", u)
+		}
 		for _, e := range s.EnvRemove {
 			w.Printf("    - env %s   (a credential in clear: moved into the secret mounted below)\n", e)
 		}
