@@ -6,6 +6,7 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"time"
 )
 
 // DriftInput is what Drift compares: the desired state (a property source, a
@@ -15,6 +16,7 @@ type DriftInput struct {
 	Source   *SourceSnapshot
 	Manifest *Manifest      // nil: conventions only
 	Key      FingerprintKey // zero: the source has no key yet
+	Now      time.Time      // for certificates' expiry; zero: the clock
 }
 
 // DesiredSecret is one logical secret the source asks for.
@@ -134,6 +136,10 @@ func (d *drifter) desire() {
 			continue
 		}
 		policy := d.in.Manifest.service(f.Service)
+		if f.IsFileSecret() {
+			d.desireFileSecret(f, policy, names)
+			continue
+		}
 		dl := d.delivery(f)
 		if !f.Shared() {
 			d.report.Deliveries = append(d.report.Deliveries, dl)

@@ -135,8 +135,9 @@ func lookup(index map[[sha256.Size]byte][]sourceValue, v Value) (sourceValue, bo
 func (d *drifter) runtimeStale() {
 	byBase := map[string][]*PropertyFile{}
 	for i := range d.in.Source.Files {
-		f := &d.in.Source.Files[i]
-		byBase[fileBase(f.Key)] = append(byBase[fileBase(f.Key)], f)
+		if f := &d.in.Source.Files[i]; !f.IsFileSecret() { // a secret file is mounted, never fetched
+			byBase[fileBase(f.Key)] = append(byBase[fileBase(f.Key)], f)
+		}
 	}
 	for i := range d.in.Swarm.Services {
 		svc := &d.in.Swarm.Services[i]

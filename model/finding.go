@@ -38,13 +38,16 @@ const (
 	// KindOpenGrant: a shared key has no services: list, so whoever mounts
 	// it gets each new value; the finding proposes the list.
 	KindOpenGrant Kind = "open-grant"
+	// KindCertExpiry: a certificate in a file secret has expired (high) or
+	// expires within 30 days (medium).
+	KindCertExpiry Kind = "cert-expiry"
 )
 
 // Kinds lists every kind, in the order of the README's drift table.
 var Kinds = []Kind{
 	KindMissing, KindNotMounted, KindStale, KindUnverifiable, KindLagging, KindTargetMismatch,
 	KindOrphan, KindUndeclared, KindUnknownService, KindRuntimeStale, KindEnvExposure,
-	KindStackOwned, KindUnparsable, KindOversize, KindUnauthorizedMount, KindWiring, KindPreviousSpecExposure, KindOpenGrant,
+	KindStackOwned, KindUnparsable, KindOversize, KindUnauthorizedMount, KindWiring, KindPreviousSpecExposure, KindOpenGrant, KindCertExpiry,
 }
 
 // Severity orders findings: what to look at first.
@@ -76,7 +79,7 @@ func (s *Severity) UnmarshalText(b []byte) error {
 var severityOf = map[Kind]Severity{
 	KindEnvExposure: SeverityHigh, KindPreviousSpecExposure: SeverityHigh, KindUnauthorizedMount: SeverityHigh, KindStale: SeverityHigh, KindMissing: SeverityHigh, KindLagging: SeverityHigh,
 	KindNotMounted: SeverityMedium, KindUnverifiable: SeverityMedium, KindTargetMismatch: SeverityMedium,
-	KindRuntimeStale: SeverityMedium, KindWiring: SeverityMedium, KindUnparsable: SeverityMedium, KindOversize: SeverityMedium,
+	KindRuntimeStale: SeverityMedium, KindWiring: SeverityMedium, KindCertExpiry: SeverityMedium, KindUnparsable: SeverityMedium, KindOversize: SeverityMedium,
 	KindOrphan: SeverityLow, KindUndeclared: SeverityLow, KindUnknownService: SeverityLow,
 	KindStackOwned: SeverityInfo, KindOpenGrant: SeverityInfo,
 }
@@ -139,7 +142,7 @@ func newFinding(k Kind, explanation string, actions ...Action) Finding {
 // written from it (UrgencyText).
 var Urgency = []Kind{
 	KindEnvExposure, KindPreviousSpecExposure, KindUnauthorizedMount, KindStale, KindMissing, KindLagging,
-	KindNotMounted, KindUnverifiable, KindTargetMismatch, KindRuntimeStale, KindWiring, KindUnparsable, KindOversize,
+	KindCertExpiry, KindNotMounted, KindUnverifiable, KindTargetMismatch, KindRuntimeStale, KindWiring, KindUnparsable, KindOversize,
 	KindOrphan, KindUndeclared, KindUnknownService,
 	KindStackOwned, KindOpenGrant,
 }

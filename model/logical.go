@@ -74,6 +74,11 @@ func (d *drifter) eachEntry(fn func(f *PropertyFile, key, conventional, target s
 			continue
 		}
 		policy := d.in.Manifest.service(f.Service)
+		if f.IsFileSecret() {
+			kp := policy.Keys[f.FileName()]
+			fn(f, "", cmpOr(kp.Secret, LogicalName(f.Service, f.FileName())), cmpOr(kp.Target, f.FileName()), kp.Secret != "")
+			continue
+		}
 		switch d.delivery(f).Mode {
 		case DeliveryWholeFile:
 			fn(f, "", cmpOr(policy.Secret, wholeFileLogical(f)), cmpOr(policy.Target, wholeFileTarget(f)), policy.Secret != "")

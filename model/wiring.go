@@ -64,7 +64,7 @@ func (d *drifter) readsOwnFile(svc *Service) bool {
 	for _, ev := range svc.Spec.Env {
 		ref := ev.Value.Reveal()
 		for _, f := range d.in.Source.Files {
-			if f.Service == svc.Name && ref != "" && namesFile(ref, f.Key) {
+			if f.Service == svc.Name && !f.IsFileSecret() && ref != "" && namesFile(ref, f.Key) {
 				return true
 			}
 		}

@@ -114,6 +114,16 @@ func (s *source) Load(ctx context.Context, env string) (*model.SourceSnapshot, e
 			// A name is printed by every face: one that would move the
 			// cursor or retitle the terminal is shown escaped, never used.
 			snap.Ignored = append(snap.Ignored, model.Printable(o.key))
+		case strings.HasPrefix(o.key, model.FileSecretDir+"/"):
+			service, fenv, ok := ParseFileSecretName(o.key)
+			if !ok {
+				snap.Ignored = append(snap.Ignored, o.key)
+				continue
+			}
+			byEnv[fenv] = append(byEnv[fenv], &model.PropertyFile{
+				Key: o.key, Service: service, Format: model.FormatFile, Env: fenv,
+				ETag: o.etag, VersionID: o.versionID, LastModified: o.lastModified, Size: o.size,
+			})
 		default:
 			service, format, fenv, ok := ParseName(o.key)
 			if !ok {
@@ -197,6 +207,9 @@ func (s *source) readAll(ctx context.Context, objects []object, files []*model.P
 			}
 			f.VersionID, f.ETag = o.versionID, o.etag
 			f.Raw = model.NewValue(data)
+			if f.IsFileSecret() {
+				return nil // the bytes are the value: nothing to parse
+			}
 			f.Entries, f.Err = Parse(f.Key, f.Format, data)
 			return nil
 		})
@@ -246,6 +259,21 @@ func ParseName(key string) (service string, format model.Format, env string, ok 
 		return "", "", "", false
 	}
 	return service, format, env, true
+}
+
+// ParseFileSecretName splits a file secret's key:
+// secrets/<env>/<service>/<file> (the file any name but a hidden one).
+func ParseFileSecretName(key string) (service, env string, ok bool) {
+	parts := strings.Split(key, "/")
+	if len(parts) != 4 || parts[0] != model.FileSecretDir {
+		return "", "", false
+	}
+	for _, p := range parts[1:] {
+		if p == "" || strings.HasPrefix(p, ".") {
+			return "", "", false
+		}
+	}
+	return parts[2], parts[1], true
 }
 
 func formatOf(ext string) model.Format {

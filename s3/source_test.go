@@ -15,19 +15,26 @@ import (
 // demoFiles hold every format in both naming layouts, for two environments,
 // with one broken file.
 var demoFiles = map[string]string{
-	"api.json.prod":          `{"db": {"password": "` + known + `", "user": "api"}}`,
-	"proxy.properties.prod":  "stats.password = pw-prod\n",
-	"redis.env.prod":         "my_secret_data=\"redis data\"\n",
-	"shared.yaml.prod":       "payment_key: pk-prod\n",
-	"billing.yaml.prod":      "a: [1\nb: 2\n",
-	"dev/api.json":           `{"db": {"password": "dev-pw"}}`,
-	"dev/redis.env":          "my_secret_data=dev\n",
-	"README.md":              "not a property file",
-	".secretdeck/audit/x":    "{}",
-	"prod/worker.yml":        "queue:\n  pass: q-prod\n",
-	"secretdeck.yaml":        "environments:\n  prod: {protected: true}\n",
-	model.FingerprintKeyPath: strings.Repeat("k", model.FingerprintKeySize),
+	"api.json.prod":                 `{"db": {"password": "` + known + `", "user": "api"}}`,
+	"proxy.properties.prod":         "stats.password = pw-prod\n",
+	"redis.env.prod":                "my_secret_data=\"redis data\"\n",
+	"shared.yaml.prod":              "payment_key: pk-prod\n",
+	"billing.yaml.prod":             "a: [1\nb: 2\n",
+	"dev/api.json":                  `{"db": {"password": "dev-pw"}}`,
+	"dev/redis.env":                 "my_secret_data=dev\n",
+	"README.md":                     "not a property file",
+	".secretdeck/audit/x":           "{}",
+	"prod/worker.yml":               "queue:\n  pass: q-prod\n",
+	"secretdeck.yaml":               "environments:\n  prod: {protected: true}\n",
+	"secrets/prod/api/keystore.p12": binarySecret,
+	"secrets/dev/api/keystore.p12":  "dev",
+	"secrets/prod/api/.hidden":      "an editor's leftover",
+	"secrets/prod/api/deeper/x.pem": "not a file secret: too deep",
+	model.FingerprintKeyPath:        strings.Repeat("k", model.FingerprintKeySize),
 }
+
+// binarySecret is a file secret's bytes: NUL, invalid UTF-8, no newline.
+const binarySecret = "\x00\x01ks\xff\xfe\x00"
 
 func checkDemoSnapshot(t *testing.T, snap *model.SourceSnapshot) {
 	t.Helper()
@@ -46,12 +53,13 @@ func checkDemoSnapshot(t *testing.T, snap *model.SourceSnapshot) {
 		}
 	}
 	want := map[string]string{
-		"api.json.prod":         "api:json:db.password,db.user",
-		"billing.yaml.prod":     "billing:yaml::ERR@billing.yaml.prod:1: invalid YAML syntax",
-		"proxy.properties.prod": "proxy:properties:stats.password",
-		"redis.env.prod":        "redis:env:my_secret_data",
-		"shared.yaml.prod":      "shared:yaml:payment_key",
-		"prod/worker.yml":       "worker:yaml:queue.pass",
+		"api.json.prod":                 "api:json:db.password,db.user",
+		"billing.yaml.prod":             "billing:yaml::ERR@billing.yaml.prod:1: invalid YAML syntax",
+		"proxy.properties.prod":         "proxy:properties:stats.password",
+		"redis.env.prod":                "redis:env:my_secret_data",
+		"shared.yaml.prod":              "shared:yaml:payment_key",
+		"prod/worker.yml":               "worker:yaml:queue.pass",
+		"secrets/prod/api/keystore.p12": "api:file:",
 	}
 	for k, w := range want {
 		if got[k] != w {
@@ -61,7 +69,12 @@ func checkDemoSnapshot(t *testing.T, snap *model.SourceSnapshot) {
 	if len(got) != len(want) {
 		t.Errorf("files: got %v", got)
 	}
-	if strings.Join(snap.Ignored, ",") != "README.md" {
+	for _, f := range snap.Files {
+		if f.IsFileSecret() && f.Raw.Reveal() != binarySecret {
+			t.Errorf("%s: the file secret's bytes changed", f.Key)
+		}
+	}
+	if strings.Join(snap.Ignored, ",") != "README.md,secrets/prod/api/.hidden,secrets/prod/api/deeper/x.pem" {
 		t.Errorf("ignored: %v", snap.Ignored)
 	}
 	if snap.Key.IsZero() || snap.Manifest == nil || !snap.Manifest.Protected("prod") {

@@ -99,6 +99,9 @@ func (p *pane) rows(d *common.Data) []table.Row {
 	var out []table.Row
 	for _, f := range d.Source.Files {
 		head := table.Row{Key: f.Key, Cells: []string{f.Key, f.Service + " · " + string(f.Format), strconv.FormatInt(f.Size, 10), common.Plural(len(f.Entries), "key")}}
+		if f.IsFileSecret() {
+			head.Cells[3] = model.DescribeFile(f.Raw).Short()
+		}
 		if f.Err != nil {
 			head.Cells[3] = "UNPARSABLE"
 			head.Cells[1] = f.Err.Error()
@@ -147,7 +150,15 @@ func (p *pane) detail(d *common.Data, k string, _ int) string {
 		if f.Err != nil {
 			fmt.Fprintf(&b, "\nUNPARSABLE  %s\n", f.Err.Error())
 		}
-		fmt.Fprintf(&b, "\nKEYS (values masked; select one in the list and press x to reveal it for %s)\n", p.c.RevealFor)
+		if f.IsFileSecret() {
+			desc := model.DescribeFile(f.Raw)
+			fmt.Fprintf(&b, "Type      %s (a file secret: the whole file is one secret, never shown)\n", desc.Type)
+			for _, c := range desc.Certs {
+				fmt.Fprintf(&b, "Cert      %s · expires %s\n", c.Subject, c.NotAfter.Format("2006-01-02"))
+			}
+		} else {
+			fmt.Fprintf(&b, "\nKEYS (values masked; select one in the list and press x to reveal it for %s)\n", p.c.RevealFor)
+		}
 		for _, e := range f.Entries {
 			line := ""
 			if e.Line > 0 {

@@ -6,9 +6,11 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/secretdeck/secretdeck/internal/testcert"
 	"github.com/secretdeck/secretdeck/model"
 	"github.com/secretdeck/secretdeck/tui/common"
 	"github.com/secretdeck/secretdeck/tui/internal/tuitest"
@@ -263,4 +265,31 @@ func TestSwitchEnvironmentForgetsRevealedValues(t *testing.T) {
 	dev.Source.Env = "dev"
 	r.p.SetData(dev)
 	tuitest.AssertNoValues(t, r.screen())
+}
+
+// TestFileSecretShowsItsKindNotItsBytes: a certificate under secrets/ is
+// listed with its size and kind; its detail gives the certificate's subject
+// and expiry date, never the key.
+func TestFileSecretShowsItsKindNotItsBytes(t *testing.T) {
+	d := tuitest.Data()
+	cert, key := testcert.PEM(t, "api.example", time.Date(2027, 3, 4, 0, 0, 0, 0, time.UTC))
+	data := append(cert, key...)
+	d.Source.Files = append([]model.PropertyFile{{Key: "secrets/prod/api/tls.pem", Service: "api", Format: model.FormatFile, Env: "prod",
+		Raw: model.NewValue(data), Size: int64(len(data))}}, d.Source.Files...)
+	tuitest.Redrift(d)
+	r := newRig(d)
+	s := r.screen()
+	if !strings.Contains(s, "secrets/prod/api/tls.pem") || !strings.Contains(s, "PEM cert+key") {
+		t.Fatalf("row:\n%s", s)
+	}
+	r.press("enter")
+	s = strings.Join(tuitest.Rows(r.screen()), "\n")
+	for _, w := range []string{"Type PEM certificate + private key (a file secret", "Cert CN=api.example · expires 2027-03-04"} {
+		if !strings.Contains(s, w) {
+			t.Errorf("detail lacks %q:\n%s", w, s)
+		}
+	}
+	if strings.Contains(s, "PRIVATE KEY-----") || strings.Contains(s, string(key[40:70])) {
+		t.Errorf("key material on screen:\n%s", s)
+	}
 }
