@@ -29,6 +29,7 @@ type DesiredSecret struct {
 	Mount     MountPolicy   `json:"-"` // uid/gid/mode the manifest asks for
 	Consumers []string      `json:"consumers"`
 	Bindings  []Binding     `json:"bindings"`
+	Naming    Naming        `json:"-"` // how its versions are named
 	file      *PropertyFile // the file it comes from
 }
 
@@ -162,7 +163,7 @@ func (d *drifter) desire() {
 				Logical: names.of(f.Key, e.Key, cmpOr(kp.Secret, LogicalName(f.Service, e.Key))),
 				File:    f.Key, Key: e.Key, Value: e.Value,
 				Target: cmp.Or(kp.Target, d.conventionTarget(f.Service, e.Key, policy, kp), Normalize(e.Key)),
-				Mount:  kp.MountPolicy, file: f,
+				Mount:  kp.MountPolicy, file: f, Naming: d.in.Manifest.NamingFor(f.Service, e.Key),
 			}
 			if other, dup := seen[ds.Logical]; dup && ds.Logical != "" {
 				d.entryProblem(f, e.Key, fmt.Sprintf("keys %q and %q of %s both map to secret %q; rename one or map it in %s", other, e.Key, f.Key, ds.Logical, ManifestPath))
@@ -183,7 +184,7 @@ func (d *drifter) desireWholeFile(f *PropertyFile, p ServicePolicy, names logica
 	d.addDesired(DesiredSecret{
 		Logical: names.of(f.Key, "", cmpOr(p.Secret, wholeFileLogical(f))),
 		File:    f.Key, Value: f.Raw, Target: cmpOr(p.Target, wholeFileTarget(f)),
-		Mount: p.MountPolicy, Consumers: []string{f.Service}, file: f,
+		Mount: p.MountPolicy, Consumers: []string{f.Service}, file: f, Naming: d.in.Manifest.NamingFor(f.Service, ""),
 	})
 }
 
@@ -226,7 +227,7 @@ func (d *drifter) addDesired(ds DesiredSecret) {
 		return
 	}
 	d.logicals[ds.Logical] = true
-	d.versions.adopt(ds.Logical)
+	d.versions.adoptNamed(ds.Logical, ds.Naming)
 	if f.Shared() && len(ds.Consumers) == 0 {
 		// A shared entry without a services: list is mounted by the
 		// services that mount it today; with one, by those only (the others

@@ -113,6 +113,7 @@ func (d *drifter) desireFileSecret(f *PropertyFile, p ServicePolicy, names logic
 	ds := DesiredSecret{
 		Logical: names.of(f.Key, "", cmp.Or(kp.Secret, LogicalName(f.Service, f.FileName()))),
 		File:    f.Key, Value: f.Raw, Target: cmp.Or(kp.Target, f.FileName()), Mount: kp.MountPolicy, file: f,
+		Naming: d.in.Manifest.NamingFor(f.Service, f.FileName()),
 	}
 	if f.Shared() {
 		ds.Consumers = kp.Services

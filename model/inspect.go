@@ -33,7 +33,13 @@ type VersionSummary struct {
 	Plan      string    `json:"plan,omitempty"`
 	MountedBy []string  `json:"mountedBy"`  // services whose Spec mounts it
 	Previous  []string  `json:"previousOf"` // services whose PreviousSpec does
+	// AdoptedBy says why it is a version: secretdeck's labels, or its name
+	// under a naming rule ({name}_v{n}, or secretdeck.yaml's).
+	AdoptedBy string `json:"adoptedBy"`
 }
+
+// AdoptedByLabels is VersionSummary.AdoptedBy of a version secretdeck made.
+const AdoptedByLabels = "secretdeck's labels"
 
 // ServiceDetail is everything known about one service.
 type ServiceDetail struct {
@@ -69,9 +75,35 @@ func (s *SwarmSnapshot) InspectSecret(name string, drift *DriftReport, key Finge
 	d := &SecretDetail{Asked: name, Secret: sec, Blast: s.Blast(sec.ID), Findings: []Finding{}, Versions: []VersionSummary{}}
 	ix := newVersionIndex(s.Secrets)
 	v := versionOf(&sec)
+	naming := DefaultNaming
+	if !v.Managed && drift != nil {
+		// A name under the source's naming rules (api_key_2024_06_01) is a
+		// version of the logical secret the rule names.
+		for _, ds := range drift.Desired {
+			if n, ok := ds.Naming.Parse(sec.Name, ds.Logical); ok && !ds.Naming.IsDefault() {
+				v, naming = SecretVersion{Secret: &sec, Logical: ds.Logical, N: n}, ds.Naming
+				break
+			}
+		}
+	}
+	if drift != nil {
+		for _, ds := range drift.Desired {
+			if ds.Logical == v.Logical {
+				naming = ds.Naming
+			}
+		}
+	}
+	ix.adoptNamed(v.Logical, naming)
 	d.Logical, d.Version, d.Managed = v.Logical, v.N, v.Managed
 	for _, x := range ix.versions(v.Logical) {
-		d.Versions = append(d.Versions, s.versionSummary(x))
+		vs := s.versionSummary(x)
+		vs.AdoptedBy = "its name (" + cmpOr(x.Rule, DefaultNaming.String()) + ")"
+		if x.Managed {
+			vs.AdoptedBy = AdoptedByLabels
+		} else if ansibleMade(x.Secret) {
+			vs.AdoptedBy += ", Ansible's labels"
+		}
+		d.Versions = append(d.Versions, vs)
 	}
 	d.LogicalBlast = s.LogicalBlast(v.Logical)
 	d.Fingerprint = "not checked (no --source)"

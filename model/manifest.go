@@ -44,6 +44,9 @@ type Manifest struct {
 	Environments map[string]EnvironmentPolicy `yaml:"environments"`
 	Services     map[string]ServicePolicy     `yaml:"services"`
 	Compat       CompatPolicy                 `yaml:"compat"`
+	// Naming is how versions are named (see Naming); services and keys
+	// may set their own.
+	Naming string `yaml:"naming"`
 }
 
 // CompatPolicy says which other tools' bookkeeping secretdeck keeps true.
@@ -89,6 +92,7 @@ type ServicePolicy struct {
 	// Convention names the application's own way to read secrets
 	// (ConventionDockerFlowProxy); empty: recognised by the image.
 	Convention string `yaml:"convention"`
+	Naming     string `yaml:"naming"` // how its secrets' versions are named
 }
 
 // KeyPolicy overrides the conventions for one entry.
@@ -97,7 +101,8 @@ type KeyPolicy struct {
 	Services    []string `yaml:"services"` // for shared entries: who mounts it
 	// Env links the entry to the env var it replaces: a plan moves the
 	// variable out of the service's env into this secret (move-to-secret).
-	Env string `yaml:"env"`
+	Env    string `yaml:"env"`
+	Naming string `yaml:"naming"` // how this secret's versions are named
 }
 
 // FileMode is a permission mode written in octal ("0400", 0400 or 400).
@@ -193,6 +198,9 @@ func (m *Manifest) validate(file string) error {
 	bad := func(format string, args ...any) error {
 		return &ParseError{File: file, Msg: Printable(fmt.Sprintf(format, args...))}
 	}
+	if _, err := ParseNaming(m.Naming); err != nil {
+		return bad("naming: %v", err)
+	}
 	for svc, sp := range m.Services {
 		switch sp.Delivery {
 		case "", DeliverySecrets, DeliveryWholeFile, DeliveryRuntime:
@@ -201,6 +209,9 @@ func (m *Manifest) validate(file string) error {
 		}
 		if sp.Secret != "" && !ValidSecretName(sp.Secret) {
 			return bad("services.%s.secret: %q is not a valid secret name", svc, sp.Secret)
+		}
+		if _, err := ParseNaming(sp.Naming); err != nil {
+			return bad("services.%s.naming: %v", svc, err)
 		}
 		switch sp.Convention {
 		case "", ConventionDockerFlowProxy:
@@ -215,6 +226,9 @@ func (m *Manifest) validate(file string) error {
 		for key, kp := range sp.Keys {
 			if kp.Secret != "" && !ValidSecretName(kp.Secret) {
 				return bad("services.%s.keys.%s.secret: %q is not a valid secret name", svc, key, kp.Secret)
+			}
+			if _, err := ParseNaming(kp.Naming); err != nil {
+				return bad("services.%s.keys.%s.naming: %v", svc, key, err)
 			}
 			if kp.Env != "" && !validEnvName(kp.Env) {
 				return bad("services.%s.keys.%s.env: %q is not an env var name (letters, digits, _; not starting with a digit)", svc, key, kp.Env)

@@ -240,12 +240,23 @@ func NewPlan(in PlanInput) (*RotationPlan, error) {
 		if len(fs) == 0 {
 			continue
 		}
-		ix.adopt(ds.Logical)
+		ix.adoptNamed(ds.Logical, ds.Naming)
 		target := chooseVersion(ix.versions(ds.Logical), ds, in.Source.Key, in.Source.Manifest.AnsibleCompat())
 		if target.ID == "" {
 			f := files[ds.File]
 			n := target.N
 			name, short := VersionName(ds.Logical, n)
+			if !ds.Naming.IsDefault() {
+				name, n = ds.Naming.next(ds.Logical, n-1, in.Now)
+				short = false
+				if ds.Naming.Dated() && (n <= target.N-1 || taken(in.Swarm, name)) {
+					return nil, fmt.Errorf("the next version of %s would be %s (naming %s), but a version that new exists already: a date names one version per unit of its layout; rotate it later, or add a finer unit to the layout",
+						ds.Logical, name, ds.Naming)
+				}
+				if !ValidSecretName(name) {
+					return nil, fmt.Errorf("naming %s makes %q for %s, which is not a valid secret name", ds.Naming, name, ds.Logical)
+				}
+			}
 			if taken(in.Swarm, name) {
 				return nil, fmt.Errorf("the next version of %s would be %s, but a secret of that name exists and is not a version of %s (its labels say otherwise): rename it, or map %s to another secret name in %s",
 					ds.Logical, name, ds.Logical, ds.Key, ManifestPath)

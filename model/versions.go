@@ -3,6 +3,7 @@ package model
 import (
 	"slices"
 	"strconv"
+	"strings"
 )
 
 // Labels secretdeck puts on the secrets it creates.
@@ -23,6 +24,9 @@ type SecretVersion struct {
 	Logical string
 	N       int  // version number; 0 for an adopted secret named exactly like its logical
 	Managed bool // carries secretdeck's labels (else adopted by its name)
+	// Rule is the naming rule that adopted an unlabelled version ("" for
+	// the default, {name}_v{n}).
+	Rule string
 }
 
 // Fingerprint is the stored fingerprint, "" for an adopted secret.
@@ -40,6 +44,9 @@ type versionIndex struct {
 	managed map[string][]SecretVersion // by logical label
 	byName  map[string][]SecretVersion // unlabelled, by the logical their name implies
 	byID    map[string]SecretVersion   // every secret that is a version of something
+	// unlabelled are the secrets without secretdeck's labels, by name: where
+	// a naming rule other than the default looks for versions.
+	unlabelled []*Secret
 }
 
 func newVersionIndex(secrets []Secret) *versionIndex {
@@ -55,12 +62,39 @@ func newVersionIndex(secrets []Secret) *versionIndex {
 			ix.byID[s.ID] = v
 			continue
 		}
+		ix.unlabelled = append(ix.unlabelled, s)
 		ix.byName[s.Name] = append(ix.byName[s.Name], SecretVersion{Secret: s, Logical: s.Name})
 		if l, n, ok := ParseVersionName(s.Name); ok {
 			ix.byName[l] = append(ix.byName[l], SecretVersion{Secret: s, Logical: l, N: n})
 		}
 	}
+	slices.SortFunc(ix.unlabelled, func(a, b *Secret) int { return strings.Compare(a.Name, b.Name) })
 	return ix
+}
+
+// adoptNamed is adopt under naming rule n: the unlabelled secrets whose
+// names n reads as versions of l (and one named l itself, version 0) are
+// l's, and none other (under a date rule, l_v2 is not a version of l).
+func (ix *versionIndex) adoptNamed(l string, n Naming) {
+	if n.IsDefault() {
+		ix.adopt(l)
+		return
+	}
+	var vs []SecretVersion
+	for _, v := range ix.byName[l] {
+		if v.Secret.Name == l {
+			vs = append(vs, v) // the bare name
+		}
+	}
+	head := n.before + l + n.infix
+	i, _ := slices.BinarySearchFunc(ix.unlabelled, head, func(s *Secret, h string) int { return strings.Compare(s.Name, h) })
+	for ; i < len(ix.unlabelled) && strings.HasPrefix(ix.unlabelled[i].Name, head); i++ {
+		if v, ok := n.Parse(ix.unlabelled[i].Name, l); ok {
+			vs = append(vs, SecretVersion{Secret: ix.unlabelled[i], Logical: l, N: v, Rule: n.String()})
+		}
+	}
+	ix.byName[l] = vs
+	ix.adopt(l)
 }
 
 // versionOf says what s is a version of: its labels if secretdeck made it,

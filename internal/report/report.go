@@ -7,6 +7,7 @@ import (
 	"cmp"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -34,11 +35,18 @@ func SecretDetail(out io.Writer, d *model.SecretDetail) error {
 	w.Printf("\nVERSIONS OF %s\n", d.Logical)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "NAME\tVERSION\tCREATED\tPLAN\tMOUNTED BY\tROLLBACK OF")
+	byRule := map[string][]string{} // how the versions without secretdeck's labels were recognised
 	for _, v := range d.Versions {
 		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\n", v.Name, v.N, v.CreatedAt.UTC().Format(TimeLayout), dash(v.Plan),
 			dash(strings.Join(v.MountedBy, ", ")), dash(strings.Join(v.Previous, ", ")))
+		if v.AdoptedBy != "" && v.AdoptedBy != model.AdoptedByLabels {
+			byRule[v.AdoptedBy] = append(byRule[v.AdoptedBy], v.Name)
+		}
 	}
 	w.Flush(tw)
+	for _, rule := range slices.Sorted(maps.Keys(byRule)) {
+		w.Printf("A version by %s: %s\n", rule, strings.Join(byRule[rule], ", "))
+	}
 
 	writeBlast(w, d.Blast)
 	writeFindings(w, d.Findings)
