@@ -157,6 +157,12 @@ func oneLine(s string) string {
 	return strings.Join(strings.Fields(s), " ")
 }
 
+// NewCommand is secretdeck's command tree, for the tools that document it:
+// internal/gendocs writes the man pages and shell completions from it.
+func NewCommand(build BuildInfo, stdout, stderr io.Writer) *cobra.Command {
+	return newRootCommand(build, stdout, stderr)
+}
+
 func newRootCommand(build BuildInfo, stdout, stderr io.Writer) *cobra.Command {
 	opts := &globalOptions{apply: model.DefaultApplyOptions()}
 	root := &cobra.Command{
