@@ -141,6 +141,11 @@ func unknownCommand(root *cobra.Command, args []string) error {
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
 		return nil
 	}
+	// The shell completion scripts ask `secretdeck __complete …`, a command
+	// cobra adds only as it executes: never an unknown one.
+	if args[0] == cobra.ShellCompRequestCmd || args[0] == cobra.ShellCompNoDescRequestCmd {
+		return nil
+	}
 	root.InitDefaultHelpCmd()
 	root.InitDefaultCompletionCmd()
 	if c, _, err := root.Find(args); err != nil || c != root {
