@@ -19,5 +19,6 @@ rig:
 rig-down:
 	scripts/testenv down
 
+# goreleaser v2.15.1, installed by the script when missing.
 release-check:
-	goreleaser check && goreleaser build --snapshot --clean
+	scripts/goreleaser check && scripts/goreleaser build --snapshot --clean
