@@ -1,5 +1,5 @@
 # Conveniences; the scripts are the source of truth (see the README).
-.PHONY: build demo test unit rig rig-down release-check
+.PHONY: build demo test unit rig rig-down package release-check
 
 build:
 	go build -o bin/secretdeck .
@@ -19,6 +19,10 @@ rig:
 rig-down:
 	scripts/testenv down
 
-# goreleaser v2.15.1, installed by the script when missing.
+# The release into dist/ (archives, .deb, .rpm, checksums), then checks of
+# what a user installs from it, the image included.
+package:
+	scripts/package-test
+
 release-check:
 	scripts/goreleaser check && scripts/goreleaser build --snapshot --clean
