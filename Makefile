@@ -1,5 +1,5 @@
 # Conveniences; the scripts are the source of truth (see the README).
-.PHONY: build demo test unit rig rig-down release-check
+.PHONY: build demo test unit rig rig-down package release-check
 
 build:
 	go build -o bin/secretdeck .
@@ -19,5 +19,10 @@ rig:
 rig-down:
 	scripts/testenv down
 
+# The release into dist/ (archives, .deb, .rpm, checksums), then checks of
+# what a user installs from it, the image included.
+package:
+	scripts/package-test
+
 release-check:
-	goreleaser check && goreleaser build --snapshot --clean
+	scripts/goreleaser check && scripts/goreleaser build --snapshot --clean

@@ -76,6 +76,22 @@ func TestVersion(t *testing.T) {
 	}
 }
 
+// TestShellCompletionIsAnswered: what the completion scripts of `secretdeck
+// completion bash|zsh|fish` run at each <TAB> (`secretdeck __complete sta`)
+// gets the commands, not an "unknown command" error.
+func TestShellCompletionIsAnswered(t *testing.T) {
+	for _, req := range []string{"__complete", "__completeNoDesc"} {
+		r := runCLI(t, req, "sta")
+		if r.code != 0 || !strings.HasPrefix(r.stdout, "status") {
+			t.Errorf("secretdeck %s sta: code %d, stdout %q, stderr %q", req, r.code, r.stdout, r.stderr)
+		}
+	}
+	r := runCLI(t, "__complete", "status", "--so")
+	if r.code != 0 || !strings.HasPrefix(r.stdout, "--source") {
+		t.Errorf("secretdeck __complete status --so: code %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+	}
+}
+
 func TestUnknownCommandIsOneLine(t *testing.T) {
 	r := runCLI(t, "stauts")
 	assertOneLineError(t, r, `unknown command "stauts"`)

@@ -144,6 +144,11 @@ func unknownCommand(root *cobra.Command, args []string) error {
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
 		return nil
 	}
+	// The shell completion scripts ask `secretdeck __complete …`, a command
+	// cobra adds only as it executes: never an unknown one.
+	if args[0] == cobra.ShellCompRequestCmd || args[0] == cobra.ShellCompNoDescRequestCmd {
+		return nil
+	}
 	root.InitDefaultHelpCmd()
 	root.InitDefaultCompletionCmd()
 	if c, _, err := root.Find(args); err != nil || c != root {
@@ -158,6 +163,12 @@ func unknownCommand(root *cobra.Command, args []string) error {
 // oneLine keeps an error on one line, whatever a library put in it.
 func oneLine(s string) string {
 	return strings.Join(strings.Fields(s), " ")
+}
+
+// NewCommand is secretdeck's command tree, for the tools that document it:
+// internal/gendocs writes the man pages and shell completions from it.
+func NewCommand(build BuildInfo, stdout, stderr io.Writer) *cobra.Command {
+	return newRootCommand(build, stdout, stderr)
 }
 
 func newRootCommand(build BuildInfo, stdout, stderr io.Writer) *cobra.Command {
