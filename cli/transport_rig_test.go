@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"io"
 	"net"
 	"os"
@@ -13,7 +12,6 @@ import (
 
 	"github.com/moby/moby/client"
 
-	"github.com/secretdeck/secretdeck/internal/leak"
 	"github.com/secretdeck/secretdeck/internal/testrig"
 	"github.com/secretdeck/secretdeck/model"
 )
@@ -105,14 +103,8 @@ func TestPreviousSpecExposureForReal(t *testing.T) {
 		t.Fatal(err)
 	}
 	find := func() *model.Finding {
-		r := runCLI(t, append([]string{"drift", "--json"}, args...)...)
-		leak.Check(t, "drift", r.all(), pass)
-		var out driftOutput
-		if err := json.Unmarshal([]byte(r.stdout), &out); err != nil {
-			t.Fatalf("drift --json: %v\n%s", err, r.all())
-		}
-		for _, f := range out.Findings {
-			if f.Kind == model.KindPreviousSpecExposure && f.Service == p+"proxy" {
+		for _, f := range findings(t, args, p+"proxy", pass) {
+			if f.Kind == model.KindPreviousSpecExposure {
 				return &f
 			}
 		}
