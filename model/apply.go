@@ -151,6 +151,15 @@ func Verify(p *RotationPlan, s *SwarmSnapshot, source *SourceSnapshot, service f
 			return fmt.Errorf("%q is not a valid secret name", c.Name)
 		}
 	}
+	for _, e := range p.StackEdits {
+		sf := source.stackOf(e.Stack)
+		switch {
+		case sf == nil || sf.Path != e.File:
+			return fmt.Errorf("stack file %s is gone since plan %s: run plan again", e.File, p.ID)
+		case sf.Version != e.Version:
+			return fmt.Errorf("stack file %s changed since plan %s (version %s, now %s): run plan again", e.File, p.ID, e.Version, sf.Version)
+		}
+	}
 	if len(p.Removes) > 0 {
 		if err := justifyRemovals(p, s); err != nil {
 			return err

@@ -60,6 +60,12 @@ func (d *drifter) command(f *Finding) (command, hint string) {
 	case KindRuntimeStale:
 		return ShellCommand(append([]string{"secretdeck", "plan", "--service", f.Service}, where...)...),
 			"a plan that restarts its tasks (docker service update --force), watched until each runs the new file; then `secretdeck apply` with the same flags"
+	case KindStackPinned:
+		return ShellCommand(append([]string{"secretdeck", "plan", "--service", f.Service}, where...)...),
+			"a plan that sets the secret's name: in " + f.File + " to the newest version (shown as a diff; --no-stack-edit on apply leaves the file to you)"
+	case KindStackReverted:
+		return ShellCommand(append([]string{"secretdeck", "plan", "--service", f.Service}, where...)...),
+			"mounts the newest version again and edits the stack file, so that the next `docker stack deploy` keeps it"
 	case KindStackOwned:
 		return ShellCommand("docker", "service", "inspect", "--format", "{{json .Spec.TaskTemplate.ContainerSpec.Secrets}}", f.Service),
 			"after a rotation, name these secrets in the stack file of " + d.services[f.Service].Stack + " before the next `docker stack deploy`"

@@ -105,6 +105,7 @@ func Drift(in DriftInput) *DriftReport {
 	d.exposures()
 	d.runtimeStale()
 	d.wiring()
+	d.stacks()
 	d.stackOwned()
 	d.commands()
 	sortFindings(d.report.Findings)

@@ -41,13 +41,19 @@ const (
 	// KindCertExpiry: a certificate in a file secret has expired (high) or
 	// expires within 30 days (medium).
 	KindCertExpiry Kind = "cert-expiry"
+	// KindStackPinned: a stack file names an older version than the newest
+	// one, which holds the source's value: the next deploy reverts.
+	KindStackPinned Kind = "stack-pinned"
+	// KindStackReverted: a stack service mounts an older version again
+	// after a plan moved it on: a deploy of the old stack file undid it.
+	KindStackReverted Kind = "stack-reverted"
 )
 
 // Kinds lists every kind, in the order of the README's drift table.
 var Kinds = []Kind{
 	KindMissing, KindNotMounted, KindStale, KindUnverifiable, KindLagging, KindTargetMismatch,
 	KindOrphan, KindUndeclared, KindUnknownService, KindRuntimeStale, KindEnvExposure,
-	KindStackOwned, KindUnparsable, KindOversize, KindUnauthorizedMount, KindWiring, KindPreviousSpecExposure, KindOpenGrant, KindCertExpiry,
+	KindStackOwned, KindUnparsable, KindOversize, KindUnauthorizedMount, KindWiring, KindPreviousSpecExposure, KindOpenGrant, KindCertExpiry, KindStackPinned, KindStackReverted,
 }
 
 // Severity orders findings: what to look at first.
@@ -77,6 +83,7 @@ func (s *Severity) UnmarshalText(b []byte) error {
 // severityOf is each kind's severity: a credential in clear or a swarm that
 // runs another value than the source's comes first; bookkeeping comes last.
 var severityOf = map[Kind]Severity{
+	KindStackPinned: SeverityHigh, KindStackReverted: SeverityHigh,
 	KindEnvExposure: SeverityHigh, KindPreviousSpecExposure: SeverityHigh, KindUnauthorizedMount: SeverityHigh, KindStale: SeverityHigh, KindMissing: SeverityHigh, KindLagging: SeverityHigh,
 	KindNotMounted: SeverityMedium, KindUnverifiable: SeverityMedium, KindTargetMismatch: SeverityMedium,
 	KindRuntimeStale: SeverityMedium, KindWiring: SeverityMedium, KindCertExpiry: SeverityMedium, KindUnparsable: SeverityMedium, KindOversize: SeverityMedium,
@@ -141,7 +148,7 @@ func newFinding(k Kind, explanation string, actions ...Action) Finding {
 // the same order. `drift` sorts by it (SortByUrgency) and its help is
 // written from it (UrgencyText).
 var Urgency = []Kind{
-	KindEnvExposure, KindPreviousSpecExposure, KindUnauthorizedMount, KindStale, KindMissing, KindLagging,
+	KindEnvExposure, KindPreviousSpecExposure, KindUnauthorizedMount, KindStale, KindMissing, KindLagging, KindStackReverted, KindStackPinned,
 	KindCertExpiry, KindNotMounted, KindUnverifiable, KindTargetMismatch, KindRuntimeStale, KindWiring, KindUnparsable, KindOversize,
 	KindOrphan, KindUndeclared, KindUnknownService,
 	KindStackOwned, KindOpenGrant,

@@ -84,7 +84,7 @@ func (d *drifter) stackOwned() {
 	warned := map[string]bool{}
 	for _, f := range d.report.Findings {
 		svc := d.services[f.Service]
-		if !rotationKinds[f.Kind] || svc == nil || svc.Stack == "" || warned[svc.Name] {
+		if !rotationKinds[f.Kind] || svc == nil || svc.Stack == "" || warned[svc.Name] || d.knownStack(svc) {
 			continue
 		}
 		warned[svc.Name] = true

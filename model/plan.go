@@ -17,7 +17,7 @@ import (
 // fixableKinds are the findings a plan fixes by default.
 var fixableKinds = map[Kind]bool{
 	KindMissing: true, KindNotMounted: true, KindStale: true, KindUnverifiable: true,
-	KindLagging: true, KindTargetMismatch: true, KindRuntimeStale: true,
+	KindLagging: true, KindTargetMismatch: true, KindRuntimeStale: true, KindStackReverted: true,
 }
 
 // Fixable reports whether a plan can fix a finding. An unauthorized mount
@@ -30,6 +30,8 @@ func Fixable(f Finding) bool {
 		return f.Service != "" && f.Logical != ""
 	case KindUnauthorizedMount:
 		return f.Service != "" && f.Secret != ""
+	case KindStackPinned: // an edit of the stack file only
+		return f.Service != "" && f.File != ""
 	}
 	return fixableKinds[f.Kind] && f.Logical != ""
 }
@@ -46,6 +48,10 @@ type RotationPlan struct {
 	Protected bool            `json:"protected"`
 	Creates   []SecretCreate  `json:"creates"`
 	Services  []ServiceChange `json:"services"`
+	// StackEdits keep the next `docker stack deploy` of the plan's stack
+	// services on what the plan mounts; written once every service is
+	// verified.
+	StackEdits []StackEdit `json:"stackEdits,omitempty"`
 	// Removes run last, once every service is verified: old versions beyond
 	// --keep (prune), or the secrets of a reverted plan.
 	Removes []SecretRemoval `json:"removes,omitempty"`
@@ -184,6 +190,7 @@ func NewPlan(in PlanInput) (*RotationPlan, error) {
 	restarts := map[string][]Finding{} // service → its runtime-stale findings
 	purges := map[string][]Finding{}   // service → its previous-spec-exposure findings
 	revokes := map[string][]Finding{}  // service → its unauthorized-mount findings
+	pinned := map[string]bool{}        // services whose stack file pins an old version
 	var moves []Move
 	for _, f := range in.Drift.Findings {
 		if !Fixable(f) || (in.Select != nil && !in.Select(f)) {
@@ -204,6 +211,11 @@ func NewPlan(in PlanInput) (*RotationPlan, error) {
 				continue // never in a plan unless asked for
 			}
 			revokes[f.Service] = append(revokes[f.Service], f)
+		case f.Kind == KindStackPinned:
+			if in.Logicals != nil && !slices.Contains(in.Logicals, f.Logical) {
+				continue
+			}
+			pinned[f.Service] = true
 		case in.Logicals == nil || slices.Contains(in.Logicals, f.Logical):
 			if f.Kind == KindEnvExposure {
 				m := in.Drift.Move(f)
@@ -346,8 +358,20 @@ func NewPlan(in PlanInput) (*RotationPlan, error) {
 	}
 	slices.SortFunc(p.Services, func(a, b ServiceChange) int { return strings.Compare(a.Service, b.Service) })
 	slices.SortFunc(p.Creates, func(a, b SecretCreate) int { return strings.Compare(a.Name, b.Name) })
+	// The stack files follow: the changes' new references, and the files
+	// that pin an older version than a service already mounts.
+	edited := slices.Clone(p.Services)
+	for name := range pinned {
+		if svc := services[name]; svc != nil && !slices.ContainsFunc(edited, func(c ServiceChange) bool { return c.Service == name }) {
+			edited = append(edited, ServiceChange{Service: name, After: svc.Spec.Secrets})
+		}
+	}
+	var err error
+	if p.StackEdits, err = stackEdits(in.Source, edited, services); err != nil {
+		return nil, err
+	}
 	p.Removes = planRemovals(in.Swarm, p, in.Logicals, in.Options.Keep)
-	if len(p.Creates) == 0 && len(p.Services) == 0 && len(p.Removes) == 0 {
+	if len(p.Creates) == 0 && len(p.Services) == 0 && len(p.Removes) == 0 && len(p.StackEdits) == 0 {
 		return nil, nothingToDo(in)
 	}
 	p.Seal()

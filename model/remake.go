@@ -91,6 +91,9 @@ func planDifference(got, want *RotationPlan) string {
 			return fmt.Sprintf("the update of service %s differs", w.Service)
 		}
 	}
+	if !reflect.DeepEqual(got.StackEdits, want.StackEdits) {
+		return "the stack file edits differ"
+	}
 	if !reflect.DeepEqual(got.Removes, want.Removes) {
 		return "the secrets to remove differ"
 	}
@@ -116,6 +119,9 @@ func canonical(p *RotationPlan) *RotationPlan {
 	for i := range c.Services {
 		c.Services[i].Restarts = 0
 		c.Services[i].Unschedulable = nil // nodes come and go; they change nothing apply does
+	}
+	for i := range c.StackEdits {
+		c.StackEdits[i].Diff = ""
 	}
 	return &c
 }

@@ -40,6 +40,9 @@ type SourceSnapshot struct {
 	Key FingerprintKey `json:"-"`
 	// Manifest is secretdeck.yaml at the source root, nil when there is none.
 	Manifest *Manifest `json:"-"`
+	// Stacks are the stack files of Env (stacks/<stack>[.<env>].yml, or
+	// --stack-file), one per stack.
+	Stacks []StackFile `json:"stacks,omitempty"`
 }
 
 // PropertyFile is one property file of the source.
