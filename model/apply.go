@@ -42,6 +42,14 @@ type ServiceEdit struct {
 	EnvRemove, EnvAdd []string
 }
 
+// StackWriter writes the stack file edits of a plan.
+type StackWriter interface {
+	// EditStack names definition e.Key e.To in stack file e.File, only if
+	// the file is still at e.Version (S3 If-Match, or a content check and
+	// an atomic rename for a local file).
+	EditStack(ctx context.Context, e StackEdit) error
+}
+
 // ErrOutOfSequence is what a SwarmWriter returns when the service changed
 // since it was read (Docker's "update out of sequence").
 var ErrOutOfSequence = errors.New("update out of sequence")
@@ -60,6 +68,9 @@ type ApplyInput struct {
 	Options ApplyOptions
 	// Progress receives a line per step (never a value), one call at a time.
 	Progress func(Step)
+	// Stacks writes the plan's stack file edits (nil: none are written,
+	// as with --no-stack-edit).
+	Stacks StackWriter
 }
 
 // Step is one thing apply did or saw, for progress lines and the audit log.
@@ -83,6 +94,7 @@ type ApplyResult struct {
 	Services map[string]string `json:"services"` // service → verified | rolled-back | failed | unchanged
 	Removed  []string          `json:"removed"`
 	Purged   []string          `json:"purged,omitempty"` // services whose PreviousSpec was flushed
+	Stacks   []string          `json:"stacks,omitempty"` // stack files edited
 	Kept     []string          `json:"kept,omitempty"`   // removal steps the swarm no longer justified
 	Summary  string            `json:"summary"`
 }
@@ -267,11 +279,51 @@ func Apply(ctx context.Context, in ApplyInput) (*ApplyResult, error) {
 	}
 	r.Summary = fmt.Sprintf("plan %s applied: %d secrets created, %d services updated and verified (every running task mounts the new secrets)",
 		in.Plan.ID, len(r.Created), edited)
+	serr := in.editStacks(ctx, r)
 	perr := in.purge(ctx, r, ids)
 	if err := in.remove(ctx, r); err != nil {
-		return r, errors.Join(perr, err)
+		return r, errors.Join(serr, perr, err)
 	}
-	return r, perr
+	return r, errors.Join(serr, perr)
+}
+
+// editStacks writes the plan's stack file edits, once every service is
+// verified: before, a deploy would mount a version not verified yet. A
+// failed write (someone changed the file: If-Match) leaves a rotated swarm
+// whose stack file still names the old version: said, with the edit to
+// make by hand, not undone.
+func (in ApplyInput) editStacks(ctx context.Context, r *ApplyResult) error {
+	edits := in.Plan.StackEdits
+	if len(edits) == 0 {
+		return nil
+	}
+	if in.Options.NoStackEdit || in.Stacks == nil {
+		for _, e := range edits {
+			in.Progress(Step{Plan: in.Plan.ID, Secret: e.File, Action: "stack-edit", Result: "left to you",
+				Detail: fmt.Sprintf("set secret %s's name to %s (the preview shows the diff) before the next `docker stack deploy`", e.Key, e.To)})
+		}
+		r.Summary += fmt.Sprintf("; %d stack file edits left to you (--no-stack-edit): until they are made, the next `docker stack deploy` reverts", len(edits))
+		return nil
+	}
+	var failed []string
+	for _, e := range edits {
+		if err := in.Stacks.EditStack(ctx, e); err != nil {
+			failed = append(failed, fmt.Sprintf("%s (secret %s: name %s; %v)", e.File, e.Key, e.To, err))
+			in.Progress(Step{Plan: in.Plan.ID, Secret: e.File, Action: "stack-edit", Result: "failed", Detail: err.Error()})
+			continue
+		}
+		if !slices.Contains(r.Stacks, e.File) {
+			r.Stacks = append(r.Stacks, e.File)
+		}
+		in.Progress(Step{Plan: in.Plan.ID, Secret: e.File, Action: "stack-edit", Result: "ok", Detail: fmt.Sprintf("secret %s: name %s → %s", e.Key, e.From, e.To)})
+	}
+	if len(r.Stacks) > 0 {
+		r.Summary += fmt.Sprintf("; %d stack files edited", len(r.Stacks))
+	}
+	if len(failed) > 0 {
+		return fmt.Errorf("plan %s applied, but these stack file edits failed, so the next `docker stack deploy` reverts the rotation: %s; make them by hand", in.Plan.ID, strings.Join(failed, "; "))
+	}
+	return nil
 }
 
 // purge flushes the PreviousSpec of every service the plan says holds a

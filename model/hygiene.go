@@ -9,9 +9,10 @@ import (
 // orphans reports secrets that no service Spec nor PreviousSpec names: old
 // versions of a logical secret, and secrets nothing declares.
 func (d *drifter) orphans() {
+	named := d.in.Source.stackNamed()
 	for i := range d.in.Swarm.Secrets {
 		s := &d.in.Swarm.Secrets[i]
-		if d.referenced[s.ID] {
+		if d.referenced[s.ID] || named[s.Name] {
 			continue
 		}
 		v, isVersion := d.versions.byID[s.ID]

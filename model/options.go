@@ -24,6 +24,9 @@ type ApplyOptions struct {
 	// WaitForAllNodes: a rollout is verified only when every task runs,
 	// also those that no node can take now (down or drained nodes).
 	WaitForAllNodes bool
+	// NoStackEdit: the plan's stack file edits are shown, not written (for
+	// a pull request to the repository that deploys them).
+	NoStackEdit bool
 }
 
 // DefaultApplyOptions are the options when nothing says otherwise.
@@ -56,6 +59,9 @@ func (o ApplyOptions) String() string {
 	}
 	if o.WaitForAllNodes {
 		out += " · wait for all nodes"
+	}
+	if o.NoStackEdit {
+		out += " · stack files left to you"
 	}
 	return out
 }

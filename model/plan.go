@@ -371,6 +371,8 @@ func NewPlan(in PlanInput) (*RotationPlan, error) {
 		return nil, err
 	}
 	p.Removes = planRemovals(in.Swarm, p, in.Logicals, in.Options.Keep)
+	named := in.Source.stackNamed() // a deploy looks them up: never removed while a stack file names them
+	p.Removes = slices.DeleteFunc(p.Removes, func(r SecretRemoval) bool { return named[r.Name] })
 	if len(p.Creates) == 0 && len(p.Services) == 0 && len(p.Removes) == 0 && len(p.StackEdits) == 0 {
 		return nil, nothingToDo(in)
 	}

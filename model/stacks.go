@@ -88,6 +88,18 @@ func (s *SourceSnapshot) stackOf(stack string) *StackFile {
 	return nil
 }
 
+// stackNamed are the swarm secrets the stack files name: the next deploy
+// looks them up, so none is an orphan to prune.
+func (s *SourceSnapshot) stackNamed() map[string]bool {
+	named := map[string]bool{}
+	for _, sf := range s.Stacks {
+		for _, def := range sf.Secrets {
+			named[def.Name] = true
+		}
+	}
+	return named
+}
+
 // service is the stack service called name, nil if the file has none.
 func (f *StackFile) service(name string) *StackService {
 	for i := range f.Services {
