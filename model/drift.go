@@ -53,6 +53,8 @@ type DriftReport struct {
 	// Moves are the env vars a plan can move into secrets (the
 	// env-exposure findings the source and the manifest say how to fix).
 	Moves []Move `json:"moves,omitempty"`
+	// Stacks are the stack files compared, as the source gave them.
+	Stacks []StackFile `json:"-"`
 }
 
 // drifter holds the indexes one Drift call builds once.
@@ -90,7 +92,7 @@ func Drift(in DriftInput) *DriftReport {
 		moveHints:    map[string]string{},
 		runtime:      map[string]bool{},
 		deliveries:   map[string]Delivery{},
-		report:       &DriftReport{Env: in.Source.Env, Findings: []Finding{}, FingerprintKey: !in.Key.IsZero()},
+		report:       &DriftReport{Env: in.Source.Env, Findings: []Finding{}, FingerprintKey: !in.Key.IsZero(), Stacks: in.Source.Stacks},
 	}
 	for i := range in.Swarm.Services {
 		s := &in.Swarm.Services[i]

@@ -49,6 +49,10 @@ type ServiceDetail struct {
 	Env      []EnvSummary `json:"env"`
 	Tasks    []Task       `json:"tasks"`
 	Findings []Finding    `json:"findings"`
+	// StackFile is the file of its stack ("" when unknown); StackSecrets,
+	// what that file mounts: what the next `docker stack deploy` gives it.
+	StackFile    string     `json:"stackFile,omitempty"`
+	StackSecrets []StackRef `json:"stackSecrets,omitempty"`
 }
 
 // EnvSummary describes an env var without its value.
@@ -176,6 +180,11 @@ func (s *SwarmSnapshot) InspectService(name string, drift *DriftReport) (*Servic
 	}
 	exposed := map[string]bool{}
 	if drift != nil {
+		for _, sf := range drift.Stacks {
+			if ss := sf.service(svc.Name); ss != nil && sf.Stack == svc.Stack && sf.Err == nil {
+				d.StackFile, d.StackSecrets = sf.Path, ss.Refs
+			}
+		}
 		for _, f := range drift.Findings {
 			if f.Service == svc.Name {
 				d.Findings = append(d.Findings, f)

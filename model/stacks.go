@@ -29,7 +29,7 @@ type StackFile struct {
 	Secrets  []StackSecret  `json:"secrets,omitempty"`
 	// Data is the file as read: what an edit starts from, and a preview's
 	// diff. A stack file names secrets; it holds none of their values.
-	Data []byte `json:"-"`
+	Data Value `json:"-"`
 }
 
 // StackService is a service of a stack file, by its swarm name.

@@ -83,7 +83,14 @@ func ServiceDetail(out io.Writer, d *model.ServiceDetail) error {
 	w := NewWriter(out)
 	s := d.Service
 	w.Printf("Service   %s (%s)\n", s.Name, s.ID)
-	w.Printf("Stack     %s\n", dash(s.Stack))
+	stack := dash(s.Stack)
+	switch {
+	case d.StackFile != "":
+		stack += " (stack file " + d.StackFile + ")"
+	case s.Stack != "":
+		stack += " (its stack file is unknown: stacks/" + s.Stack + ".yml in the source, or --stack-file)"
+	}
+	w.Printf("Stack     %s\n", stack)
 	w.Printf("Image     %s\n", s.Spec.Image)
 	w.Printf("Tasks     %d/%d running (%s)\n", d.Running, d.Desired, s.Mode)
 	if s.UpdateStatus != nil {
@@ -97,6 +104,12 @@ func ServiceDetail(out io.Writer, d *model.ServiceDetail) error {
 	writeRefs(w, "SECRETS", s.Spec.Secrets)
 	if s.Previous != nil {
 		writeRefs(w, "SECRETS OF THE PREVIOUS SPEC (what a rollback restores)", s.Previous.Secrets)
+	}
+	if d.StackFile != "" {
+		w.Printf("\nSECRETS AS %s DECLARES THEM (what the next `docker stack deploy` mounts)\n", d.StackFile)
+		for _, r := range d.StackSecrets {
+			w.Printf("  %s → %s  (secret %s of the file)\n", r.Name, r.Target, r.Key)
+		}
 	}
 	w.Printf("\nENV (values never shown)\n")
 	for _, e := range d.Env {
