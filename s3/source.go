@@ -52,7 +52,7 @@ type object struct {
 type backend interface {
 	uri() string
 	list(ctx context.Context) ([]object, error)
-	read(ctx context.Context, o *object) ([]byte, error) // may set o.versionID
+	read(ctx context.Context, o *object) ([]byte, error) // may set o.versionID and o.etag
 	createOnly(ctx context.Context, key string, data []byte) ([]byte, error)
 }
 
@@ -110,6 +110,8 @@ func (s *source) Load(ctx context.Context, env string) (*model.SourceSnapshot, e
 			// secretdeck's own (audit log…)
 		case o.key == model.ManifestPath:
 			manifestObj = o
+		case strings.HasPrefix(o.key, StacksDir):
+			// stack files, read by LoadStacks
 		case !printableName(o.key):
 			// A name is printed by every face: one that would move the
 			// cursor or retitle the terminal is shown escaped, never used.
