@@ -54,6 +54,7 @@ type backend interface {
 	list(ctx context.Context) ([]object, error)
 	read(ctx context.Context, o *object) ([]byte, error) // may set o.versionID and o.etag
 	createOnly(ctx context.Context, key string, data []byte) ([]byte, error)
+	replace(ctx context.Context, key string, data []byte, version string) (string, error) // the new version
 }
 
 // Open checks opts and returns the source; it does not touch the network.
