@@ -36,7 +36,6 @@ func FuzzParse(f *testing.F) {
 	for _, s := range addSeeds(f) {
 		f.Add(s)
 	}
-	f.Add([]byte(laughs(4)))
 	f.Add([]byte("x: &a [*a]\n"))
 	f.Add([]byte("services:\n  web:\n    image: nginx\n    env_file: /dev/zero\n    ports: ['1-65535:1-65535']\n"))
 	env := map[string]string{"CNAME": marker, "MODE": "0400"}
