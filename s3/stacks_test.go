@@ -184,3 +184,20 @@ func TestBucketStacks(t *testing.T) {
 	}
 	checkStacks(t, st)
 }
+
+// A read keeps the ETag of the object it got, which a write then matches:
+// the listing's may be older than the bytes.
+func TestBucketReadKeepsTheETagOfWhatItRead(t *testing.T) {
+	opts := fakeS3(t, "props", map[string]string{"stacks/shop.yml": "services: {}\n"})
+	b, err := newBucket(context.Background(), opts, "props", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := object{key: "stacks/shop.yml", etag: "from-the-listing"}
+	if _, err := b.read(context.Background(), &o); err != nil {
+		t.Fatal(err)
+	}
+	if o.etag == "from-the-listing" || o.etag == "" || strings.Contains(o.etag, `"`) {
+		t.Errorf("etag %q", o.etag)
+	}
+}

@@ -41,6 +41,7 @@ var diffCases = []struct {
 	{"changes 7 lines apart make two hunks", numbered(30), replaceLine(replaceLine(numbered(30), 10, "x\n"), 18, "y\n")},
 	{"no newline at the end of the old file", strings.TrimSuffix(numbered(4), "\n"), numbered(4)},
 	{"no newline at the end of either", strings.TrimSuffix(numbered(4), "\n"), strings.TrimSuffix(replaceLine(numbered(4), 4, "four\n"), "\n")},
+	{"a one-line file", "a\n", "b\n"},
 	{"from an empty file", "", numbered(3)},
 	{"to an empty file", numbered(3), ""},
 	{"CRLF", "a: 1\r\nb: 2\r\nc: 3\r\n", "a: 1\r\nb: 22\r\nc: 3\r\n"},

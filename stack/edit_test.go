@@ -105,6 +105,11 @@ secrets:
 			after:  "\ufeffsecrets:\n  payment_key: {external: true, name: 'payment_key_v3'}",
 		},
 		{
+			name:   "a byte order mark before an edit on the first line",
+			before: "\ufeffsecrets: {payment_key: {external: true, name: payment_key_v2}}\n",
+			after:  "\ufeffsecrets: {payment_key: {external: true, name: payment_key_v3}}\n",
+		},
+		{
 			name:   "only the top-level definition changes, not a service's secrets: of the same key",
 			before: "services:\n  web:\n    image: nginx\n    secrets:\n      - source: payment_key\n        target: payment_key\nsecrets:\n  payment_key:\n    external: true\n",
 			after:  "services:\n  web:\n    image: nginx\n    secrets:\n      - source: payment_key\n        target: payment_key\nsecrets:\n  payment_key:\n    name: payment_key_v3\n    external: true\n",

@@ -177,7 +177,8 @@ func prepare(root *yaml.Node, dict map[string]any) error {
 }
 
 var (
-	schemaPath   = regexp.MustCompile(`^((?:[^:]|:[^ ])*): `)
+	schemaPath   = regexp.MustCompile(`^([^\s:'"]+): `)
+	decodePath   = regexp.MustCompile(`(?s)^decoding failed due to the following error\(s\):\s*'([A-Za-z0-9_.\[\]-]+)' `)
 	interpolPath = regexp.MustCompile(`^error while interpolating ([^:]+): `)
 	mustBe       = regexp.MustCompile(`^must be [a-z, ]+$`)
 	notAllowed   = regexp.MustCompile(`^additional property '([a-zA-Z0-9._-]+)' is not allowed$`)
@@ -199,6 +200,11 @@ func loaderError(root *yaml.Node, err error) error {
 	if m := interpolPath.FindStringSubmatch(msg); m != nil {
 		path := strings.Split(m[1], ".")
 		return failf(pathLine(root, path), "%s: a variable gives a value of the wrong type", printablePath(path))
+	}
+	if m := decodePath.FindStringSubmatch(msg); m != nil {
+		// A service's field, named as in docker's Go types; which service
+		// the message does not say.
+		return failf(0, "a service's %s: a value docker stack deploy cannot read", m[1])
 	}
 	if m := schemaPath.FindStringSubmatch(msg); m != nil {
 		desc := msg[len(m[0]):]

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/secretdeck/secretdeck/model"
 )
@@ -119,6 +120,9 @@ func TestParseErrorsQuoteNoValue(t *testing.T) {
 		head + "    secrets:\n      - source: a\n        mode: \"" + marker + "\"\nsecrets:\n  a: {external: true}\n",
 		head + "    labels: {a: 1}\n    ulimits: {nofile: \"" + marker + "\"}\n",
 		head + "    healthcheck:\n      interval: " + marker + "\n",
+		head + "    healthcheck:\n      start_period: " + marker + "\n",
+		head + "    deploy:\n      resources:\n        limits:\n          memory: " + marker + "\n",
+		head + "    volumes: [\"" + marker + ":" + marker + ":" + marker + ":" + marker + "\"]\n",
 		head + "    command: \"'" + marker + "\"\n",
 		"version: \"" + marker + "\"\n",
 		"version: \"3.8\"\nsecrets:\n  a:\n    driver: x\n    file: " + marker + "\n",
@@ -137,5 +141,15 @@ func TestParseErrorsQuoteNoValue(t *testing.T) {
 		if strings.Contains(err.Error(), marker) || strings.Contains(err.Error(), marker[:7]) {
 			t.Errorf("the error quotes a value: %v\n%s", err, file)
 		}
+	}
+}
+
+// ports: are not handed to the loader, which expands every range in time
+// that grows with its square (1-8000 took 6 s, 1-65535 would take minutes).
+func TestParseIgnoresPortRanges(t *testing.T) {
+	start := time.Now()
+	mustParse(t, "version: \"3.8\"\nservices:\n  web:\n    image: nginx\n    ports: [\"1-65535:1-65535\", \"1-65535:1-65535/udp\"]\n", nil)
+	if took := time.Since(start); took > 5*time.Second {
+		t.Errorf("took %v", took)
 	}
 }

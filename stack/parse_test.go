@@ -328,6 +328,8 @@ func TestParseRefusesWhatDockerRefuses(t *testing.T) {
 			6, "an invalid ${…} reference (write $$ for a literal $)"},
 		{"variable of the wrong type", head + "    deploy:\n      replicas: ${N}\n",
 			6, "services.web.deploy.replicas: a variable gives a value of the wrong type"},
+		{"a value the loader cannot read", head + "    deploy:\n      resources:\n        limits:\n          memory: lots\n",
+			0, "a service's Deploy.Resources.Limits.memory: a value docker stack deploy cannot read"},
 		{"forbidden property", head + "    extends: other\n",
 			0, "docker stack deploy does not support extends"},
 		{"not a mapping", "- a\n- b\n", 1, "a stack file must be a mapping (services:, secrets:, …)"},
