@@ -127,6 +127,9 @@ func (b *bucket) read(ctx context.Context, o *object) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read %s/%s: %w", b.uri(), o.key, err)
 	}
+	if etag := strings.Trim(aws.ToString(res.ETag), `"`); etag != "" {
+		o.etag = etag // of the bytes read, which may be newer than the listing
+	}
 	o.versionID = aws.ToString(res.VersionId)
 	if o.versionID == "null" { // versioning never enabled
 		o.versionID = ""

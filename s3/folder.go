@@ -2,8 +2,6 @@ package s3
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"io/fs"
 	"os"
@@ -58,7 +56,6 @@ func (f *folder) read(_ context.Context, o *object) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", o.key, err)
 	}
-	sum := sha256.Sum256(data)
-	o.etag = hex.EncodeToString(sum[:8]) // a content version, as an ETag would be
+	o.etag = contentVersion(data)
 	return data, nil
 }

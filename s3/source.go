@@ -52,8 +52,9 @@ type object struct {
 type backend interface {
 	uri() string
 	list(ctx context.Context) ([]object, error)
-	read(ctx context.Context, o *object) ([]byte, error) // may set o.versionID
+	read(ctx context.Context, o *object) ([]byte, error) // may set o.versionID and o.etag
 	createOnly(ctx context.Context, key string, data []byte) ([]byte, error)
+	replace(ctx context.Context, key string, data []byte, version string) (string, error) // the new version
 }
 
 // Open checks opts and returns the source; it does not touch the network.
@@ -110,6 +111,8 @@ func (s *source) Load(ctx context.Context, env string) (*model.SourceSnapshot, e
 			// secretdeck's own (audit log…)
 		case o.key == model.ManifestPath:
 			manifestObj = o
+		case strings.HasPrefix(o.key, StacksDir):
+			// stack files, read by LoadStacks
 		case !printableName(o.key):
 			// A name is printed by every face: one that would move the
 			// cursor or retitle the terminal is shown escaped, never used.
