@@ -131,6 +131,7 @@ func runApply(cmd *cobra.Command, global *globalOptions, opts *applyOptions, arg
 			return err
 		}
 	}
+	report.StackDiffs(p, w.source)
 	if err := report.Plan(out, p); err != nil {
 		return err
 	}
@@ -184,7 +185,7 @@ func executePlan(ctx context.Context, global *globalOptions, p *model.RotationPl
 	}
 	// The environment the operator asked for: a plan for another one is
 	// refused by the check.
-	current, err := src.Load(ctx, cmp.Or(env, p.Env))
+	current, err := global.loadSource(ctx, src, cmp.Or(env, p.Env))
 	if err != nil {
 		return nil, err
 	}
@@ -193,7 +194,8 @@ func executePlan(ctx context.Context, global *globalOptions, p *model.RotationPl
 		return nil, err
 	}
 	writer := c.NewWriter(snap.ClusterID)
-	in := model.ApplyInput{Plan: p, Swarm: writer, Source: current, By: userAtHost(), Options: o, Snapshot: snap}
+	in := model.ApplyInput{Plan: p, Swarm: writer, Source: current, By: userAtHost(), Options: o, Snapshot: snap,
+		Stacks: stackWriter{src: src, source: current}}
 	if err := model.Check(ctx, in); err != nil {
 		return nil, err
 	}

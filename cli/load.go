@@ -43,7 +43,7 @@ func loadWorld(ctx context.Context, opts *globalOptions) (*world, error) {
 			if err != nil {
 				return err
 			}
-			w.source, err = src.Load(ctx, opts.env)
+			w.source, err = opts.loadSource(ctx, src, opts.env)
 			if err == nil {
 				opts.logger().Debug("source loaded", "uri", w.source.URI, "env", w.source.Env,
 					"files", len(w.source.Files), "took", time.Since(start))

@@ -63,10 +63,11 @@ versions, service versions) for "secretdeck apply FILE".`,
   secretdeck plan --env prod --revoke --service intruder`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			p, _, err := makePlan(cmd, global, opts)
+			p, w, err := makePlan(cmd, global, opts)
 			if err != nil {
 				return err
 			}
+			report.StackDiffs(p, w.source)
 			if err := report.Plan(cmd.OutOrStdout(), p); err != nil {
 				return err
 			}
@@ -96,6 +97,7 @@ func addApplyFlags(fs *pflag.FlagSet, o *model.ApplyOptions) {
 	fs.IntVar(&o.Parallel, "parallel", o.Parallel, "services updated at the same time")
 	fs.DurationVar(&o.Timeout, "timeout", o.Timeout, "how long one service's rollout may take")
 	fs.BoolVar(&o.RestoreSource, "restore-source-on-failure", false, "when a plan that restarts services fails, also put the property files they read back to their previous version (versioned buckets)")
+	fs.BoolVar(&o.NoStackEdit, "no-stack-edit", false, "show the plan's stack file edits as diffs and leave them to you (a pull request) instead of writing them")
 	fs.BoolVar(&o.WaitForAllNodes, "wait-for-all-nodes", false, "verify a rollout only when every task runs, also those no node can take now (down or drained nodes); by default they are named and not waited for")
 	addKeepFlag(fs, o)
 }

@@ -39,7 +39,10 @@ type globalOptions struct {
 	// acceptExposed: the workbench's plans may move values that were
 	// visible in a service's env as they are.
 	acceptExposed bool
-	noReveal      bool
+	// stackFiles are --stack-file STACK=PATH: local stack files (a git
+	// checkout) in place of the source's stacks/.
+	stackFiles []string
+	noReveal   bool
 	// apply are the workbench's rotation options (apply has its own flags).
 	apply model.ApplyOptions
 
@@ -225,6 +228,7 @@ space stages a fix, p previews the plan, a applies it, ? shows keys.`,
 	f.BoolVar(&opts.readOnly, "read-only", false, "incident mode: change nothing (the header shows READ-ONLY)")
 	f.BoolVar(&opts.insecureTransport, "insecure-transport", false, "allow changes over tcp:// without TLS (refused otherwise: values would cross the network in clear)")
 	f.BoolVar(&opts.noReveal, "no-reveal", false, "never show a value on screen, even on request")
+	f.StringArrayVar(&opts.stackFiles, "stack-file", nil, "STACK=PATH: the stack file `docker stack deploy` deploys STACK from (a git checkout), in place of the source's stacks/STACK.yml (repeatable)")
 	// The workbench applies plans as `apply` does, with the same options.
 	addApplyFlags(root.Flags(), &opts.apply)
 	root.Flags().BoolVar(&opts.acceptExposed, "accept-exposed-value", false, "the workbench's plans may move a credential from a service's env into a secret with the value that was exposed (rotate it soon)")

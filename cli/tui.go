@@ -127,7 +127,7 @@ func (l *worldLoader) Load(ctx context.Context, env string) (*common.Data, error
 				return nil, err
 			}
 		}
-		if d.Source, err = l.source.Load(ctx, env); err != nil {
+		if d.Source, err = l.global.loadSource(ctx, l.source, env); err != nil {
 			return nil, err
 		}
 		d.Drift = model.Drift(model.DriftInput{Swarm: snap, Source: d.Source, Manifest: d.Source.Manifest, Key: d.Source.Key})

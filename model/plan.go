@@ -100,10 +100,13 @@ type SecretCreate struct {
 
 // ServiceChange is one service update: its references before and after.
 type ServiceChange struct {
-	Service   string        `json:"service"`
-	ServiceID string        `json:"serviceId"`
-	Version   uint64        `json:"version"` // the inspected version the update is sent with
-	Stack     string        `json:"stack,omitempty"`
+	Service   string `json:"service"`
+	ServiceID string `json:"serviceId"`
+	Version   uint64 `json:"version"` // the inspected version the update is sent with
+	Stack     string `json:"stack,omitempty"`
+	// StackFile is the stack file secretdeck knows for Stack: the plan
+	// edits it where it names what the update replaces ("" if unknown).
+	StackFile string        `json:"stackFile,omitempty"`
 	Before    []FileRef     `json:"before"`
 	After     []FileRef     `json:"after"` // an After ref of a secret to create has no ID yet
 	Restarts  int           `json:"restarts"`
@@ -345,6 +348,9 @@ func NewPlan(in PlanInput) (*RotationPlan, error) {
 		}
 	}
 	for _, ch := range changes {
+		if sf := in.Source.stackOf(ch.Stack); sf != nil && sf.Err == nil && sf.service(ch.Service) != nil {
+			ch.StackFile = sf.Path
+		}
 		if ch.Edits() || ch.Purge != "" {
 			if !ch.Edits() {
 				ch.Restarts = 0 // an update with no change restarts nothing
@@ -507,10 +513,15 @@ func swapRef(refs []FileRef, ix *versionIndex, ds DesiredSecret, target chosen) 
 	return append(out, ref)
 }
 
-// digest is a SHA-256 of the plan without its digest.
+// digest is a SHA-256 of the plan without its digest (nor the diffs of its
+// stack edits, which a preview fills in after).
 func (p *RotationPlan) digest() string {
 	c := *p
 	c.Digest = ""
+	c.StackEdits = slices.Clone(p.StackEdits)
+	for i := range c.StackEdits {
+		c.StackEdits[i].Diff = ""
+	}
 	b, _ := json.Marshal(c)
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])

@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/secretdeck/secretdeck/internal/report"
 	"github.com/secretdeck/secretdeck/model"
 	"github.com/secretdeck/secretdeck/tui/common"
 )
@@ -36,12 +37,22 @@ func (e engine) Plan(d *common.Data, sel func(model.Finding) bool) (*model.Rotat
 	// finding only (Staging.Selects).
 	in.Revoke = true
 	in.AcceptExposed = e.acceptExposed
-	return model.NewPlan(in)
+	return withDiffs(model.NewPlan(in))(d)
+}
+
+// withDiffs fills in a plan's stack file diffs for the Plan pane's preview.
+func withDiffs(p *model.RotationPlan, err error) func(*common.Data) (*model.RotationPlan, error) {
+	return func(d *common.Data) (*model.RotationPlan, error) {
+		if err == nil {
+			report.StackDiffs(p, d.Source)
+		}
+		return p, err
+	}
 }
 
 // Resume implements common.Engine.
 func (e engine) Resume(d *common.Data, planID string) (*model.RotationPlan, error) {
-	return model.NewResumePlan(e.input(d), planID)
+	return withDiffs(model.NewResumePlan(e.input(d), planID))(d)
 }
 
 // Revert implements common.Engine.

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/secretdeck/secretdeck/model"
+	"github.com/secretdeck/secretdeck/stack"
 )
 
 // Plan writes the preview of a rotation plan: what is created, and per
@@ -60,8 +61,22 @@ func Plan(out io.Writer, p *model.RotationPlan) error {
 			w.Printf("    then, once every service is verified, one more update with no change (no restart):\n")
 			w.Printf("    %s\n    $ %s\n", s.Purge, s.PurgeCommand())
 		}
-		if s.Stack != "" {
-			w.Printf("    ! stack %s: the next `docker stack deploy` reverts this unless the stack file names the new secret\n", s.Stack)
+		switch {
+		case s.StackFile != "":
+			w.Printf("    stack %s: %s names what this mounts (edited below where it does not yet)\n", s.Stack, s.StackFile)
+		case s.Stack != "":
+			w.Printf("    ! stack %s: the next `docker stack deploy` reverts this unless the stack file names the new secret (its file is unknown: stacks/%s.yml in the source, or --stack-file)\n", s.Stack, s.Stack)
+		}
+	}
+	if len(p.StackEdits) > 0 {
+		w.Printf("\nThen edit %d stack file(s), once every service is verified, so that the next `docker stack deploy` keeps what this plan mounts:\n", len(p.StackEdits))
+		for _, e := range p.StackEdits {
+			w.Printf("  %s: secret %s, name %s → %s (services %s)\n", e.File, e.Key, e.From, e.To, strings.Join(e.Services, ", "))
+			for _, line := range strings.Split(strings.TrimRight(e.Diff, "\n"), "\n") {
+				if line != "" {
+					w.Printf("    %s\n", line)
+				}
+			}
 		}
 	}
 	if len(p.Removes) > 0 {
@@ -127,4 +142,28 @@ func refDiff(s model.ServiceChange) []string {
 	}
 	slices.SortStableFunc(out, func(a, b string) int { return strings.Compare(a[2:], b[2:]) })
 	return out
+}
+
+// StackDiffs fills in each stack file edit of p the diff it makes to the
+// file as source holds it (what `diff -u` would show), or why it cannot be
+// made; a preview's, never part of what apply checks.
+func StackDiffs(p *model.RotationPlan, source *model.SourceSnapshot) {
+	if p == nil || source == nil {
+		return
+	}
+	for i := range p.StackEdits {
+		e := &p.StackEdits[i]
+		for _, sf := range source.Stacks {
+			if sf.Path != e.File {
+				continue
+			}
+			old := []byte(sf.Data.Reveal())
+			edited, err := stack.SetSecretName(old, e.Key, e.To, map[string]string{})
+			if err != nil {
+				e.Diff = "cannot be edited: " + err.Error()
+				continue
+			}
+			e.Diff = stack.UnifiedDiff(e.File, old, edited)
+		}
+	}
 }

@@ -1,0 +1,136 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/secretdeck/secretdeck/internal/testrig"
+)
+
+// deployStack runs `docker stack deploy -c` with data as the stack file, as
+// a pipeline does on its next release.
+func deployStack(t *testing.T, name, data string) {
+	t.Helper()
+	file := filepath.Join(t.TempDir(), "stack.yml")
+	if err := os.WriteFile(file, []byte(data), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(testrig.Tool(t, "docker"), "-H", testrig.Docker(t), "stack", "deploy", "--detach=true", "-c", file, name).CombinedOutput()
+	if err != nil {
+		t.Fatalf("docker stack deploy: %v\n%s", err, out)
+	}
+}
+
+// getObject reads key of bucket from the rig's S3 server.
+func getObject(t *testing.T, srv testrig.S3Server, bucket, key string) string {
+	t.Helper()
+	res, err := srv.Client().GetObject(context.Background(), &s3.GetObjectInput{Bucket: &bucket, Key: &key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// waitMounts waits until service id's spec mounts want (spec() form).
+func (r *rigSwarm) waitMounts(id, want string) {
+	r.t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for fmt.Sprint(r.spec(id)) != want {
+		if time.Now().After(deadline) {
+			r.t.Fatalf("service mounts %v, want %s", r.spec(id), want)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// TestStackRotationSurvivesTheNextDeploy: a stack deployed from a file in
+// the source; apply rotates its secret and edits the file; a deploy of the
+// file as the source now holds it keeps the new version and drift is clean;
+// a deploy of the OLD file is stack-reverted, not lagging; a stack file
+// changed between plan and apply is refused.
+func TestStackRotationSurvivesTheNextDeploy(t *testing.T) {
+	srv := useRigS3(t)
+	sw := newRigSwarm(t)
+	p := sw.prefix
+	name := strings.TrimSuffix(p, "_")
+	t.Cleanup(func() { // before the rig swarm's cleanup: the stack's network goes too
+		_ = exec.Command("docker", "-H", testrig.Docker(t), "stack", "rm", name).Run()
+	})
+	sw.secret("payment_key_v1", "stack-Old-Value-1", nil)
+	old := fmt.Sprintf(`version: "3.8"
+services:
+  web:
+    image: %s
+    environment: [ECHOAPP_INTERVAL=1s]
+    secrets:
+      # the payment provider's key
+      - source: payment
+        target: payment_key
+    deploy:
+      update_config: {monitor: 2s, order: stop-first}
+secrets:
+  payment:
+    external: true
+    name: %spayment_key_v1 # rotated by secretdeck
+`, testrig.Image(t), p)
+	key := "stacks/" + name + ".yml"
+	bucket := srv.NewBucket(t, map[string]string{key: old, p + "web.properties.prod": "payment_key = stack-New-Value-2\n"})
+	args := []string{"--host", testrig.Docker(t), "--source", "s3://" + bucket, "--env", "prod"}
+	deployStack(t, name, old)
+	id := sw.serviceID("web")
+	sw.waitRunning(id)
+
+	out := filepath.Join(t.TempDir(), "plan.json")
+	if r := runCLI(t, append([]string{"plan", "--service", p + "web", "--out", out}, args...)...); r.code != 0 || !strings.Contains(r.stdout, "Then edit 1 stack file(s)") {
+		t.Fatalf("plan: exit %d\n%s", r.code, r.all())
+	}
+	srv.Put(t, bucket, key, old+"# touched by someone else\n")
+	r := runCLI(t, append([]string{"apply", "--yes", out}, args...)...)
+	if r.code != exitError || !strings.Contains(r.stderr, "stack file "+key+" changed since plan") || sw.secretExists("payment_key_v2") {
+		t.Fatalf("a stack file changed between plan and apply is refused, nothing done: exit %d\n%s", r.code, r.all())
+	}
+	srv.Put(t, bucket, key, old)
+
+	r = runCLI(t, append([]string{"apply", "--yes", "--service", p + "web"}, args...)...)
+	if r.code != 0 {
+		t.Fatalf("apply: exit %d\n%s", r.code, r.all())
+	}
+	if !strings.Contains(r.stdout, "-    name: "+p+"payment_key_v1 # rotated by secretdeck") || !strings.Contains(r.stdout, "+    name: "+p+"payment_key_v2 # rotated by secretdeck") ||
+		!strings.Contains(r.stdout, "1 stack files edited") {
+		t.Errorf("the preview shows the edit as a diff, the verdict says it was made:\n%s", r.stdout)
+	}
+	edited := getObject(t, srv, bucket, key)
+	if edited != strings.Replace(old, "payment_key_v1", "payment_key_v2", 1) {
+		t.Fatalf("the stack file in the source, byte for byte but the name:\n%s", edited)
+	}
+
+	deployStack(t, name, edited) // the next release
+	time.Sleep(2 * time.Second)
+	if got := fmt.Sprint(sw.spec(id)); got != "[payment_key_v2:payment_key:0:0:0444]" {
+		t.Errorf("after the next deploy, mounts %s", got)
+	}
+	if fs := findings(t, args, p+"web"); len(fs) != 0 {
+		t.Errorf("drift after the next deploy: %s", kindsOf(fs))
+	}
+
+	deployStack(t, name, old) // someone deploys the file as it was
+	sw.waitMounts(id, "[payment_key_v1:payment_key:0:0:0444]")
+	fs := findings(t, args, p+"web")
+	if k := kindsOf(fs); !strings.Contains(k, "stack-reverted") || strings.Contains(k, "lagging") {
+		t.Errorf("a deploy of the old file: %s", k)
+	}
+}

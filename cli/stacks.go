@@ -1,0 +1,172 @@
+package cli
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/secretdeck/secretdeck/model"
+	"github.com/secretdeck/secretdeck/s3"
+	"github.com/secretdeck/secretdeck/stack"
+)
+
+// loadSource reads environment env of src with its stack files: the
+// source's stacks/ (the environment's own file winning) and, in their
+// place, the --stack-file STACK=PATH files given.
+func (o *globalOptions) loadSource(ctx context.Context, src s3.Source, env string) (*model.SourceSnapshot, error) {
+	snap, err := src.Load(ctx, env)
+	if err != nil {
+		return nil, err
+	}
+	st, err := s3.LoadStacks(ctx, src, snap.Env)
+	if err != nil {
+		return nil, err
+	}
+	byStack := map[string]model.StackFile{}
+	for _, f := range st.Files {
+		sf := model.StackFile{Stack: f.Stack, Path: f.Key, Version: f.Version, Data: f.Data, Err: f.Err}
+		if sf.Err == nil {
+			parseStack(&sf)
+		}
+		byStack[f.Stack] = sf
+	}
+	for _, spec := range o.stackFiles {
+		sf, err := readLocalStack(spec)
+		if err != nil {
+			return nil, err
+		}
+		byStack[sf.Stack] = sf
+	}
+	snap.Stacks = snap.Stacks[:0]
+	for _, name := range slices.Sorted(maps.Keys(byStack)) {
+		snap.Stacks = append(snap.Stacks, byStack[name])
+	}
+	return snap, nil
+}
+
+// maxStackFile bounds a --stack-file read, as the source's are.
+const maxStackFile = 1 << 20
+
+// readLocalStack reads --stack-file STACK=PATH.
+func readLocalStack(spec string) (model.StackFile, error) {
+	name, path, ok := strings.Cut(spec, "=")
+	if !ok || name == "" || path == "" || !stack.ValidStackName(name) {
+		return model.StackFile{}, fmt.Errorf("--stack-file %q: want STACK=PATH, the stack's name as `docker stack deploy` is given it", spec)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return model.StackFile{}, fmt.Errorf("--stack-file %s: %w", name, err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxStackFile+1))
+	if err != nil {
+		return model.StackFile{}, fmt.Errorf("--stack-file %s: %w", name, err)
+	}
+	sf := model.StackFile{Stack: name, Path: path, Local: true, Version: contentVersion(data), Data: model.NewValue(data)}
+	if len(data) > maxStackFile {
+		sf.Err = &model.ParseError{File: path, Msg: fmt.Sprintf("file too large (more than %d bytes)", maxStackFile)}
+		return sf, nil
+	}
+	parseStack(&sf)
+	return sf, nil
+}
+
+func contentVersion(data []byte) string {
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:8])
+}
+
+// stackEnv is what a stack file's variables interpolate to: nothing of
+// secretdeck's own environment, which docker's deploy would not see either
+// (a name written with a variable is reported as such, never guessed).
+var stackEnv = map[string]string{}
+
+// parseStack reads sf.Data with docker's loader into what the engine
+// compares; a file that does not load is sf.Err with its line.
+func parseStack(sf *model.StackFile) {
+	f, err := stack.Parse(sf.Stack, sf.Path, []byte(sf.Data.Reveal()), stackEnv)
+	if err != nil {
+		var pe *model.ParseError
+		if !errors.As(err, &pe) {
+			pe = &model.ParseError{File: sf.Path, Msg: err.Error()}
+		}
+		sf.Err = pe
+		return
+	}
+	for _, s := range f.Services {
+		ss := model.StackService{Name: s.Name}
+		for _, r := range s.Secrets {
+			ss.Refs = append(ss.Refs, model.StackRef{Key: r.Key, Name: r.Name, Target: r.Target})
+		}
+		sf.Services = append(sf.Services, ss)
+	}
+	for _, d := range f.Secrets {
+		sf.Secrets = append(sf.Secrets, model.StackSecret{Key: d.Key, Name: d.Name, External: d.External, File: d.File, NameVariable: d.NameVariable, Line: d.Line})
+	}
+}
+
+// stackWriter writes a plan's stack file edits: to the source, replacing
+// the object only at the version planned (If-Match), or to a local file by
+// an atomic rename after checking its content is the one planned.
+type stackWriter struct {
+	src    s3.Source
+	source *model.SourceSnapshot
+}
+
+func (w stackWriter) EditStack(ctx context.Context, e model.StackEdit) error {
+	i := slices.IndexFunc(w.source.Stacks, func(sf model.StackFile) bool { return sf.Path == e.File })
+	if i < 0 {
+		return fmt.Errorf("stack file %s is not the one read for this apply", e.File)
+	}
+	data, err := stack.SetSecretName([]byte(w.source.Stacks[i].Data.Reveal()), e.Key, e.To, stackEnv)
+	if err != nil {
+		return err
+	}
+	if e.Local {
+		return replaceLocal(e.File, data, e.Version)
+	}
+	_, err = s3.WriteStack(ctx, w.src, e.File, data, e.Version)
+	return err
+}
+
+// replaceLocal replaces file path with data if its content is still at
+// version: written beside it, then renamed over it (a stack file holds
+// names, not values).
+func replaceLocal(path string, data []byte, version string) error {
+	now, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	if contentVersion(now) != version {
+		return fmt.Errorf("%s changed since it was read: not overwritten", path)
+	}
+	info, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Chmod(info.Mode().Perm()); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
