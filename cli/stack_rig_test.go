@@ -30,6 +30,27 @@ func deployStack(t *testing.T, name, data string) {
 	}
 }
 
+// removeStack removes a stack and waits for its network to go: Docker
+// removes a network only once the stack's tasks have left it. A leftover
+// fails the test (it would change what later runs see).
+func removeStack(t *testing.T, name string) {
+	host := testrig.Docker(t)
+	_ = exec.Command("docker", "-H", host, "stack", "rm", name).Run()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		out, err := exec.Command("docker", "-H", host, "network", "ls", "-q", "--filter", "name="+name+"_default").Output()
+		if err == nil && strings.TrimSpace(string(out)) == "" {
+			return
+		}
+		_ = exec.Command("docker", "-H", host, "network", "rm", name+"_default").Run()
+		if time.Now().After(deadline) {
+			t.Errorf("cleanup: network %s_default of the test's stack is still there", name)
+			return
+		}
+		time.Sleep(time.Second)
+	}
+}
+
 // getObject reads key of bucket from the rig's S3 server.
 func getObject(t *testing.T, srv testrig.S3Server, bucket, key string) string {
 	t.Helper()
@@ -68,7 +89,7 @@ func TestStackRotationSurvivesTheNextDeploy(t *testing.T) {
 	p := sw.prefix
 	name := strings.TrimSuffix(p, "_")
 	t.Cleanup(func() { // before the rig swarm's cleanup: the stack's network goes too
-		_ = exec.Command("docker", "-H", testrig.Docker(t), "stack", "rm", name).Run()
+		removeStack(t, name)
 	})
 	sw.secret("payment_key_v1", "stack-Old-Value-1", nil)
 	old := fmt.Sprintf(`version: "3.8"
