@@ -2,6 +2,7 @@ package model
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -51,6 +52,12 @@ func (ix nodeIndex) blocked(t Task) string {
 // or drained.
 func (s *SwarmSnapshot) Unschedulable(id string) []string {
 	ix := newNodeIndex(s.Nodes)
+	var svc *Service
+	for i := range s.Services {
+		if s.Services[i].ID == id {
+			svc = &s.Services[i]
+		}
+	}
 	var out []string
 	for _, t := range s.Tasks {
 		if t.ServiceID != id || t.DesiredState != "running" {
@@ -60,11 +67,45 @@ func (s *SwarmSnapshot) Unschedulable(id string) []string {
 		if n, ok := ix[t.NodeID]; why == "" && ok && n.Availability == "drain" {
 			why = fmt.Sprintf("node %s is drained", cmpOr(n.Hostname, n.ID))
 		}
-		if why != "" {
-			out = append(out, fmt.Sprintf("task %s: %s", shortID(t.ID), Printable(why)))
+		if why == "" {
+			continue
 		}
+		if pinned := ix.pinnedTo(svc); pinned != "" && strings.Contains(why, unschedulableMark) {
+			why = pinned + ": " + why
+		}
+		out = append(out, fmt.Sprintf("task %s: %s", shortID(t.ID), Printable(why)))
 	}
 	return out
+}
+
+// pinnedTo names the nodes a service's constraints pin it to and their
+// state, when they name nodes (node.id==…, node.hostname==…): "pinned to
+// node vm (0xipz00hbmki), which is down".
+func (ix nodeIndex) pinnedTo(svc *Service) string {
+	if svc == nil {
+		return ""
+	}
+	var named []string
+	for _, c := range svc.Constraints {
+		field, want, ok := strings.Cut(strings.ReplaceAll(c, " ", ""), "==")
+		if !ok || (field != "node.id" && field != "node.hostname") {
+			continue
+		}
+		for _, n := range ix {
+			if (field == "node.id" && n.ID == want) || (field == "node.hostname" && n.Hostname == want) {
+				state := n.State
+				if n.Availability == "drain" && state == "ready" {
+					state = "drained"
+				}
+				named = append(named, fmt.Sprintf("node %s (%s), which is %s", cmpOr(n.Hostname, n.ID), shortID(n.ID), state))
+			}
+		}
+	}
+	slices.Sort(named)
+	if len(named) == 0 {
+		return ""
+	}
+	return "pinned to " + strings.Join(named, " or ")
 }
 
 // meantToRun reports whether the orchestrator wants the task to run: desired

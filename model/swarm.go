@@ -123,11 +123,14 @@ type Service struct {
 	Completions *uint64 `json:"completions,omitempty"`
 	// RestartCondition is the tasks' restart policy: "any" (also when
 	// empty), "on-failure" or "none" (a one-shot service).
-	RestartCondition string        `json:"restartCondition,omitempty"`
-	Spec             ServiceSpec   `json:"spec"`
-	Previous         *ServiceSpec  `json:"previous,omitempty"`
-	UpdateConfig     *UpdateConfig `json:"updateConfig,omitempty"`
-	UpdateStatus     *UpdateStatus `json:"updateStatus,omitempty"`
+	RestartCondition string `json:"restartCondition,omitempty"`
+	// Constraints are its placement constraints (node.id==…,
+	// node.hostname==…, node.labels.…): where its tasks may run.
+	Constraints  []string      `json:"constraints,omitempty"`
+	Spec         ServiceSpec   `json:"spec"`
+	Previous     *ServiceSpec  `json:"previous,omitempty"`
+	UpdateConfig *UpdateConfig `json:"updateConfig,omitempty"`
+	UpdateStatus *UpdateStatus `json:"updateStatus,omitempty"`
 }
 
 // Task is one scheduled instance of a service.

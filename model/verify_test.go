@@ -108,3 +108,17 @@ func TestVerifyDoesNotWaitForTasksNoNodeCanTake(t *testing.T) {
 		})
 	}
 }
+
+// TestUnschedulableNamesTheNode: the preview names the node a task is
+// pinned to and its state.
+func TestUnschedulableNamesTheNode(t *testing.T) {
+	s := &SwarmSnapshot{
+		Nodes:    []Node{{ID: "n-lost-0123456789", Hostname: "edge-3", State: "down", Availability: "active"}, {ID: "n1", Hostname: "m1", State: "ready"}},
+		Services: []Service{{ID: "s1", Name: "pinned", Constraints: []string{"node.id == n-lost-0123456789"}}},
+		Tasks:    []Task{{ID: "task-abcdefghijklmnop", ServiceID: "s1", DesiredState: "running", State: "pending", Err: "no suitable node (1 node not available for new tasks)"}},
+	}
+	got := s.Unschedulable("s1")
+	if len(got) != 1 || got[0] != "task task-abcdefg: pinned to node edge-3 (n-lost-01234), which is down: no suitable node (1 node not available for new tasks)" {
+		t.Errorf("%q", got)
+	}
+}

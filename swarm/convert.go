@@ -73,6 +73,11 @@ func convertService(s *swarm.Service) model.Service {
 	if rp := s.Spec.TaskTemplate.RestartPolicy; rp != nil {
 		out.RestartCondition = string(rp.Condition)
 	}
+	if pl := s.Spec.TaskTemplate.Placement; pl != nil {
+		for _, c := range pl.Constraints {
+			out.Constraints = append(out.Constraints, model.Printable(c))
+		}
+	}
 	if s.PreviousSpec != nil {
 		prev := convertSpec(s.PreviousSpec)
 		out.Previous = &prev

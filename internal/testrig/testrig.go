@@ -30,6 +30,7 @@ const (
 	EnvImage       = "SECRETDECK_TEST_IMAGE"
 	EnvWorkerHost  = "SECRETDECK_TEST_WORKER_DOCKER_HOST"
 	EnvNoSwarmHost = "SECRETDECK_TEST_NOSWARM_DOCKER_HOST"
+	EnvLostNode    = "SECRETDECK_TEST_LOST_NODE"
 )
 
 // S3Server is how to reach the rig's S3 server.
@@ -104,6 +105,13 @@ func UniqueName(prefix string) string {
 func WorkerDocker(t testing.TB) string {
 	t.Helper()
 	return need(t, EnvWorkerHost)[0]
+}
+
+// LostNode returns the ID of the rig's node that is down: a worker that
+// joined and whose engine was stopped.
+func LostNode(t testing.TB) string {
+	t.Helper()
+	return need(t, EnvLostNode)[0]
 }
 
 // NoSwarmDocker returns the DOCKER_HOST of an engine in no swarm.
