@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go"
 
+	"github.com/secretdeck/secretdeck/model"
 	"github.com/secretdeck/secretdeck/stack"
 )
 
@@ -68,12 +70,59 @@ func (b *bucket) replace(ctx context.Context, key string, data []byte, version s
 	return strings.Trim(aws.ToString(out.ETag), `"`), nil
 }
 
-// replace in a folder checks that the file still holds what was read, then
-// renames a new file over it: a reader sees the old file or the new one,
-// never a part. Between the check and the rename another writer could
-// slip in; a folder is a source for development.
+// replace in a folder is replaceFile of the key's file.
 func (f *folder) replace(_ context.Context, key string, data []byte, version string) (string, error) {
-	p := filepath.Join(f.root, filepath.FromSlash(key))
+	return replaceFile(filepath.Join(f.root, filepath.FromSlash(key)), data, version)
+}
+
+// ReadStackFile reads a stack file outside any source (--stack-file
+// STACK=PATH), with the version WriteStackFile must match.
+func ReadStackFile(stackName, path string) (StackFile, error) {
+	f := StackFile{Stack: stackName, Key: path}
+	if !stack.ValidStackName(stackName) {
+		return f, fmt.Errorf("--stack-file %s=%s: %q is not a stack name docker can deploy", stackName, path, stackName)
+	}
+	st, err := os.Stat(path)
+	if err != nil {
+		return f, fmt.Errorf("--stack-file %s=%s: %w", stackName, path, err)
+	}
+	if !st.Mode().IsRegular() {
+		return f, fmt.Errorf("--stack-file %s=%s: not a regular file", stackName, path)
+	}
+	f.LastModified = st.ModTime()
+	file, err := os.Open(path)
+	if err != nil {
+		return f, err
+	}
+	defer file.Close()
+	data, err := io.ReadAll(io.LimitReader(file, stack.MaxFileSize+1))
+	if err != nil {
+		return f, fmt.Errorf("--stack-file %s=%s: %w", stackName, path, err)
+	}
+	f.Size = int64(len(data))
+	if len(data) > stack.MaxFileSize {
+		f.Err = tooLarge(path, f.Size)
+		return f, nil
+	}
+	f.Data, f.Version = model.NewValue(data), contentVersion(data)
+	return f, nil
+}
+
+// WriteStackFile replaces the stack file at path with data if it still
+// holds what was read at version (StackFile.Version), and returns the new
+// version; ErrChanged if it changed or went.
+func WriteStackFile(path string, data []byte, version string) (string, error) {
+	if len(data) > stack.MaxFileSize {
+		return "", fmt.Errorf("write %s: %d bytes, over the limit of %d for a stack file", path, len(data), stack.MaxFileSize)
+	}
+	return replaceFile(path, data, version)
+}
+
+// replaceFile checks that the file at p still holds what was read at
+// version, then renames a new file (same mode) over it: a reader sees the
+// old file or the new one, never a part. Between the check and the rename
+// another writer could slip in: a folder has no conditional write.
+func replaceFile(p string, data []byte, version string) (string, error) {
 	st, err := os.Lstat(p)
 	if errors.Is(err, os.ErrNotExist) {
 		return "", tagged(ErrChanged, "%s was removed since it was read", p)

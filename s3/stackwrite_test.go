@@ -116,3 +116,40 @@ func TestS3WriteStackAgainstVersitygw(t *testing.T) {
 	}
 	testWriteStack(t, src, nil)
 }
+
+// A stack file given by path (--stack-file STACK=PATH) is read and written
+// back the same way as one in a folder source.
+func TestLocalStackFile(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "shop.yml")
+	if err := os.WriteFile(p, []byte("services: {}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f, err := ReadStackFile("shop", p)
+	if err != nil || f.Err != nil || f.Data.Reveal() != "services: {}\n" || f.Version == "" || f.Size != 13 {
+		t.Fatalf("read: %+v %v", f, err)
+	}
+	v2, err := WriteStackFile(p, []byte("services: {a: {image: x}}\n"), f.Version)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := ReadStackFile("shop", p)
+	if err != nil || again.Version != v2 || again.Data.Reveal() != "services: {a: {image: x}}\n" {
+		t.Errorf("after the write: %+v %v", again, err)
+	}
+	if _, err := WriteStackFile(p, []byte("x"), f.Version); !errors.Is(err, ErrChanged) {
+		t.Errorf("stale version: %v", err)
+	}
+	if err := os.WriteFile(p, []byte(strings.Repeat("a", stack.MaxFileSize+1)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if big, err := ReadStackFile("shop", p); err != nil || big.Err == nil {
+		t.Errorf("a file over the limit: %+v %v", big.Err, err)
+	}
+	if _, err := ReadStackFile("shop.prod", p); err == nil {
+		t.Error("a stack name docker cannot deploy")
+	}
+	if _, err := ReadStackFile("shop", dir); err == nil {
+		t.Error("a folder read as a stack file")
+	}
+}

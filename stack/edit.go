@@ -106,7 +106,11 @@ type span struct{ start, end int }
 // for an insertion) and the text to put there.
 func nameEdit(data []byte, root *yaml.Node, kind, key, name string) (span, string, error) {
 	byHand := func(n *yaml.Node, why string) (span, string, error) {
-		return span{}, "", &EditError{Line: n.Line, Msg: fmt.Sprintf("%s %s %s: change its name by hand", kind, quoteKey(key), why)}
+		line := 0
+		if n != nil {
+			line = n.Line
+		}
+		return span{}, "", &EditError{Line: line, Msg: fmt.Sprintf("%s %s %s: change its name by hand", kind, quoteKey(key), why)}
 	}
 	keyNode, _ := get(nodeAt(root, kind+"s"), key)
 	section := written(root, kind+"s")

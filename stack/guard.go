@@ -188,7 +188,11 @@ func checkKeys(m *yaml.Node) error {
 func quoteKey(k string) string {
 	const most = 64
 	if len(k) > most {
-		k = string([]rune(k[:most])) + "…"
+		cut := most
+		for cut > 0 && !utf8.RuneStart(k[cut]) {
+			cut--
+		}
+		k = k[:cut] + "…"
 	}
 	return strconv.Quote(k)
 }
