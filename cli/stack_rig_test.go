@@ -155,3 +155,41 @@ secrets:
 		t.Errorf("a deploy of the old file: %s", k)
 	}
 }
+
+// TestLocalStackFileIsEdited: with --stack-file STACK=PATH (a git
+// checkout), the rotation edits that file in place, byte for byte but the
+// name, and the next deploy from it keeps the new version.
+func TestLocalStackFileIsEdited(t *testing.T) {
+	srv := useRigS3(t)
+	sw := newRigSwarm(t)
+	p := sw.prefix
+	name := strings.TrimSuffix(p, "_")
+	t.Cleanup(func() { removeStack(t, name) })
+	sw.secret("api_token_v1", "local-Old-Value-1", nil)
+	data := fmt.Sprintf("version: \"3.8\"\nservices:\n  api:\n    image: %s\n    secrets: [api_token]\nsecrets:\n  api_token: {external: true, name: %sapi_token_v1}\n", testrig.Image(t), p)
+	file := filepath.Join(t.TempDir(), "stack.yml")
+	if err := os.WriteFile(file, []byte(data), 0o640); err != nil {
+		t.Fatal(err)
+	}
+	deployStack(t, name, data)
+	bucket := srv.NewBucket(t, map[string]string{p + "api.properties.prod": "api_token = local-New-Value-2\n"})
+	r := runCLI(t, "apply", "--yes", "--service", p+"api", "--stack-file", name+"="+file,
+		"--host", testrig.Docker(t), "--source", "s3://"+bucket, "--env", "prod")
+	if r.code != 0 {
+		t.Fatalf("apply: exit %d\n%s", r.code, r.all())
+	}
+	got, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != strings.Replace(data, "api_token_v1", "api_token_v2", 1) {
+		t.Errorf("the local stack file:\n%s", got)
+	}
+	if info, _ := os.Stat(file); info.Mode().Perm() != 0o640 {
+		t.Errorf("the file's mode changed: %v", info.Mode())
+	}
+	deployStack(t, name, string(got))
+	if got := fmt.Sprint(sw.spec(sw.serviceID("api"))); got != "[api_token_v2:api_token:0:0:0444]" {
+		t.Errorf("after the next deploy, mounts %s", got)
+	}
+}

@@ -2,14 +2,9 @@ package cli
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"maps"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 
@@ -52,36 +47,21 @@ func (o *globalOptions) loadSource(ctx context.Context, src s3.Source, env strin
 	return snap, nil
 }
 
-// maxStackFile bounds a --stack-file read, as the source's are.
-const maxStackFile = 1 << 20
-
 // readLocalStack reads --stack-file STACK=PATH.
 func readLocalStack(spec string) (model.StackFile, error) {
 	name, path, ok := strings.Cut(spec, "=")
-	if !ok || name == "" || path == "" || !stack.ValidStackName(name) {
+	if !ok || name == "" || path == "" {
 		return model.StackFile{}, fmt.Errorf("--stack-file %q: want STACK=PATH, the stack's name as `docker stack deploy` is given it", spec)
 	}
-	f, err := os.Open(path)
+	f, err := s3.ReadStackFile(name, path)
 	if err != nil {
-		return model.StackFile{}, fmt.Errorf("--stack-file %s: %w", name, err)
+		return model.StackFile{}, err
 	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, maxStackFile+1))
-	if err != nil {
-		return model.StackFile{}, fmt.Errorf("--stack-file %s: %w", name, err)
+	sf := model.StackFile{Stack: name, Path: path, Local: true, Version: f.Version, Data: f.Data, Err: f.Err}
+	if sf.Err == nil {
+		parseStack(&sf)
 	}
-	sf := model.StackFile{Stack: name, Path: path, Local: true, Version: contentVersion(data), Data: model.NewValue(data)}
-	if len(data) > maxStackFile {
-		sf.Err = &model.ParseError{File: path, Msg: fmt.Sprintf("file too large (more than %d bytes)", maxStackFile)}
-		return sf, nil
-	}
-	parseStack(&sf)
 	return sf, nil
-}
-
-func contentVersion(data []byte) string {
-	sum := sha256.Sum256(data)
-	return hex.EncodeToString(sum[:8])
 }
 
 // stackEnv is what a stack file's variables interpolate to: nothing of
@@ -131,42 +111,9 @@ func (w stackWriter) EditStack(ctx context.Context, e model.StackEdit) error {
 		return err
 	}
 	if e.Local {
-		return replaceLocal(e.File, data, e.Version)
+		_, err = s3.WriteStackFile(e.File, data, e.Version)
+		return err
 	}
 	_, err = s3.WriteStack(ctx, w.src, e.File, data, e.Version)
 	return err
-}
-
-// replaceLocal replaces file path with data if its content is still at
-// version: written beside it, then renamed over it (a stack file holds
-// names, not values).
-func replaceLocal(path string, data []byte, version string) error {
-	now, err := os.ReadFile(path)
-	if err != nil {
-		return err
-	}
-	if contentVersion(now) != version {
-		return fmt.Errorf("%s changed since it was read: not overwritten", path)
-	}
-	info, err := os.Stat(path)
-	if err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Chmod(info.Mode().Perm()); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }
