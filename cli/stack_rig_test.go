@@ -193,3 +193,57 @@ func TestLocalStackFileIsEdited(t *testing.T) {
 		t.Errorf("after the next deploy, mounts %s", got)
 	}
 }
+
+// TestStackFileSecretForReal: a stack's file: secret whose file changed makes
+// `docker stack deploy` fail as Docker does; drift says stack-file-secret,
+// and after apply (a new name in the stack file) the deploy succeeds.
+func TestStackFileSecretForReal(t *testing.T) {
+	srv := useRigS3(t)
+	sw := newRigSwarm(t)
+	p := sw.prefix
+	name := strings.TrimSuffix(p, "_")
+	t.Cleanup(func() { removeStack(t, name) })
+	stackFile := fmt.Sprintf("version: \"3.8\"\nservices:\n  web:\n    image: %s\n    secrets: [{source: tls, target: tls.pem}]\nsecrets:\n  tls:\n    file: ./tls.pem\n", testrig.Image(t))
+	dir := t.TempDir()
+	write := func(file, data string) {
+		if err := os.WriteFile(filepath.Join(dir, file), []byte(data), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	deploy := func() ([]byte, error) {
+		return exec.Command("docker", "-H", testrig.Docker(t), "stack", "deploy", "--detach=true", "-c", filepath.Join(dir, "stack.yml"), name).CombinedOutput()
+	}
+	write("stack.yml", stackFile)
+	write("tls.pem", "cert one\n")
+	if out, err := deploy(); err != nil {
+		t.Fatalf("first deploy: %v\n%s", err, out)
+	}
+	key := "stacks/" + name + ".yml"
+	bucket := srv.NewBucket(t, map[string]string{key: stackFile, "stacks/tls.pem": "cert one\n", p + "other.properties.prod": "x = y\n"})
+	args := []string{"--host", testrig.Docker(t), "--source", "s3://" + bucket, "--env", "prod"}
+	if k := kindsOf(findings(t, args, p+"web")); strings.Contains(k, "stack-file-secret") {
+		t.Fatalf("the file is older than the secret: %s", k)
+	}
+
+	time.Sleep(1100 * time.Millisecond) // S3 keeps modification times to the second
+	srv.Put(t, bucket, "stacks/tls.pem", "cert two\n")
+	write("tls.pem", "cert two\n")
+	if out, err := deploy(); err == nil || !strings.Contains(string(out), "only updates to Labels are allowed") {
+		t.Fatalf("docker stack deploy fails as Docker does: %v\n%s", err, out)
+	}
+	if k := kindsOf(findings(t, args, p+"web")); !strings.Contains(k, "stack-file-secret") {
+		t.Fatalf("drift: %s", k)
+	}
+	r := runCLI(t, append([]string{"apply", "--yes", "--service", p + "web"}, args...)...)
+	if r.code != 0 || !strings.Contains(r.stdout, "+    name: "+p+"tls_v1") {
+		t.Fatalf("apply: exit %d\n%s", r.code, r.all())
+	}
+	write("stack.yml", getObject(t, srv, bucket, key))
+	if out, err := deploy(); err != nil {
+		t.Fatalf("the deploy after apply: %v\n%s", err, out)
+	}
+	sw.waitMounts(sw.serviceID("web"), "[tls_v1:tls.pem:0:0:0444]")
+	if k := kindsOf(findings(t, args, p+"web")); strings.Contains(k, "stack-file-secret") {
+		t.Errorf("after the deploy: %s", k)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"os"
 	"slices"
 	"strings"
 
@@ -30,6 +31,11 @@ func (o *globalOptions) loadSource(ctx context.Context, src s3.Source, env strin
 		sf := model.StackFile{Stack: f.Stack, Path: f.Key, Version: f.Version, Data: f.Data, Err: f.Err}
 		if sf.Err == nil {
 			parseStack(&sf)
+		}
+		for i, def := range sf.Secrets {
+			if def.FilePath != "" {
+				sf.Secrets[i].FileModified, _ = st.Modified(def.FilePath)
+			}
 		}
 		byStack[f.Stack] = sf
 	}
@@ -61,6 +67,11 @@ func readLocalStack(spec string) (model.StackFile, error) {
 	if sf.Err == nil {
 		parseStack(&sf)
 	}
+	for i, def := range sf.Secrets {
+		if info, err := os.Stat(def.FilePath); def.FilePath != "" && err == nil {
+			sf.Secrets[i].FileModified = info.ModTime()
+		}
+	}
 	return sf, nil
 }
 
@@ -89,7 +100,8 @@ func parseStack(sf *model.StackFile) {
 		sf.Services = append(sf.Services, ss)
 	}
 	for _, d := range f.Secrets {
-		sf.Secrets = append(sf.Secrets, model.StackSecret{Key: d.Key, Name: d.Name, External: d.External, File: d.File, NameVariable: d.NameVariable, Line: d.Line})
+		sf.Secrets = append(sf.Secrets, model.StackSecret{Key: d.Key, Name: d.Name, External: d.External, File: d.File, FilePath: d.FilePath,
+			NameVariable: d.NameVariable, Line: d.Line})
 	}
 }
 

@@ -63,6 +63,9 @@ func (d *drifter) command(f *Finding) (command, hint string) {
 	case KindStackPinned:
 		return ShellCommand(append([]string{"secretdeck", "plan", "--service", f.Service}, where...)...),
 			"a plan that sets the secret's name: in " + f.File + " to the newest version (shown as a diff; --no-stack-edit on apply leaves the file to you)"
+	case KindStackFileSecret:
+		return ShellCommand(append([]string{"secretdeck", "plan", "--service", f.Service}, where...)...),
+			"a plan that gives the secret a new name in " + f.File + " (shown as a diff); the next `docker stack deploy` makes it from the file"
 	case KindStackReverted:
 		return ShellCommand(append([]string{"secretdeck", "plan", "--service", f.Service}, where...)...),
 			"mounts the newest version again and edits the stack file, so that the next `docker stack deploy` keeps it"

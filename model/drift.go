@@ -108,6 +108,7 @@ func Drift(in DriftInput) *DriftReport {
 	d.runtimeStale()
 	d.wiring()
 	d.stacks()
+	d.fileSecrets()
 	d.stackOwned()
 	d.commands()
 	sortFindings(d.report.Findings)

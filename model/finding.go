@@ -47,13 +47,16 @@ const (
 	// KindStackReverted: a stack service mounts an older version again
 	// after a plan moved it on: a deploy of the old stack file undid it.
 	KindStackReverted Kind = "stack-reverted"
+	// KindStackFileSecret: the file behind a file: secret of a stack file
+	// changed after Docker made the secret: the next deploy fails.
+	KindStackFileSecret Kind = "stack-file-secret"
 )
 
 // Kinds lists every kind, in the order of the README's drift table.
 var Kinds = []Kind{
 	KindMissing, KindNotMounted, KindStale, KindUnverifiable, KindLagging, KindTargetMismatch,
 	KindOrphan, KindUndeclared, KindUnknownService, KindRuntimeStale, KindEnvExposure,
-	KindStackOwned, KindUnparsable, KindOversize, KindUnauthorizedMount, KindWiring, KindPreviousSpecExposure, KindOpenGrant, KindCertExpiry, KindStackPinned, KindStackReverted,
+	KindStackOwned, KindUnparsable, KindOversize, KindUnauthorizedMount, KindWiring, KindPreviousSpecExposure, KindOpenGrant, KindCertExpiry, KindStackPinned, KindStackReverted, KindStackFileSecret,
 }
 
 // Severity orders findings: what to look at first.
@@ -83,7 +86,7 @@ func (s *Severity) UnmarshalText(b []byte) error {
 // severityOf is each kind's severity: a credential in clear or a swarm that
 // runs another value than the source's comes first; bookkeeping comes last.
 var severityOf = map[Kind]Severity{
-	KindStackPinned: SeverityHigh, KindStackReverted: SeverityHigh,
+	KindStackPinned: SeverityHigh, KindStackReverted: SeverityHigh, KindStackFileSecret: SeverityMedium,
 	KindEnvExposure: SeverityHigh, KindPreviousSpecExposure: SeverityHigh, KindUnauthorizedMount: SeverityHigh, KindStale: SeverityHigh, KindMissing: SeverityHigh, KindLagging: SeverityHigh,
 	KindNotMounted: SeverityMedium, KindUnverifiable: SeverityMedium, KindTargetMismatch: SeverityMedium,
 	KindRuntimeStale: SeverityMedium, KindWiring: SeverityMedium, KindCertExpiry: SeverityMedium, KindUnparsable: SeverityMedium, KindOversize: SeverityMedium,
@@ -149,7 +152,7 @@ func newFinding(k Kind, explanation string, actions ...Action) Finding {
 // written from it (UrgencyText).
 var Urgency = []Kind{
 	KindEnvExposure, KindPreviousSpecExposure, KindUnauthorizedMount, KindStale, KindMissing, KindLagging, KindStackReverted, KindStackPinned,
-	KindCertExpiry, KindNotMounted, KindUnverifiable, KindTargetMismatch, KindRuntimeStale, KindWiring, KindUnparsable, KindOversize,
+	KindCertExpiry, KindStackFileSecret, KindNotMounted, KindUnverifiable, KindTargetMismatch, KindRuntimeStale, KindWiring, KindUnparsable, KindOversize,
 	KindOrphan, KindUndeclared, KindUnknownService,
 	KindStackOwned, KindOpenGrant,
 }

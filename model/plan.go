@@ -32,6 +32,8 @@ func Fixable(f Finding) bool {
 		return f.Service != "" && f.Secret != ""
 	case KindStackPinned: // an edit of the stack file only
 		return f.Service != "" && f.File != ""
+	case KindStackFileSecret: // a new name in the stack file, for the next deploy to create
+		return f.File != "" && f.Key != ""
 	}
 	return fixableKinds[f.Kind] && f.Logical != ""
 }
@@ -194,6 +196,7 @@ func NewPlan(in PlanInput) (*RotationPlan, error) {
 	purges := map[string][]Finding{}   // service → its previous-spec-exposure findings
 	revokes := map[string][]Finding{}  // service → its unauthorized-mount findings
 	pinned := map[string]bool{}        // services whose stack file pins an old version
+	var fileSecrets []Finding          // stack file secrets whose file changed
 	var moves []Move
 	for _, f := range in.Drift.Findings {
 		if !Fixable(f) || (in.Select != nil && !in.Select(f)) {
@@ -219,6 +222,11 @@ func NewPlan(in PlanInput) (*RotationPlan, error) {
 				continue
 			}
 			pinned[f.Service] = true
+		case f.Kind == KindStackFileSecret:
+			if in.Logicals != nil {
+				continue
+			}
+			fileSecrets = append(fileSecrets, f)
 		case in.Logicals == nil || slices.Contains(in.Logicals, f.Logical):
 			if f.Kind == KindEnvExposure {
 				m := in.Drift.Move(f)
@@ -376,6 +384,8 @@ func NewPlan(in PlanInput) (*RotationPlan, error) {
 	if p.StackEdits, err = stackEdits(in.Source, edited, services); err != nil {
 		return nil, err
 	}
+	p.StackEdits = append(p.StackEdits, fileSecretEdits(in.Source, in.Swarm, fileSecrets)...)
+	slices.SortFunc(p.StackEdits, func(a, b StackEdit) int { return strings.Compare(a.File+"\x00"+a.Key, b.File+"\x00"+b.Key) })
 	p.Removes = planRemovals(in.Swarm, p, in.Logicals, in.Options.Keep)
 	named := in.Source.stackNamed() // a deploy looks them up: never removed while a stack file names them
 	p.Removes = slices.DeleteFunc(p.Removes, func(r SecretRemoval) bool { return named[r.Name] })

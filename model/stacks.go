@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 )
 
 // Stack files are part of the desired state. A service deployed with
@@ -51,7 +52,11 @@ type StackSecret struct {
 	Key      string `json:"key"`
 	Name     string `json:"name"` // the swarm secret docker creates or looks up
 	External bool   `json:"external,omitempty"`
-	File     string `json:"file,omitempty"` // file: as written
+	File     string `json:"file,omitempty"`     // file: as written
+	FilePath string `json:"filePath,omitempty"` // where docker reads it: a source key, or a local path
+	// FileModified is when the file behind file: last changed in the
+	// source (or on disk, for --stack-file); zero when unknown.
+	FileModified time.Time `json:"fileModified,omitzero"`
 	// NameVariable: the name comes from a variable (${…}): the variable is
 	// for the operator to change, not the file.
 	NameVariable bool `json:"nameVariable,omitempty"`
@@ -198,6 +203,74 @@ func (d *drifter) stacks() {
 			}
 		}
 	}
+}
+
+// fileSecrets reports the file: secrets of the known stack files whose file
+// changed after Docker made the secret from it: a secret's data cannot be
+// updated, so the next `docker stack deploy` fails ("only updates to Labels
+// are allowed"). The fix is a new name (docker/cli#667), which a plan
+// writes into the file: the next deploy then makes the new secret.
+func (d *drifter) fileSecrets() {
+	byName := map[string]*Secret{}
+	for i := range d.in.Swarm.Secrets {
+		byName[d.in.Swarm.Secrets[i].Name] = &d.in.Swarm.Secrets[i]
+	}
+	for _, sf := range d.in.Source.Stacks {
+		if sf.Err != nil {
+			continue
+		}
+		for _, def := range sf.Secrets {
+			sec := byName[def.Name]
+			if def.File == "" || def.External || sec == nil || def.FileModified.IsZero() || !def.FileModified.After(sec.CreatedAt) {
+				continue
+			}
+			next := nextStackName(def.Name, d.in.Swarm)
+			f := newFinding(KindStackFileSecret, fmt.Sprintf("the file %s behind secret %q of stack file %s changed (%s) after Docker made %s from it (%s): the next `docker stack deploy` fails, a secret cannot be updated; naming it %s makes the deploy create it",
+				cmpOr(def.FilePath, def.File), def.Key, sf.Path, def.FileModified.UTC().Format("2006-01-02 15:04:05Z"), def.Name, sec.CreatedAt.UTC().Format("2006-01-02 15:04:05Z"), next), ActionUpdateStack)
+			f.File, f.Secret, f.Key = sf.Path, def.Name, def.Key
+			for _, ss := range sf.Services {
+				if slices.ContainsFunc(ss.Refs, func(r StackRef) bool { return r.Key == def.Key }) && f.Service == "" {
+					f.Service = ss.Name
+				}
+			}
+			d.add(f)
+		}
+	}
+}
+
+// nextStackName is the versioned name after name that no secret has:
+// shop_tls → shop_tls_v1, shop_tls_v1 → shop_tls_v2.
+func nextStackName(name string, s *SwarmSnapshot) string {
+	l, n, _ := ParseVersionName(name)
+	for {
+		n++
+		next, _ := VersionName(l, n)
+		if !taken(s, next) {
+			return next
+		}
+	}
+}
+
+// fileSecretEdits are the edits that fix the picked stack-file-secret
+// findings: the definition's name made the next version's.
+func fileSecretEdits(source *SourceSnapshot, s *SwarmSnapshot, picked []Finding) []StackEdit {
+	var out []StackEdit
+	for _, f := range picked {
+		for _, sf := range source.Stacks {
+			def := sf.secret(f.Key)
+			if sf.Path != f.File || def == nil || def.Name != f.Secret {
+				continue
+			}
+			e := StackEdit{Stack: sf.Stack, File: sf.Path, Local: sf.Local, Version: sf.Version, Key: def.Key, From: def.Name, To: nextStackName(def.Name, s)}
+			for _, ss := range sf.Services {
+				if slices.ContainsFunc(ss.Refs, func(r StackRef) bool { return r.Key == def.Key }) {
+					e.Services = append(e.Services, ss.Name)
+				}
+			}
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 // versionNamed says whether the swarm secret called name is a version of

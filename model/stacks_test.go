@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 )
 
 // shopWorld is stack shop: service shop_web mounts payment_key_v1 (the
@@ -115,4 +116,39 @@ func TestStackPinnedAndReverted(t *testing.T) {
 	w = shopWorld("new")
 	w.source.Stacks = nil
 	assertFindings(t, w.drift(), "stale shop_web/payment_key/payment_key_v1", "stack-owned shop_web//", "open-grant /payment_key/")
+}
+
+// TestStackFileSecret: the file behind a file: secret changed after Docker
+// made the secret: the next deploy fails, so drift says so and a plan
+// renames the secret in the stack file (the deploy then makes it). A file
+// older than the secret, or a secret not made yet, is no finding.
+func TestStackFileSecret(t *testing.T) {
+	mk := func(modified time.Time) *world {
+		w := newWorld().secret("shop_tls").service("shop_web", "shop_tls:tls.pem")
+		w.last().Stack = "shop"
+		w.swarm.ClusterID, w.source.URI = "c1", "s3://b/p"
+		w.source.Stacks = []StackFile{{Stack: "shop", Path: "stacks/shop.yml", Version: "e1",
+			Services: []StackService{{Name: "shop_web", Refs: []StackRef{{Key: "tls", Name: "shop_tls", Target: "tls.pem"}}}},
+			Secrets:  []StackSecret{{Key: "tls", Name: "shop_tls", File: "./tls.pem", FilePath: "stacks/tls.pem", FileModified: modified}}}}
+		return w
+	}
+	w := mk(t0.Add(time.Hour)) // the secret was made at t0
+	r := w.drift()
+	assertFindings(t, r, "stack-file-secret shop_web//shop_tls", "undeclared shop_web//shop_tls")
+	if !strings.Contains(r.Findings[0].Explanation, "the next `docker stack deploy` fails") || !strings.Contains(r.Findings[0].Explanation, "naming it shop_tls_v1") {
+		t.Errorf("explanation %q", r.Findings[0].Explanation)
+	}
+	w.source.Key = w.key
+	p, err := NewPlan(PlanInput{Drift: r, Swarm: &w.swarm, Source: &w.source, ID: "p-1", Now: t0})
+	if err != nil || len(p.StackEdits) != 1 || p.StackEdits[0].From != "shop_tls" || p.StackEdits[0].To != "shop_tls_v1" || len(p.Services) != 0 || len(p.Creates) != 0 {
+		t.Fatalf("plan %v %+v", err, p)
+	}
+	if err := Remake(p, &w.swarm, &w.source); err != nil {
+		t.Errorf("made again: %v", err)
+	}
+	assertFindings(t, mk(t0.Add(-time.Hour)).drift(), "undeclared shop_web//shop_tls")
+	w = mk(t0.Add(time.Hour))
+	w.swarm.Secrets = nil
+	w.swarm.Services[0].Spec.Secrets = nil
+	assertFindings(t, w.drift())
 }

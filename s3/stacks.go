@@ -42,6 +42,16 @@ type StackFile struct {
 type Stacks struct {
 	Files   []StackFile `json:"files"`             // one per stack, sorted by stack
 	Ignored []string    `json:"ignored,omitempty"` // keys under stacks/ that are not stack files, printable
+	// modified is when each object of the source last changed: what a
+	// stack file's file: secret is compared with (Modified).
+	modified map[string]time.Time
+}
+
+// Modified says when the source's object key (a file: secret of a stack
+// file) last changed, and whether it exists.
+func (s *Stacks) Modified(key string) (time.Time, bool) {
+	t, ok := s.modified[key]
+	return t, ok
 }
 
 // ParseStackKey splits a stack file's key: stacks/shop.yml is stack shop
@@ -86,7 +96,10 @@ func LoadStacks(ctx context.Context, src Source, env string) (*Stacks, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := &Stacks{}
+	out := &Stacks{modified: make(map[string]time.Time, len(objects))}
+	for i := range objects {
+		out.modified[objects[i].key] = objects[i].lastModified
+	}
 	type pick struct {
 		env  string
 		objs []*object // more than one: stacks/shop.yml and stacks/shop.yaml
