@@ -108,12 +108,16 @@ type ServiceChange struct {
 	Stack     string `json:"stack,omitempty"`
 	// StackFile is the stack file secretdeck knows for Stack: the plan
 	// edits it where it names what the update replaces ("" if unknown).
-	StackFile string        `json:"stackFile,omitempty"`
-	Before    []FileRef     `json:"before"`
-	After     []FileRef     `json:"after"` // an After ref of a secret to create has no ID yet
-	Restarts  int           `json:"restarts"`
-	Update    *UpdateConfig `json:"updateConfig,omitempty"`
-	Fixes     []string      `json:"fixes"` // finding IDs
+	StackFile string `json:"stackFile,omitempty"`
+	// StackMissing, like Restarts, only reports: the targets this update
+	// mounts that the stack file does not declare, which the next `docker
+	// stack deploy` drops (secretdeck edits names, it does not add mounts).
+	StackMissing []string      `json:"stackMissing,omitempty"`
+	Before       []FileRef     `json:"before"`
+	After        []FileRef     `json:"after"` // an After ref of a secret to create has no ID yet
+	Restarts     int           `json:"restarts"`
+	Update       *UpdateConfig `json:"updateConfig,omitempty"`
+	Fixes        []string      `json:"fixes"` // finding IDs
 	// Restart, when set, says why the update also restarts every task
 	// (ForceUpdate, as `docker service update --force`): the service reads
 	// a property file that changed after its tasks started.
@@ -358,6 +362,11 @@ func NewPlan(in PlanInput) (*RotationPlan, error) {
 	for _, ch := range changes {
 		if sf := in.Source.stackOf(ch.Stack); sf != nil && sf.Err == nil && sf.service(ch.Service) != nil {
 			ch.StackFile = sf.Path
+			for _, a := range ch.After {
+				if ref, _ := sf.refAt(ch.Service, a.Target); ref == nil {
+					ch.StackMissing = append(ch.StackMissing, a.Target)
+				}
+			}
 		}
 		if ch.Edits() || ch.Purge != "" {
 			if !ch.Edits() {

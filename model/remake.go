@@ -119,6 +119,7 @@ func canonical(p *RotationPlan) *RotationPlan {
 	for i := range c.Services {
 		c.Services[i].Restarts = 0
 		c.Services[i].Unschedulable = nil // nodes come and go; they change nothing apply does
+		c.Services[i].StackMissing = nil
 	}
 	for i := range c.StackEdits {
 		c.StackEdits[i].Diff = ""

@@ -152,3 +152,14 @@ func TestStackFileSecret(t *testing.T) {
 	w.swarm.Services[0].Spec.Secrets = nil
 	assertFindings(t, w.drift())
 }
+
+// TestStackMissingMountIsSaid: a plan that adds a mount the stack file does
+// not declare says that the next deploy drops it.
+func TestStackMissingMountIsSaid(t *testing.T) {
+	w := shopWorld("new")
+	w.file("shop_web.properties.prod", "shop_web", "smtp.password=pw-Smtp-1")
+	p := planFor(t, w)
+	if len(p.Services) != 1 || fmt.Sprint(p.Services[0].StackMissing) != "[smtp.password]" || p.Services[0].StackFile != "stacks/shop.yml" {
+		t.Fatalf("change %+v", p.Services)
+	}
+}

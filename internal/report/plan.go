@@ -63,7 +63,10 @@ func Plan(out io.Writer, p *model.RotationPlan) error {
 		}
 		switch {
 		case s.StackFile != "":
-			w.Printf("    stack %s: %s names what this mounts (edited below where it does not yet)\n", s.Stack, s.StackFile)
+			w.Printf("    stack %s, file %s: the edits that keep the next deploy on these secrets, if any, are below\n", s.Stack, s.StackFile)
+			for _, target := range s.StackMissing {
+				w.Printf("    ! %s mounts nothing at target %s: the next `docker stack deploy` drops this mount; add it to the file\n", s.StackFile, target)
+			}
 		case s.Stack != "":
 			w.Printf("    ! stack %s: the next `docker stack deploy` reverts this unless the stack file names the new secret (its file is unknown: stacks/%s.yml in the source, or --stack-file)\n", s.Stack, s.Stack)
 		}
