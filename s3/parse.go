@@ -19,6 +19,7 @@ import (
 	"github.com/hashicorp/go-envparse"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/secretdeck/secretdeck/internal/yamlpos"
 	"github.com/secretdeck/secretdeck/model"
 )
 
@@ -124,7 +125,7 @@ func checkUTF8(data []byte) error {
 	for i := 0; i < len(data); {
 		r, n := utf8.DecodeRune(data[i:])
 		if r == utf8.RuneError && n == 1 {
-			return &lineError{line: lineAt(data, i), msg: "the file is not valid UTF-8 text"}
+			return &lineError{line: yamlpos.LineAt(data, i), msg: "the file is not valid UTF-8 text"}
 		}
 		i += n
 	}
@@ -132,10 +133,6 @@ func checkUTF8(data []byte) error {
 }
 
 // lineAt is the 1-based line of byte offset off in data.
-func lineAt(data []byte, off int) int {
-	off = min(max(off, 0), len(data))
-	return bytes.Count(data[:off], []byte("\n")) + 1
-}
 
 // lineIndex turns offsets into lines in one pass over the file when the
 // offsets only grow, as they do for a streaming decoder.
@@ -315,7 +312,7 @@ func jsonError(data []byte, lines *lineIndex, dec *json.Decoder, err error) erro
 // budget. Anchors alone (&name) are harmless and allowed.
 func parseYAML(data []byte, c *collector) error {
 	if off := yamlControl(data); off >= 0 {
-		return &lineError{line: lineAt(data, off), msg: "a control character YAML does not allow"}
+		return &lineError{line: yamlpos.LineAt(data, off), msg: "a control character YAML does not allow"}
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node
@@ -483,31 +480,13 @@ var (
 // for an alias to an anchor not yet defined, which is found here instead.
 func yamlSyntaxError(data []byte, err error) error {
 	if m := yamlUnknownAnchor.FindStringSubmatch(err.Error()); m != nil {
-		return &lineError{line: yamlAliasLine(data, m[1]), msg: "YAML aliases (*name) are not supported"}
+		return &lineError{line: yamlpos.AliasLine(data, m[1]), msg: "YAML aliases (*name) are not supported"}
 	}
 	line := 1
 	if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
 		line, _ = strconv.Atoi(m[1])
 	}
 	return &lineError{line: line, msg: "invalid YAML syntax"}
-}
-
-// yamlAliasLine is the line of the first *name that stands as a token, or 1.
-func yamlAliasLine(data []byte, name string) int {
-	alias := []byte("*" + name)
-	for off := 0; ; {
-		i := bytes.Index(data[off:], alias)
-		if i < 0 {
-			return 1
-		}
-		at, end := off+i, off+i+len(alias)
-		before := at == 0 || bytes.IndexByte([]byte(" \t\n[{,:-"), data[at-1]) >= 0
-		after := end == len(data) || bytes.IndexByte([]byte(" \t\r\n]},"), data[end]) >= 0
-		if before && after {
-			return lineAt(data, at)
-		}
-		off = at + 1
-	}
 }
 
 // parseProperties reads the Java .properties format the way the

@@ -10,6 +10,8 @@ import (
 	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/secretdeck/secretdeck/internal/yamlpos"
 )
 
 // Bounds on one stack file. Whoever can write the source can write a stack
@@ -54,10 +56,10 @@ func decode(data []byte) (*yaml.Node, error) {
 		return nil, failf(0, "stack file too large (%d bytes; the limit is %d)", len(data), MaxFileSize)
 	}
 	if !utf8.Valid(data) {
-		return nil, failf(lineAt(data, invalidUTF8(data)), "the file is not valid UTF-8 text")
+		return nil, failf(yamlpos.LineAt(data, invalidUTF8(data)), "the file is not valid UTF-8 text")
 	}
 	if off := yamlControl(data); off >= 0 {
-		return nil, failf(lineAt(data, off), "a control character YAML does not allow")
+		return nil, failf(yamlpos.LineAt(data, off), "a control character YAML does not allow")
 	}
 	var doc yaml.Node
 	if err := yaml.NewDecoder(bytes.NewReader(data)).Decode(&doc); err != nil {
@@ -223,10 +225,6 @@ func yamlControl(data []byte) int {
 }
 
 // lineAt is the 1-based line of byte offset off.
-func lineAt(data []byte, off int) int {
-	off = min(max(off, 0), len(data))
-	return bytes.Count(data[:off], []byte("\n")) + 1
-}
 
 var (
 	yamlLine          = regexp.MustCompile(`^yaml: line ([0-9]+):`)
@@ -238,29 +236,11 @@ var (
 // to an anchor not (yet) defined, which is found here instead.
 func yamlSyntaxError(data []byte, err error) error {
 	if m := yamlUnknownAnchor.FindStringSubmatch(err.Error()); m != nil {
-		return failf(aliasLine(data, m[1]), "an alias to an unknown anchor")
+		return failf(yamlpos.AliasLine(data, m[1]), "an alias to an unknown anchor")
 	}
 	line := 1
 	if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
 		line, _ = strconv.Atoi(m[1])
 	}
 	return failf(line, "invalid YAML syntax")
-}
-
-// aliasLine is the line of the first *name that stands as a token, or 1.
-func aliasLine(data []byte, name string) int {
-	alias := []byte("*" + name)
-	for off := 0; ; {
-		i := bytes.Index(data[off:], alias)
-		if i < 0 {
-			return 1
-		}
-		at, end := off+i, off+i+len(alias)
-		before := at == 0 || bytes.IndexByte([]byte(" \t\n[{,:-"), data[at-1]) >= 0
-		after := end == len(data) || bytes.IndexByte([]byte(" \t\r\n]},"), data[end]) >= 0
-		if before && after {
-			return lineAt(data, at)
-		}
-		off = at + 1
-	}
 }

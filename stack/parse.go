@@ -15,6 +15,7 @@ import (
 	"github.com/moby/moby/client/pkg/versions"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/secretdeck/secretdeck/internal/yamlpos"
 	"github.com/secretdeck/secretdeck/model"
 )
 
@@ -37,7 +38,7 @@ func Parse(stack, path string, data []byte, env map[string]string) (*File, error
 	if err != nil {
 		var fl *fail
 		if errors.As(err, &fl) {
-			return nil, &model.ParseError{File: path, Line: min(fl.line, lineAt(data, len(data))), Msg: fl.msg}
+			return nil, &model.ParseError{File: path, Line: min(fl.line, yamlpos.LineAt(data, len(data))), Msg: fl.msg}
 		}
 		return nil, &model.ParseError{File: path, Msg: "docker stack deploy would refuse this file"}
 	}
