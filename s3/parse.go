@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -311,7 +310,7 @@ func jsonError(data []byte, lines *lineIndex, dec *json.Decoder, err error) erro
 // no need for either, and refusing is simpler to trust than an expansion
 // budget. Anchors alone (&name) are harmless and allowed.
 func parseYAML(data []byte, c *collector) error {
-	if off := yamlControl(data); off >= 0 {
+	if off := yamlpos.Control(data); off >= 0 {
 		return &lineError{line: yamlpos.LineAt(data, off), msg: "a control character YAML does not allow"}
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
@@ -456,35 +455,13 @@ func yamlSequence(v *yaml.Node, depth int) ([]byte, error) {
 	return b, nil
 }
 
-// yamlControl is the offset of the first character YAML does not allow, or
-// -1. The YAML reader refuses them without saying where; found here, the
-// error can name the line.
-func yamlControl(data []byte) int {
-	for i, r := range string(data) {
-		switch {
-		case r == '\t' || r == '\n' || r == '\r' || r == 0x85:
-		case r < 0x20 || r == 0x7f || (r >= 0x80 && r <= 0x9f) || r == 0xfffe || r == 0xffff:
-			return i
-		}
-	}
-	return -1
-}
-
-var (
-	yamlLine          = regexp.MustCompile(`^yaml: line ([0-9]+):`)
-	yamlUnknownAnchor = regexp.MustCompile(`^yaml: unknown anchor '(.*)' referenced$`)
-)
-
 // yamlSyntaxError keeps only the line of a YAML error: its text can quote
 // the input. The YAML library leaves the line out when it is the first, and
 // for an alias to an anchor not yet defined, which is found here instead.
 func yamlSyntaxError(data []byte, err error) error {
-	if m := yamlUnknownAnchor.FindStringSubmatch(err.Error()); m != nil {
-		return &lineError{line: yamlpos.AliasLine(data, m[1]), msg: "YAML aliases (*name) are not supported"}
-	}
-	line := 1
-	if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
-		line, _ = strconv.Atoi(m[1])
+	line, anchor := yamlpos.ErrorLine(data, err)
+	if anchor {
+		return &lineError{line: line, msg: "YAML aliases (*name) are not supported"}
 	}
 	return &lineError{line: line, msg: "invalid YAML syntax"}
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"regexp"
 	"strconv"
 	"unicode/utf8"
 
@@ -58,7 +57,7 @@ func decode(data []byte) (*yaml.Node, error) {
 	if !utf8.Valid(data) {
 		return nil, failf(yamlpos.LineAt(data, invalidUTF8(data)), "the file is not valid UTF-8 text")
 	}
-	if off := yamlControl(data); off >= 0 {
+	if off := yamlpos.Control(data); off >= 0 {
 		return nil, failf(yamlpos.LineAt(data, off), "a control character YAML does not allow")
 	}
 	var doc yaml.Node
@@ -211,36 +210,13 @@ func invalidUTF8(data []byte) int {
 	return 0
 }
 
-// yamlControl is the offset of the first character YAML does not allow, or
-// -1; YAML refuses them without saying where.
-func yamlControl(data []byte) int {
-	for i, r := range string(data) {
-		switch {
-		case r == '\t' || r == '\n' || r == '\r' || r == 0x85:
-		case r < 0x20 || r == 0x7f || (r >= 0x80 && r <= 0x9f) || r == 0xfffe || r == 0xffff:
-			return i
-		}
-	}
-	return -1
-}
-
-// lineAt is the 1-based line of byte offset off.
-
-var (
-	yamlLine          = regexp.MustCompile(`^yaml: line ([0-9]+):`)
-	yamlUnknownAnchor = regexp.MustCompile(`^yaml: unknown anchor '(.*)' referenced$`)
-)
-
 // yamlSyntaxError keeps only the line of a YAML error: its text can quote
 // the input. YAML leaves the line out for the first line, and for an alias
 // to an anchor not (yet) defined, which is found here instead.
 func yamlSyntaxError(data []byte, err error) error {
-	if m := yamlUnknownAnchor.FindStringSubmatch(err.Error()); m != nil {
-		return failf(yamlpos.AliasLine(data, m[1]), "an alias to an unknown anchor")
-	}
-	line := 1
-	if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
-		line, _ = strconv.Atoi(m[1])
+	line, anchor := yamlpos.ErrorLine(data, err)
+	if anchor {
+		return failf(line, "an alias to an unknown anchor")
 	}
 	return failf(line, "invalid YAML syntax")
 }

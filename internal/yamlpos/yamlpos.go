@@ -3,7 +3,11 @@
 // a line and their own words, not the library's text (which quotes input).
 package yamlpos
 
-import "bytes"
+import (
+	"bytes"
+	"regexp"
+	"strconv"
+)
 
 // LineAt is the 1-based line of byte offset off in data (clamped).
 func LineAt(data []byte, off int) int {
@@ -28,4 +32,38 @@ func AliasLine(data []byte, name string) int {
 		}
 		off = at + 1
 	}
+}
+
+// Control is the offset of the first character YAML does not allow, or -1:
+// the YAML reader refuses them without saying where.
+func Control(data []byte) int {
+	for i, r := range string(data) {
+		switch {
+		case r == '\t' || r == '\n' || r == '\r' || r == 0x85:
+		case r < 0x20 || r == 0x7f || (r >= 0x80 && r <= 0x9f) || r == 0xfffe || r == 0xffff:
+			return i
+		}
+	}
+	return -1
+}
+
+var (
+	yamlLine          = regexp.MustCompile(`^yaml: line ([0-9]+):`)
+	yamlUnknownAnchor = regexp.MustCompile(`^yaml: unknown anchor '(.*)' referenced$`)
+)
+
+// ErrorLine is the line a YAML library error is about, found without
+// keeping its text (which can quote the input): the library leaves the line
+// out when it is the first, and for an alias to an anchor not (yet)
+// defined (unknownAnchor), whose line is found in data instead.
+func ErrorLine(data []byte, err error) (line int, unknownAnchor bool) {
+	if m := yamlUnknownAnchor.FindStringSubmatch(err.Error()); m != nil {
+		return AliasLine(data, m[1]), true
+	}
+	if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
+		if n, err := strconv.Atoi(m[1]); err == nil {
+			return n, false
+		}
+	}
+	return 1, false
 }
