@@ -54,6 +54,12 @@ type rollout struct {
 	// secrets.
 	outOfSequence int
 	theirSecrets  bool
+	// noChange: how the engine takes an update that changes nothing (a
+	// purge): refused this many times as out of sequence (the updater wrote
+	// the status), and then, with keepPrevious, taken without replacing the
+	// PreviousSpec.
+	noChangeOutOfSequence int
+	keepPrevious          bool
 }
 
 // underway is an update under way: what is left of its script.
@@ -169,6 +175,19 @@ func (f *fakeSwarm) UpdateService(_ context.Context, id string, version uint64, 
 	sc := f.script[s.Name]
 	if sc == nil {
 		sc = &rollout{}
+	}
+	if slices.Equal(refs, s.Spec.Secrets) && !edit.Restart && len(edit.EnvRemove)+len(edit.EnvAdd) == 0 {
+		switch {
+		case sc.noChangeOutOfSequence > 0:
+			sc.noChangeOutOfSequence--
+			s.Version++
+			f.calls = append(f.calls, "out-of-sequence update "+s.Name)
+			return fmt.Errorf("%w: rpc error", ErrOutOfSequence)
+		case sc.keepPrevious:
+			s.Version++
+			f.calls = append(f.calls, "update "+s.Name)
+			return nil
+		}
 	}
 	if sc.outOfSequence > 0 {
 		sc.outOfSequence--

@@ -269,3 +269,30 @@ func TestPurgeNeverUpdatesOverSomeoneElsesChange(t *testing.T) {
 		t.Errorf("no update over their change: last call %q", got)
 	}
 }
+
+// TestPurgeRetriesOutOfSequenceAndChecksTheResult: the purge's update is
+// retried while Docker's updater moves the version on, and the previous spec
+// is read back: an engine that kept it is said, not taken for done.
+func TestPurgeRetriesOutOfSequenceAndChecksTheResult(t *testing.T) {
+	mk := func(script *rollout) (*fakeSwarm, *ApplyResult, error) {
+		w := proxyWorld("old-stats-pass", "new-stats-pass")
+		w.man, _ = ParseManifest(ManifestPath, []byte("services: {proxy: {keys: {stats.password: {env: STATS_PASS}}}}"))
+		p := planFor(t, w)
+		f := newFakeSwarm(w)
+		f.script["proxy"] = script
+		res, err := Apply(context.Background(), applyInput(w, f, p))
+		return f, res, err
+	}
+	f, res, err := mk(&rollout{noChangeOutOfSequence: 2})
+	if err != nil || fmt.Sprint(res.Purged) != "[proxy]" || strings.Count(strings.Join(f.calls, ";"), "out-of-sequence update proxy") != 2 {
+		t.Errorf("retried: %v %+v %q", err, res, f.calls)
+	}
+	_, res, err = mk(&rollout{noChangeOutOfSequence: maxRollbackAttempts})
+	if err == nil || len(res.Purged) != 0 || !strings.Contains(err.Error(), "update out of sequence") {
+		t.Errorf("gives up after %d attempts: %v %+v", maxRollbackAttempts, err, res)
+	}
+	_, res, err = mk(&rollout{keepPrevious: true})
+	if err == nil || len(res.Purged) != 0 || !strings.Contains(err.Error(), "its previous spec still differs from its spec") {
+		t.Errorf("read back: %v %+v", err, res)
+	}
+}

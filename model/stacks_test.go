@@ -75,7 +75,8 @@ func TestStackEditFailureIsSaidNotUndone(t *testing.T) {
 	in := applyInput(w, newFakeSwarm(w), p)
 	in.Stacks = &fakeStacks{err: errors.New("precondition failed")}
 	res, err := Apply(context.Background(), in)
-	if err == nil || !strings.Contains(err.Error(), "stacks/shop.yml (secret payment: name payment_key_v2; precondition failed)") || res.Services["shop_web"] != "verified" {
+	if err == nil || !strings.Contains(err.Error(), "stacks/shop.yml (secret payment: name payment_key_v2; precondition failed)") || res.Services["shop_web"] != "verified" ||
+		strings.Contains(res.Summary, "stack files edited") {
 		t.Fatalf("err %v, result %+v", err, res)
 	}
 	in = applyInput(w, newFakeSwarm(w), p)
