@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 )
@@ -253,5 +254,26 @@ func TestTaskFailuresAreSaidAsTheyHappen(t *testing.T) {
 	}
 	if fmt.Sprint(said) != "[a failed: task t-svc-a-0 failed: no error given]" {
 		t.Errorf("task steps %q", said)
+	}
+}
+
+// TestRollbackDoesNotWaitForATaskNoNodeCanTake: with --wait-for-all-nodes a
+// rotation of a service whose task no node can take fails; Docker's
+// rollback then waits for that task as its update did (rollback_started for
+// good), and apply takes the spec back plus every other task on the old
+// secrets for a finished rollback instead of timing out on it.
+func TestRollbackDoesNotWaitForATaskNoNodeCanTake(t *testing.T) {
+	w := threeConsumers()
+	f := newFakeSwarm(w)
+	held := &rollout{states: []string{"updating"}, tasks: []string{"pending"}, taskErr: "no suitable node (1 node not available for new tasks)",
+		rollback: []string{"rollback_started"}}
+	f.script["a"] = held
+	in := applyInput(w, f, planFor(t, w))
+	in.Options.WaitForAllNodes = true
+	in.Options.Parallel = 1
+	_, err := Apply(context.Background(), in)
+	var ae *ApplyError
+	if !errors.As(err, &ae) || ae.Result.Services["a"] != "rolled-back" || strings.Contains(ae.Result.Summary, "NOT undone") {
+		t.Fatalf("err %v", err)
 	}
 }

@@ -40,7 +40,10 @@ type rollout struct {
 	tasks []string
 	// oldTasks: the running tasks keep the secret IDs they mounted before
 	// the update, whatever the status says.
-	oldTasks    bool
+	oldTasks bool
+	// taskErr is the error the tasks show (the scheduler's "no suitable
+	// node" for a task no node can take).
+	taskErr     string
 	rollback    []string // states after secretdeck's Rollback; nil: rollback_completed
 	rollbackErr error    // Rollback fails so and changes nothing
 	// rollbackOutOfSequence: this many Rollback calls find the version
@@ -305,6 +308,9 @@ func (f *fakeSwarm) Tasks(_ context.Context, id string) ([]Task, error) {
 	tasks := make([]Task, len(states))
 	for i, st := range states {
 		tasks[i] = Task{ID: fmt.Sprintf("t-%s-%d", id, i), ServiceID: id, DesiredState: "running", State: st, SecretIDs: slices.Clone(mounted)}
+		if r := f.runs[id]; r != nil {
+			tasks[i].Err = r.taskErr
+		}
 		if r := f.runs[id]; r != nil && !r.restart.IsZero() {
 			tasks[i].CreatedAt = r.restart.Add(time.Second) // replaced by the restart
 		}
