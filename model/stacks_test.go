@@ -164,3 +164,20 @@ func TestStackMissingMountIsSaid(t *testing.T) {
 		t.Fatalf("change %+v", p.Services)
 	}
 }
+
+// TestUnparsableStackFile: a stack file that does not load is a finding
+// with its line, and its services are checked as if it were unknown.
+func TestUnparsableStackFile(t *testing.T) {
+	w := shopWorld("new")
+	w.source.Stacks[0].Err = &ParseError{File: "stacks/shop.yml", Line: 7, Msg: "invalid YAML syntax"}
+	r := w.drift()
+	assertFindings(t, r, "stale shop_web/payment_key/payment_key_v1", "unparsable //", "stack-owned shop_web//", "open-grant /payment_key/")
+	for _, f := range r.Findings {
+		if f.Kind == KindUnparsable && (f.File != "stacks/shop.yml" || !strings.Contains(f.Explanation, "stacks/shop.yml:7: invalid YAML syntax")) {
+			t.Errorf("%+v", f)
+		}
+	}
+	if p := planFor(t, w); len(p.StackEdits) != 0 {
+		t.Errorf("no edit of a file that does not load: %+v", p.StackEdits)
+	}
+}
