@@ -4,9 +4,11 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -85,6 +87,15 @@ func TestAlongsideAnsible(t *testing.T) {
 	r := runCLI(t, append([]string{"inspect", "secret", logical + "_v2"}, args...)...)
 	if !strings.Contains(r.stdout, "by Ansible's ansible_key label") {
 		t.Errorf("inspect says which evidence it used:\n%s", r.all())
+	}
+	r = runCLI(t, append([]string{"status", "--json"}, args...)...)
+	var st statusReport
+	if err := json.Unmarshal([]byte(r.stdout), &st); err != nil {
+		t.Fatalf("status --json: %v\n%s", err, r.all())
+	}
+	if i := slices.IndexFunc(st.Secrets, func(s secretStatus) bool { return s.Name == logical+"_v2" }); i < 0 ||
+		st.Secrets[i] != (secretStatus{Name: logical + "_v2", Logical: logical, Version: 2, Fingerprint: "match", Evidence: model.EvidenceAnsible}) {
+		t.Errorf("status --json says which evidence it used: %+v", st.Secrets)
 	}
 	if r := runCLI(t, append([]string{"plan", "--secret", logical}, args...)...); r.code != exitError || !strings.Contains(r.stderr, "nothing to do") {
 		t.Errorf("nothing to plan for a proven value: exit %d\n%s", r.code, r.all())

@@ -55,7 +55,22 @@ type statusReport struct {
 	Endpoint model.Endpoint  `json:"endpoint"`
 	Swarm    swarmSummary    `json:"swarm"`
 	Services []serviceStatus `json:"services"`
-	Source   *sourceStatus   `json:"source"` // null without --source
+	// Secrets says, for each secret, what it is a version of and how its
+	// value compares with the source (and by which evidence).
+	Secrets []secretStatus `json:"secrets"`
+	Source  *sourceStatus  `json:"source"` // null without --source
+}
+
+type secretStatus struct {
+	Name    string `json:"name"`
+	Logical string `json:"logical"`
+	Version int    `json:"version"`
+	// Fingerprint is match, differs, unknown, no-key, other-key, or
+	// undeclared (no source entry declares it) and not-checked (no --source).
+	Fingerprint string `json:"fingerprint"`
+	// Evidence is what the value was compared by: fingerprint
+	// (secretdeck's keyed label), ansible (Ansible's ansible_key), or "".
+	Evidence string `json:"evidence,omitempty"`
 }
 
 type swarmSummary struct {
@@ -134,8 +149,29 @@ func newStatusReport(w *world) statusReport {
 		}
 		r.Services = append(r.Services, st)
 	}
+	r.Secrets = make([]secretStatus, 0, len(s.Secrets))
+	var (
+		compare func(model.Secret, string) (model.FingerprintMatch, string, bool)
+		drift   *model.DriftReport
+	)
 	if w.source != nil {
-		r.Source = newSourceStatus(w.source, w.drift().Deliveries)
+		drift = w.drift()
+		compare = drift.Fingerprints(w.source.Key)
+	}
+	for _, sec := range s.Secrets {
+		v := sec.LogicalVersion()
+		st := secretStatus{Name: sec.Name, Logical: v.Logical, Version: v.N, Fingerprint: "not-checked"}
+		if compare != nil {
+			m, evidence, declared := compare(sec, v.Logical)
+			st.Fingerprint, st.Evidence = m.String(), evidence
+			if !declared {
+				st.Fingerprint = "undeclared"
+			}
+		}
+		r.Secrets = append(r.Secrets, st)
+	}
+	if w.source != nil {
+		r.Source = newSourceStatus(w.source, drift.Deliveries)
 		r.Source.Binding, r.Source.BindingHolds = w.source.Manifest.Binding(w.source.Env, s.ClusterID)
 	}
 	return r
