@@ -737,6 +737,16 @@ func NewRevertPlan(s *SwarmSnapshot, source *SourceSnapshot, id, revertID string
 		}
 	}
 	slices.SortFunc(p.Removes, func(a, b SecretRemoval) int { return strings.Compare(a.Name, b.Name) })
+	// The stack files the plan edited go back too: else the next deploy
+	// looks up a secret the revert removes.
+	services := map[string]*Service{}
+	for i := range s.Services {
+		services[s.Services[i].Name] = &s.Services[i]
+	}
+	var err error
+	if p.StackEdits, err = stackEdits(source, p.Services, services); err != nil {
+		return nil, err
+	}
 	p.Made = PlanOrigin{Kind: PlanRevert, Of: id}
 	p.Seal()
 	return p, nil

@@ -181,3 +181,21 @@ func TestUnparsableStackFile(t *testing.T) {
 		t.Errorf("no edit of a file that does not load: %+v", p.StackEdits)
 	}
 }
+
+// TestRevertPutsTheStackFileBack: reverting a plan that edited a stack file
+// edits it back, or the next deploy would look up the secret the revert
+// removes.
+func TestRevertPutsTheStackFileBack(t *testing.T) {
+	w := shopWorld("new")
+	w.managed("payment_key", 2, "new", LabelPlan, "p-7")
+	w.swarm.Services[0].Spec.Secrets[0] = FileRef{ID: "id-payment_key_v2", Name: "payment_key_v2", Target: "payment_key", UID: "0", GID: "0", Mode: 0o444}
+	w.source.Stacks[0].Secrets[0].Name = "payment_key_v2" // as the plan edited it
+	w.source.Stacks[0].Services[0].Refs[0].Name = "payment_key_v2"
+	p, err := NewRevertPlan(&w.swarm, &w.source, "p-7", "p-8", t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.StackEdits) != 1 || p.StackEdits[0].From != "payment_key_v2" || p.StackEdits[0].To != "payment_key_v1" {
+		t.Errorf("edits %+v", p.StackEdits)
+	}
+}
