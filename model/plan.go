@@ -74,6 +74,13 @@ type PlanOrigin struct {
 	// Revoke: the operator asked for the selected unauthorized mounts to
 	// be revoked (--revoke, or staged in the workbench).
 	Revoke bool `json:"revoke,omitempty"`
+	// ExposedOnNode (a node ID) or SameValueAs (a secret's name): the plan
+	// rotates what that incident exposed (see Exposure); AllowSameValue:
+	// the operator let it leave the secrets whose source still holds the
+	// exposed value as they are (--allow-same-value).
+	ExposedOnNode  string `json:"exposedOnNode,omitempty"`
+	SameValueAs    string `json:"sameValueAs,omitempty"`
+	AllowSameValue bool   `json:"allowSameValue,omitempty"`
 }
 
 // The kinds of plan.
@@ -170,8 +177,13 @@ type PlanInput struct {
 	// env as it is (a burned value); Revoke allows the selected
 	// unauthorized-mount findings in the plan.
 	AcceptExposed, Revoke bool
-	ID                    string
-	Now                   time.Time
+	// Exposure, when set, narrows the plan to the logical secrets an
+	// incident exposed, and refuses it while the source still holds an
+	// exposed value, unless AllowSameValue.
+	Exposure       *Exposure
+	AllowSameValue bool
+	ID             string
+	Now            time.Time
 }
 
 // NewPlan compiles the selected findings into a plan. A logical secret whose
@@ -189,6 +201,14 @@ func NewPlan(in PlanInput) (*RotationPlan, error) {
 		in.Options = DefaultApplyOptions()
 	}
 	p.Made = PlanOrigin{Kind: PlanRotate, Keep: in.Options.Keep, AcceptExposed: in.AcceptExposed, Revoke: in.Revoke}
+	if e := in.Exposure; e != nil {
+		if err := e.refusal(); err != nil && !in.AllowSameValue {
+			return nil, err
+		}
+		p.Made.ExposedOnNode, p.Made.SameValueAs, p.Made.AllowSameValue = e.Node, e.SameValueAs, in.AllowSameValue
+		sel := in.Select
+		in.Select = func(f Finding) bool { return e.Selects(f) && (sel == nil || sel(f)) }
+	}
 	picked := map[string][]Finding{}   // logical → findings
 	restarts := map[string][]Finding{} // service → its runtime-stale findings
 	purges := map[string][]Finding{}   // service → its previous-spec-exposure findings
@@ -645,6 +665,12 @@ func nothingToDo(in PlanInput) error {
 		if (f.Kind == KindOversize || f.Kind == KindUnparsable) && (in.Select == nil || in.Select(f)) && len(why) < 3 {
 			why = append(why, f.Explanation)
 		}
+	}
+	if e := in.Exposure; len(why) == 0 && e != nil {
+		if len(e.Logicals) == 0 {
+			return fmt.Errorf("nothing to do: no secret the source declares was %s (%d that it does not declare)", e.What(), len(e.Undeclared))
+		}
+		return fmt.Errorf("nothing to do: the %d secrets the source declares that were %s need no rotation: each was rotated since, or holds the exposed value, left as it is", len(e.Logicals), e.What())
 	}
 	if len(why) == 0 {
 		return fmt.Errorf("nothing to do: no selected finding can be fixed by a rotation")

@@ -1,0 +1,108 @@
+package cli
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/secretdeck/secretdeck/internal/leak"
+	"github.com/secretdeck/secretdeck/internal/testrig"
+	"github.com/secretdeck/secretdeck/model"
+)
+
+// TestExposurePlansForReal: on the rig, whose manager runs every task (its
+// worker is drained), "node X is compromised" and "secret Y leaked" become
+// plans. A manager exposes every secret; while the source holds an exposed
+// value the plan is refused, naming it; --same-value-as finds another
+// secret holding the leaked value by fingerprint; once the source has new
+// values, the plan file made for the manager is applied (made again from its
+// origin, the node) and rotates every exposed secret. The drained worker,
+// which never ran a task, exposes nothing.
+func TestExposurePlansForReal(t *testing.T) {
+	srv := useRigS3(t)
+	sw := newRigSwarm(t)
+	t.Setenv("XDG_STATE_HOME", t.TempDir())
+	keyBytes := bytes.Repeat([]byte{9}, model.FingerprintKeySize)
+	key, _ := model.NewFingerprintKey(keyBytes)
+	p := sw.prefix
+	values := []string{"inc-Api-Value-1", "inc-Shared-Value-2", "inc-Other-Value-3", "inc-Other-New-4", "inc-Api-New-5", "inc-Web-New-6", "inc-Billing-New-7"}
+	sw.secret("api_tok_v1", values[0], managedLabels(key, p+"api_tok", 1, values[0]))
+	sw.secret("web_key_v1", values[1], managedLabels(key, p+"web_key", 1, values[1]))
+	sw.secret("billing_key_v1", values[1], managedLabels(key, p+"billing_key", 1, values[1]))
+	sw.secret("other_k_v1", values[2], managedLabels(key, p+"other_k", 1, values[2]))
+	api := sw.runningService("api", nil, "api_tok_v1:tok:0:0:0444")
+	sw.service("web", nil, nil, "web_key_v1:key")
+	sw.service("billing", nil, nil, "billing_key_v1:key")
+	sw.service("other", nil, nil, "other_k_v1:k")
+	sw.waitRunning(api)
+	bucket := srv.NewBucket(t, map[string]string{
+		model.FingerprintKeyPath:      string(keyBytes),
+		p + "api.properties.prod":     "tok = " + values[0] + "\n",
+		p + "web.properties.prod":     "key = " + values[1] + "\n",
+		p + "billing.properties.prod": "key = " + values[1] + "\n",
+		p + "other.properties.prod":   "k = " + values[3] + "\n", // a new value: stale
+	})
+	where := []string{"--host", testrig.Docker(t), "--source", "s3://" + bucket, "--env", "prod"}
+	var seen strings.Builder
+	cli := func(args ...string) result {
+		r := runCLI(t, append(args, where...)...)
+		seen.WriteString(r.all())
+		return r
+	}
+
+	r := cli("plan", "--same-value-as", p+"web_key_v1")
+	if r.code != exitError || !strings.Contains(r.stderr, "still holds the value leaked with "+p+"web_key_v1 for "+p+"billing_key, "+p+"web_key") ||
+		!strings.Contains(r.stderr, "--secret "+p+"billing_key --secret "+p+"web_key") {
+		t.Fatalf("the leaked value is held by billing too, and still in the source: exit %d\n%s", r.code, r.all())
+	}
+	r = cli("plan", "--same-value-as", p+"web_key", "--allow-same-value")
+	if r.code != exitError || !strings.Contains(r.stderr, "nothing to do") || strings.Contains(r.stdout, p+"other_k") {
+		t.Fatalf("allowed, nothing else holds the value (other_k is stale, and not selected): exit %d\n%s", r.code, r.all())
+	}
+
+	r = cli("plan", "--exposed-on-node", "self")
+	if r.code != exitError || !strings.Contains(r.stderr, "a manager: it holds every secret") ||
+		!strings.Contains(r.stderr, "for "+p+"api_tok, "+p+"billing_key, "+p+"web_key") {
+		t.Fatalf("the manager exposes every secret, three still in the source: exit %d\n%s", r.code, r.all())
+	}
+	if r := cli("plan", "--exposed-on-node", drainedWorker(t)); r.code != exitError || !strings.Contains(r.stderr, "nothing to do: no secret the source declares was exposed on node") {
+		t.Fatalf("the drained worker never ran a task: exit %d\n%s", r.code, r.all())
+	}
+	if r := cli("plan", "--exposed-on-node", "vm"); r.code != exitError || !strings.Contains(r.stderr, `"vm" names`) {
+		t.Logf("every rig engine is called vm: %s", r.stderr) // informative: a rig on other hosts names them otherwise
+	}
+
+	srv.Put(t, bucket, p+"api.properties.prod", "tok = "+values[4]+"\n")
+	srv.Put(t, bucket, p+"web.properties.prod", "key = "+values[5]+"\n")
+	srv.Put(t, bucket, p+"billing.properties.prod", "key = "+values[6]+"\n")
+	file := filepath.Join(t.TempDir(), "incident.json")
+	r = cli("plan", "--exposed-on-node", "self", "--out", file)
+	if r.code != 0 || !strings.Contains(r.stdout, "INCIDENT: secrets exposed on node ") || !strings.Contains(r.stdout, "a new value ("+p+"api.properties.prod)") {
+		t.Fatalf("new values everywhere: exit %d\n%s", r.code, r.all())
+	}
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var plan model.RotationPlan
+	if err := json.Unmarshal(data, &plan); err != nil || plan.Made.ExposedOnNode == "" || plan.Made.ExposedOnNode == "self" {
+		t.Fatalf("the origin names the node by its ID: %+v (%v)", plan.Made, err)
+	}
+	r = runCLI(t, "apply", file, "--yes", "--host", testrig.Docker(t))
+	seen.WriteString(r.all())
+	if r.code != 0 {
+		t.Fatalf("apply of the plan file: exit %d\n%s", r.code, r.all())
+	}
+	for _, name := range []string{"api_tok_v2", "web_key_v2", "billing_key_v2", "other_k_v2"} {
+		if !sw.secretExists(name) {
+			t.Errorf("%s was not created: every exposed secret is rotated", name)
+		}
+	}
+	if got := sw.spec(api); len(got) != 1 || !strings.HasPrefix(got[0], "api_tok_v2:tok") {
+		t.Errorf("api mounts %v", got)
+	}
+	leak.Check(t, "the output of plan and apply", seen.String(), values...)
+}
