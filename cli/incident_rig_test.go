@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/secretdeck/secretdeck/internal/leak"
 	"github.com/secretdeck/secretdeck/internal/testrig"
@@ -105,4 +106,57 @@ func TestExposurePlansForReal(t *testing.T) {
 		t.Errorf("api mounts %v", got)
 	}
 	leak.Check(t, "the output of plan and apply", seen.String(), values...)
+}
+
+// TestExpiredForReal: under an age policy, a secret is expired once older
+// than max-age by Docker's own CreatedAt, not before; apply rotates it to a
+// new version although the source holds the same value.
+func TestExpiredForReal(t *testing.T) {
+	srv := useRigS3(t)
+	sw := newRigSwarm(t)
+	t.Setenv("XDG_STATE_HOME", t.TempDir())
+	keyBytes := bytes.Repeat([]byte{11}, model.FingerprintKeySize)
+	key, _ := model.NewFingerprintKey(keyBytes)
+	p := sw.prefix
+	value := "aged-Value-1"
+	sw.secret("api_tok_v1", value, managedLabels(key, p+"api_tok", 1, value))
+	made := time.Now()
+	sw.service("api", nil, nil, "api_tok_v1:tok")
+	bucket := srv.NewBucket(t, map[string]string{
+		model.FingerprintKeyPath:  string(keyBytes),
+		model.ManifestPath:        "services:\n  " + p + "api:\n    policy: {max-age: 10s}\n",
+		p + "api.properties.prod": "tok = " + value + "\n",
+	})
+	where := []string{"--host", testrig.Docker(t), "--source", "s3://" + bucket, "--env", "prod"}
+	expired := func() []string {
+		r := runCLI(t, append([]string{"drift", "--json"}, where...)...)
+		var out struct{ Findings []model.Finding }
+		if err := json.Unmarshal([]byte(r.stdout), &out); err != nil {
+			t.Fatalf("drift --json: %v\n%s", err, r.all())
+		}
+		var got []string
+		for _, f := range out.Findings {
+			if f.Kind == model.KindExpired {
+				got = append(got, strings.TrimPrefix(f.Secret, p)+": "+f.Explanation)
+			}
+		}
+		return got
+	}
+	if got := expired(); len(got) != 0 && time.Since(made) < 9*time.Second {
+		t.Fatalf("a secret made %s ago is not expired under max-age 10s: %q", time.Since(made), got)
+	}
+	time.Sleep(time.Until(made.Add(11 * time.Second)))
+	got := expired()
+	if len(got) != 1 || !strings.HasPrefix(got[0], "api_tok_v1: ") || !strings.Contains(got[0], "services."+p+"api.policy.max-age: 10s") ||
+		!strings.Contains(got[0], "made "+made.UTC().Format("2006-01-02")) {
+		t.Fatalf("expired: %q", got)
+	}
+	r := runCLI(t, append([]string{"apply", "--yes", "--secret", p + "api_tok"}, where...)...)
+	if r.code != 0 || !sw.secretExists("api_tok_v2") {
+		t.Fatalf("apply makes a new version of the same value: exit %d\n%s", r.code, r.all())
+	}
+	if got := sw.spec(sw.serviceID("api")); len(got) != 1 || !strings.HasPrefix(got[0], "api_tok_v2:tok") {
+		t.Errorf("api mounts %v", got)
+	}
+	leak.Check(t, "the output of apply", r.all(), value)
 }

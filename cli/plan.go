@@ -40,8 +40,8 @@ func newPlanCommand(global *globalOptions) *cobra.Command {
 		Use:   "plan",
 		Short: "Preview the rotation that would fix the drift: secrets to create, one update per service",
 		Long: `Compile the fixable findings (missing, not-mounted, stale, unverifiable,
-lagging, target-mismatch, runtime-stale, env-exposure where the source says
-how, previous-spec-exposure) into a plan: new secret versions
+lagging, target-mismatch, expired, runtime-stale, env-exposure where the
+source says how, previous-spec-exposure) into a plan: new secret versions
 <logical>_v<N+1>, then ONE service update per service carrying all its swaps,
 each keeping the target, uid, gid and mode of the reference it replaces. For
 each service the preview shows the references before and after, its rollout

@@ -18,6 +18,7 @@ import (
 var fixableKinds = map[Kind]bool{
 	KindMissing: true, KindNotMounted: true, KindStale: true, KindUnverifiable: true,
 	KindLagging: true, KindTargetMismatch: true, KindRuntimeStale: true, KindStackReverted: true,
+	KindExpired: true,
 }
 
 // Fixable reports whether a plan can fix a finding. An unauthorized mount
@@ -276,7 +277,7 @@ func NewPlan(in PlanInput) (*RotationPlan, error) {
 			continue
 		}
 		ix.adoptNamed(ds.Logical, ds.Naming)
-		target := chooseVersion(ix.versions(ds.Logical), ds, in.Source.Key, in.Source.Manifest.AnsibleCompat())
+		target := chooseVersion(ix.versions(ds.Logical), ds, in.Source.Key, in.Source.Manifest.AnsibleCompat(), freshAfter(in, fs))
 		if target.ID == "" {
 			f := files[ds.File]
 			n := target.N
@@ -472,15 +473,16 @@ type chosen struct {
 }
 
 // chooseVersion mounts the newest version when its fingerprint (or
-// Ansible's ansible_key) proves it holds the source value; else it numbers a
-// new one past every existing version, by name and by ansible_version label
-// alike, so that neither tool's next version collides with the other's.
-func chooseVersion(vs []SecretVersion, ds DesiredSecret, key FingerprintKey, ansibleCompat bool) chosen {
+// Ansible's ansible_key) proves it holds the source value, and it was made
+// after fresh (an expired finding's policy: zero, any age); else it numbers
+// a new one past every existing version, by name and by ansible_version
+// label alike, so that neither tool's next version collides with the other's.
+func chooseVersion(vs []SecretVersion, ds DesiredSecret, key FingerprintKey, ansibleCompat bool, fresh time.Time) chosen {
 	last, ok := newest(vs)
 	if !ok {
 		return chosen{N: 1}
 	}
-	if m, _ := key.Check(last.Secret.Labels, ds.Logical, ds.Value); m == FingerprintMatches {
+	if m, _ := key.Check(last.Secret.Labels, ds.Logical, ds.Value); m == FingerprintMatches && !last.Secret.CreatedAt.Before(fresh) {
 		return chosen{ID: last.Secret.ID, Name: last.Secret.Name, N: last.N}
 	}
 	n := 0
@@ -488,6 +490,23 @@ func chooseVersion(vs []SecretVersion, ds DesiredSecret, key FingerprintKey, ans
 		n = max(n, v.N, ansibleVersion(v.Secret))
 	}
 	return chosen{N: n + 1, ansible: ansibleCompat && ansibleMade(last.Secret)}
+}
+
+// freshAfter is the date a version must be made after to fix the picked
+// expired findings: the plan's time minus the strictest max-age among them
+// (zero when none is picked). It reads only the plan's own time and the
+// manifest, so that Remake, run later, decides alike.
+func freshAfter(in PlanInput, fs []Finding) time.Time {
+	var fresh time.Time
+	for _, f := range fs {
+		if f.Kind != KindExpired {
+			continue
+		}
+		if limit, _, on := in.Source.Manifest.MaxAgeFor(in.Source.Env, f.Service); on && in.Now.Add(-limit).After(fresh) {
+			fresh = in.Now.Add(-limit)
+		}
+	}
+	return fresh
 }
 
 // taken reports whether a secret called name exists.
