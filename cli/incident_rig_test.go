@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -159,4 +160,72 @@ func TestExpiredForReal(t *testing.T) {
 		t.Errorf("api mounts %v", got)
 	}
 	leak.Check(t, "the output of apply", r.all(), value)
+}
+
+// TestInspectNodeForReal: on the rig's manager (where every task runs: its
+// worker is drained), `inspect node` lists what the node's tasks mount now
+// and what the task history says they mounted, and marks the manager as
+// holding every secret; the drained worker ran none of them, the node that
+// is down says so, and the shared hostname is refused for an ID. The case
+// of a worker running tasks cannot happen on this rig (no task runs on a
+// drained node): model's TestInspectNode covers it with the model's fakes.
+func TestInspectNodeForReal(t *testing.T) {
+	sw := newRigSwarm(t)
+	p := sw.prefix
+	sw.secret("node_tok_v1", "node-Value-1", nil)
+	sw.secret("node_tok_v2", "node-Value-2", nil)
+	id := sw.runningService("node", nil, "node_tok_v1:tok:0:0:0444")
+	sw.waitMounting(id, "node_tok_v1")
+	sw.mountInstead(id, "node_tok_v2")
+	sw.waitMounting(id, "node_tok_v2")
+	host := []string{"--host", testrig.Docker(t)}
+
+	inspect := func(node string) (model.NodeDetail, result) {
+		r := runCLI(t, append([]string{"inspect", "node", node, "--json"}, host...)...)
+		var d model.NodeDetail
+		if r.code != 0 || json.Unmarshal([]byte(r.stdout), &d) != nil {
+			t.Fatalf("inspect node %s: exit %d\n%s", node, r.code, r.all())
+		}
+		return d, r
+	}
+	d, _ := inspect("self")
+	ours := map[string]string{}
+	for _, s := range d.Secrets {
+		if strings.HasPrefix(s.Name, p) {
+			ours[strings.TrimPrefix(s.Name, p)] = fmt.Sprintf("now=%v %s", s.Now, strings.Join(s.Services, ","))
+		}
+	}
+	if want := map[string]string{"node_tok_v1": "now=false " + p + "node", "node_tok_v2": "now=true " + p + "node"}; fmt.Sprint(ours) != fmt.Sprint(want) {
+		t.Errorf("the manager's tasks mount %v, want %v", ours, want)
+	}
+	n := d.Node
+	if !d.HoldsEverySecret || d.AllSecrets < 2 || n.Role != "manager" || !n.Leader || n.State != "ready" || n.Availability != "active" || n.EngineVersion == "" || n.Addr == "" {
+		t.Errorf("the manager: %+v", d)
+	}
+	r := runCLI(t, append([]string{"inspect", "node", n.ID}, host...)...)
+	if r.code != 0 || !strings.Contains(r.stdout, "As a manager it holds the Raft store: EVERY secret") || !strings.Contains(r.stdout, p+"node_tok_v1") ||
+		!strings.Contains(r.stdout, "engine "+n.EngineVersion) {
+		t.Errorf("text: exit %d\n%s", r.code, r.all())
+	}
+
+	w, _ := inspect(drainedWorker(t))
+	if w.HoldsEverySecret || w.Node.Role != "worker" || w.Node.Availability != "drain" {
+		t.Errorf("the drained worker: %+v", w)
+	}
+	for _, s := range w.Secrets {
+		if strings.HasPrefix(s.Name, p) {
+			t.Errorf("a task of ours ran on the drained worker: %+v", s)
+		}
+	}
+	if lost, _ := inspect(testrig.LostNode(t)); lost.Node.State != "down" {
+		t.Errorf("the lost worker: %+v", lost.Node)
+	}
+	if r := runCLI(t, append([]string{"inspect", "node", "vm"}, host...)...); r.code == 0 {
+		t.Logf("hostname vm names one node here: %s", r.stdout)
+	} else {
+		assertOneLineError(t, r, `"vm" names`, "give the node's ID")
+	}
+	if r := runCLI(t, append([]string{"inspect", "node", "no-such-node"}, host...)...); r.code != exitError || !strings.Contains(r.stderr, `no node named "no-such-node"`) {
+		t.Errorf("unknown node: %s", r.all())
+	}
 }

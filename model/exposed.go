@@ -160,19 +160,19 @@ func (x exposureIndex) build(e *Exposure, exposed []*Secret, key FingerprintKey)
 // "self") could read: the secrets its tasks mount or mounted, or every
 // secret for a manager. r is the drift of the source against s.
 func ExposedOnNode(s *SwarmSnapshot, r *DriftReport, key FingerprintKey, node string) (*Exposure, error) {
-	n, err := s.FindNode(node)
+	d, err := s.InspectNode(node)
 	if err != nil {
 		return nil, err
 	}
-	e := &Exposure{Node: n.ID, Hostname: n.Hostname, Manager: n.IsManager()}
+	e := &Exposure{Node: d.Node.ID, Hostname: d.Node.Hostname, Manager: d.HoldsEverySecret}
 	var exposed []*Secret
 	if e.Manager {
 		for i := range s.Secrets {
 			exposed = append(exposed, &s.Secrets[i])
 		}
 	} else {
-		for _, id := range s.NodeSecretIDs(n.ID) {
-			exposed = append(exposed, s.secretByID(id))
+		for _, ns := range d.Secrets {
+			exposed = append(exposed, s.secretByID(ns.ID))
 		}
 	}
 	return newExposureIndex(s, r).build(e, exposed, key), nil

@@ -68,29 +68,6 @@ func (n Node) describe() string {
 // every secret of the swarm included.
 func (n Node) IsManager() bool { return n.Role == "manager" }
 
-// NodeSecretIDs are the secrets the tasks on node nodeID mount, or mounted:
-// every task the snapshot holds, running or in the history the swarm keeps
-// (TaskHistoryRetentionLimit), each secret once, in the snapshot's order.
-// A task assigned to a node got its secrets there even if it never ran.
-func (s *SwarmSnapshot) NodeSecretIDs(nodeID string) []string {
-	seen := map[string]bool{}
-	for _, t := range s.Tasks {
-		if t.NodeID != nodeID {
-			continue
-		}
-		for _, id := range t.SecretIDs {
-			seen[id] = true
-		}
-	}
-	var out []string
-	for _, sec := range s.Secrets {
-		if seen[sec.ID] {
-			out = append(out, sec.ID)
-		}
-	}
-	return out
-}
-
 // secretByID is the secret with that ID, nil if the swarm has none (a task
 // of the history may name a secret removed since).
 func (s *SwarmSnapshot) secretByID(id string) *Secret {
