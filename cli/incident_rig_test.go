@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -228,4 +229,81 @@ func TestInspectNodeForReal(t *testing.T) {
 	if r := runCLI(t, append([]string{"inspect", "node", "no-such-node"}, host...)...); r.code != exitError || !strings.Contains(r.stderr, `no node named "no-such-node"`) {
 		t.Errorf("unknown node: %s", r.all())
 	}
+}
+
+// TestReportForReal: the incident report of a swarm with known values —
+// mounted, in the source, in a service's env (an exposure), rotated by an
+// apply the audit log recorded — names the nodes, the manager as holding
+// every secret, the findings, the secrets' ages and the apply's steps, in
+// Markdown and in JSON, written 0600 even over a file that was 0644, and
+// holds none of the values.
+func TestReportForReal(t *testing.T) {
+	srv := useRigS3(t)
+	sw := newRigSwarm(t)
+	t.Setenv("XDG_STATE_HOME", t.TempDir())
+	keyBytes := bytes.Repeat([]byte{13}, model.FingerprintKeySize)
+	key, _ := model.NewFingerprintKey(keyBytes)
+	p := sw.prefix
+	values := []string{"report-Old-Value-1", "report-New-Value-2", "report-Env-Value-3"}
+	sw.secret("api_tok_v1", values[0], managedLabels(key, p+"api_tok", 1, values[0]))
+	sw.service("api", nil, nil, "api_tok_v1:tok")
+	sw.service("leaky", []string{"DB_PASSWORD=" + values[2]}, nil)
+	bucket := srv.NewBucket(t, map[string]string{
+		model.FingerprintKeyPath:    string(keyBytes),
+		p + "api.properties.prod":   "tok = " + values[1] + "\n",
+		p + "leaky.properties.prod": "db_password = " + values[2] + "\n",
+	})
+	where := []string{"--host", testrig.Docker(t), "--source", "s3://" + bucket, "--env", "prod"}
+	r := runCLI(t, append([]string{"apply", "--yes", "--secret", p + "api_tok"}, where...)...)
+	if r.code != 0 {
+		t.Fatalf("apply: exit %d\n%s", r.code, r.all())
+	}
+	planID := regexp.MustCompile(`p-[0-9]{8}-[0-9]{6}-[0-9a-f]{4}`).FindString(r.stdout)
+	dir := t.TempDir()
+	md, js := filepath.Join(dir, "incident.md"), filepath.Join(dir, "incident.json")
+	if err := os.WriteFile(md, []byte("old"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var seen strings.Builder
+	for _, c := range [][]string{{"--format", "md", "--out", md}, {"--format", "json", "--since", "1h", "--out", js}} {
+		r := runCLI(t, append(append([]string{"report"}, c...), where...)...)
+		seen.WriteString(r.all())
+		if r.code != 0 || !strings.Contains(r.stdout, "mode 0600") {
+			t.Fatalf("report %v: exit %d\n%s", c, r.code, r.all())
+		}
+	}
+	for _, f := range []string{md, js} {
+		st, err := os.Stat(f)
+		if err != nil || st.Mode().Perm() != 0o600 {
+			t.Errorf("%s: %v, mode %v", f, err, st.Mode())
+		}
+		b, _ := os.ReadFile(f)
+		seen.Write(b)
+	}
+	b, _ := os.ReadFile(md)
+	text := string(b)
+	for _, want := range []string{"# Incident report: swarm `", "| manager (leader) |", "every secret (", "`env-exposure`", "env var DB_PASSWORD of service " + p + "leaky",
+		"`" + p + "api_tok_v2`", "| create | `" + p + "api_tok_v2` | ok |", "`" + planID + "`"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the Markdown report lacks %q:\n%s", want, text)
+		}
+	}
+	var rep model.IncidentReport
+	b, _ = os.ReadFile(js)
+	if err := json.Unmarshal(b, &rep); err != nil || rep.Version != 1 || !rep.FindingsChecked || len(rep.Timeline) == 0 || rep.Timeline[0].Plan != planID {
+		t.Fatalf("the JSON report: %v %+v", err, rep.Timeline)
+	}
+	managers := 0
+	for _, n := range rep.Nodes {
+		if n.HoldsEverySecret {
+			managers++
+			if n.Exposed != len(rep.Secrets) || n.Node.Role != "manager" {
+				t.Errorf("the manager could read every secret: %+v", n)
+			}
+		}
+	}
+	if managers != 1 {
+		t.Errorf("%d managers holding every secret, the rig has one", managers)
+	}
+	leak.Check(t, "the incident reports and their output", seen.String(), values...)
 }

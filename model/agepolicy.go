@@ -31,6 +31,16 @@ func ParseMaxAge(s string) (MaxAge, error) {
 	if s == "off" {
 		return MaxAge{off: true, set: s}, nil
 	}
+	d, err := ParseAge(s)
+	if err != nil {
+		return MaxAge{}, fmt.Errorf("%w (or off)", err)
+	}
+	return MaxAge{d: d, set: s}, nil
+}
+
+// ParseAge reads a positive duration written 90d, 12w or 2160h: d days, w
+// weeks, or Go's units (h, m, s…).
+func ParseAge(s string) (time.Duration, error) {
 	var d time.Duration
 	var err error
 	switch unit := s[max(0, len(s)-1):]; unit {
@@ -48,9 +58,9 @@ func ParseMaxAge(s string) (MaxAge, error) {
 		d, err = time.ParseDuration(s)
 	}
 	if err != nil || d <= 0 {
-		return MaxAge{}, fmt.Errorf("%q is not an age like 90d, 12w or 2160h (or off)", s)
+		return 0, fmt.Errorf("%q is not a duration like 90d, 12w or 2160h", s)
 	}
-	return MaxAge{d: d, set: s}, nil
+	return d, nil
 }
 
 // UnmarshalYAML reads a max-age from a YAML scalar. Its error is in our
