@@ -15,7 +15,7 @@ func TestIncidentMarkdownKeepsItsShape(t *testing.T) {
 	at := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
 	evil := "a|b`c\n# Owned [x](http://e) <script>"
 	r := &model.IncidentReport{Version: 1, GeneratedAt: at, Operator: "ops@host", Swarm: "c1", Since: at.Add(-time.Hour), FindingsChecked: true,
-		Nodes: []model.NodeReport{{Node: model.Node{ID: "n1", Hostname: evil, Role: "worker"}, Exposed: 1, Secrets: []string{"s|1"}}},
+		Nodes:    []model.NodeReport{{Node: model.Node{ID: "n1", Hostname: evil, Role: "worker"}, Exposed: 1, Secrets: []string{"s|1"}}},
 		Findings: []model.Finding{{Kind: model.KindStale, Severity: model.SeverityHigh, Explanation: evil, Command: "secretdeck plan --secret `x`"}},
 		Secrets:  []model.SecretAge{{Name: "s|1", Logical: "s", CreatedAt: at, MountedBy: []string{evil}}},
 		Timeline: []model.AuditEvent{
