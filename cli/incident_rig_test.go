@@ -74,6 +74,12 @@ func TestExposurePlansForReal(t *testing.T) {
 	if r := cli("plan", "--exposed-on-node", drainedWorker(t)); r.code != exitError || !strings.Contains(r.stderr, "nothing to do: no secret the source declares was exposed on node") {
 		t.Fatalf("the drained worker never ran a task: exit %d\n%s", r.code, r.all())
 	}
+	if r := cli("plan", "--allow-same-value"); r.code != exitError || !strings.Contains(r.stderr, "--allow-same-value goes with --exposed-on-node or --same-value-as") {
+		t.Errorf("--allow-same-value alone: exit %d\n%s", r.code, r.all())
+	}
+	if r := cli("plan", "--exposed-on-node", "self", "--same-value-as", p+"web_key"); r.code != exitError || !strings.Contains(r.stderr, "two incidents") {
+		t.Errorf("both selections: exit %d\n%s", r.code, r.all())
+	}
 	if r := cli("plan", "--exposed-on-node", "vm"); r.code != exitError || !strings.Contains(r.stderr, `"vm" names`) {
 		t.Logf("every rig engine is called vm: %s", r.stderr) // informative: a rig on other hosts names them otherwise
 	}
