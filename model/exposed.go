@@ -171,8 +171,12 @@ func ExposedOnNode(s *SwarmSnapshot, r *DriftReport, key FingerprintKey, node st
 			exposed = append(exposed, &s.Secrets[i])
 		}
 	} else {
+		byID := make(map[string]*Secret, len(s.Secrets))
+		for i := range s.Secrets {
+			byID[s.Secrets[i].ID] = &s.Secrets[i]
+		}
 		for _, ns := range d.Secrets {
-			exposed = append(exposed, s.secretByID(ns.ID))
+			exposed = append(exposed, byID[ns.ID])
 		}
 	}
 	return newExposureIndex(s, r).build(e, exposed, key), nil

@@ -47,6 +47,10 @@ func (s *SwarmSnapshot) InspectNode(name string) (*NodeDetail, error) {
 	for _, svc := range s.Services {
 		serviceName[svc.ID] = svc.Name
 	}
+	secrets := make(map[string]*Secret, len(s.Secrets))
+	for i := range s.Secrets {
+		secrets[s.Secrets[i].ID] = &s.Secrets[i]
+	}
 	bySecret := map[string]*NodeSecret{}
 	removed := map[string]bool{}
 	for _, t := range s.Tasks {
@@ -62,7 +66,7 @@ func (s *SwarmSnapshot) InspectNode(name string) (*NodeDetail, error) {
 		for _, id := range t.SecretIDs {
 			ns := bySecret[id]
 			if ns == nil {
-				sec := s.secretByID(id)
+				sec := secrets[id]
 				if sec == nil {
 					removed[id] = true
 					continue
