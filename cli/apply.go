@@ -106,6 +106,9 @@ func runApply(cmd *cobra.Command, global *globalOptions, opts *applyOptions, arg
 		if cmd.Flags().Changed("keep") {
 			return errors.New("a plan file carries its own removal steps: make it with `secretdeck plan --keep N --out FILE`")
 		}
+		if opts.exposedOnNode != "" || opts.sameValueAs != "" || opts.allowSameValue {
+			return errors.New("a plan file carries its own selection: make it with `secretdeck plan --exposed-on-node NODE` (or --same-value-as) --out FILE")
+		}
 		data, err := readPlanFile(args[0])
 		if err != nil {
 			return err

@@ -21,7 +21,7 @@ func newInspectCommand(global *globalOptions) *cobra.Command {
 	opts := &inspectOptions{}
 	cmd := &cobra.Command{
 		Use:   "inspect",
-		Short: "Show one secret or service: versions, who uses it, blast radius, findings",
+		Short: "Show one secret, service or node: versions, who uses it, blast radius, what a node could read",
 		Long: `Show one swarm secret or service in depth. With --source, its fingerprint is
 checked against the property files and its drift findings are listed.
 
@@ -29,20 +29,24 @@ For a secret: its labels, every version of its logical secret and who mounts
 each (Spec and PreviousSpec, with target/uid/gid/mode), and its blast radius:
 the tasks that mounted it, the nodes they ran on, and every manager (managers
 hold the whole Raft log). For a service: its secret references, its env vars
-(names and lengths only; exposures flagged), update config and previous spec.`,
+(names and lengths only; exposures flagged), update config and previous spec.
+For a node: hostname, role, availability, state, address, engine version,
+leader, and the secrets its tasks mount now or mounted (the task history the
+swarm keeps); a manager holds every secret (the Raft store).`,
 		Example: `  secretdeck inspect secret payment_key --source s3://ops-config/services --env prod
-  secretdeck inspect service proxy --json`,
+  secretdeck inspect service proxy --json
+  secretdeck inspect node self`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			err := noSubcommand(cmd, args)
 			if err != nil && !strings.Contains(err.Error(), "did you mean") {
 				// `inspect payment_key_v2`: a name without its kind.
-				err = fmt.Errorf("%w; to inspect a secret or a service by that name: `secretdeck inspect secret %s` or `secretdeck inspect service %s`", err, args[0], args[0])
+				err = fmt.Errorf("%w; to inspect a secret, a service or a node by that name: `secretdeck inspect secret %s`, `secretdeck inspect service %s` or `secretdeck inspect node %s`", err, args[0], args[0], args[0])
 			}
 			return err
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			// Reached only without arguments: say what is missing.
-			return usageError{cmd, errors.New("inspect what? `secretdeck inspect secret NAME` or `secretdeck inspect service NAME`")}
+			return usageError{cmd, errors.New("inspect what? `secretdeck inspect secret NAME`, `secretdeck inspect service NAME` or `secretdeck inspect node NAME`")}
 		},
 	}
 	cmd.PersistentFlags().BoolVar(&opts.json, "json", false, "print as JSON")
@@ -97,6 +101,27 @@ hold the whole Raft log). For a service: its secret references, its env vars
 					return writeJSON(cmd.OutOrStdout(), d)
 				}
 				return report.ServiceDetail(cmd.OutOrStdout(), d)
+			},
+		},
+		&cobra.Command{
+			Use:   "node NAME",
+			Short: "Show a node (ID, hostname or self) and the secrets its tasks mount or mounted; a manager holds every secret",
+			Example: `  secretdeck inspect node self
+  secretdeck inspect node worker-3 --json`,
+			Args: cobra.ExactArgs(1),
+			RunE: func(cmd *cobra.Command, args []string) error {
+				w, err := loadWorld(cmd.Context(), global)
+				if err != nil {
+					return err
+				}
+				d, err := w.swarm.InspectNode(args[0])
+				if err != nil {
+					return err
+				}
+				if opts.json {
+					return writeJSON(cmd.OutOrStdout(), d)
+				}
+				return report.NodeDetail(cmd.OutOrStdout(), d)
 			},
 		},
 	)

@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"slices"
@@ -25,7 +26,12 @@ type planOptions struct {
 	// acceptExposed moves values that were visible in a service's env as
 	// they are; revoke plans the revocation of unauthorized mounts (only).
 	acceptExposed, revoke bool
-	apply                 model.ApplyOptions // Keep sets the plan's prune steps
+	// exposedOnNode and sameValueAs narrow the plan to what an incident
+	// exposed; allowSameValue leaves the secrets whose source still holds
+	// the exposed value as they are instead of refusing.
+	exposedOnNode, sameValueAs string
+	allowSameValue             bool
+	apply                      model.ApplyOptions // Keep sets the plan's prune steps
 }
 
 func newPlanCommand(global *globalOptions) *cobra.Command {
@@ -34,8 +40,8 @@ func newPlanCommand(global *globalOptions) *cobra.Command {
 		Use:   "plan",
 		Short: "Preview the rotation that would fix the drift: secrets to create, one update per service",
 		Long: `Compile the fixable findings (missing, not-mounted, stale, unverifiable,
-lagging, target-mismatch, runtime-stale, env-exposure where the source says
-how, previous-spec-exposure) into a plan: new secret versions
+lagging, target-mismatch, expired, runtime-stale, env-exposure where the
+source says how, previous-spec-exposure) into a plan: new secret versions
 <logical>_v<N+1>, then ONE service update per service carrying all its swaps,
 each keeping the target, uid, gid and mode of the reference it replaces. For
 each service the preview shows the references before and after, its rollout
@@ -55,12 +61,26 @@ held in clear is refused as burned until the source has a new one
 --revoke plans only revocations: each service that mounts a secret the
 source never granted it (unauthorized-mount) loses that mount.
 
+Incidents: --exposed-on-node NODE (an ID, a unique ID prefix, a hostname
+that names one node, or self) narrows the plan to what that node could read:
+the secrets its tasks mount or mounted (the task history the swarm keeps),
+or every secret for a manager, which holds the Raft store.
+--same-value-as SECRET narrows it to that secret and every logical secret
+whose newest version holds the same value under another name (by
+fingerprint; needs the source's fingerprint key). A rotation needs new
+values: while the source still holds an exposed value the plan is refused,
+naming the secrets and files; --allow-same-value plans the others and
+leaves those as they are. Exposed secrets no property file declares are
+named, for you to rotate by hand.
+
 --out writes the plan to a file WITHOUT any value (names, versions, source
 versions, service versions) for "secretdeck apply FILE".`,
 		Example: `  secretdeck plan --source s3://ops-config/services --env prod
   secretdeck plan --env prod --secret payment_key --out rotate-payment.json
   secretdeck apply rotate-payment.json
-  secretdeck plan --env prod --revoke --service intruder`,
+  secretdeck plan --env prod --revoke --service intruder
+  secretdeck plan --env prod --exposed-on-node worker-3 --out incident.json
+  secretdeck plan --env prod --same-value-as payment_key_v2`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			p, w, err := makePlan(cmd, global, opts)
@@ -111,6 +131,9 @@ func addSelectFlags(cmd *cobra.Command, opts *planOptions) {
 	cmd.Flags().StringSliceVar(&opts.services, "service", nil, "only findings of this service (repeatable)")
 	cmd.Flags().BoolVar(&opts.revoke, "revoke", false, "plan only revocations: take each secret a service was never granted (unauthorized-mount) away from it (narrow with --service)")
 	cmd.Flags().BoolVar(&opts.acceptExposed, "accept-exposed-value", false, "move a credential from a service's env into a secret even though the source holds the value that was exposed (rotate it soon)")
+	cmd.Flags().StringVar(&opts.exposedOnNode, "exposed-on-node", "", "only the secrets node NODE (ID, hostname or self) could read: what its tasks mount or mounted; on a manager, every secret")
+	cmd.Flags().StringVar(&opts.sameValueAs, "same-value-as", "", "only secret SECRET (a leaked value) and every logical secret whose newest version holds the same value, by fingerprint")
+	cmd.Flags().BoolVar(&opts.allowSameValue, "allow-same-value", false, "with --exposed-on-node or --same-value-as: plan the others when the source still holds an exposed value, leaving those as they are")
 }
 
 // makePlan loads the world and compiles its drift into a plan (or the plan
@@ -132,7 +155,15 @@ func makePlan(cmd *cobra.Command, global *globalOptions, opts *planOptions) (*mo
 		return nil, nil, err
 	}
 	in := model.PlanInput{Drift: r, Swarm: w.swarm, Source: w.source, Select: sel, Options: opts.apply, ID: newPlanID(), Now: time.Now(),
-		AcceptExposed: opts.acceptExposed, Revoke: opts.revoke}
+		AcceptExposed: opts.acceptExposed, Revoke: opts.revoke, AllowSameValue: opts.allowSameValue}
+	if in.Exposure, err = exposure(w, r, opts); err != nil {
+		return nil, nil, err
+	}
+	if in.Exposure != nil {
+		if err := report.Exposure(cmd.OutOrStdout(), in.Exposure); err != nil {
+			return nil, nil, err
+		}
+	}
 	var p *model.RotationPlan
 	if opts.resume != "" {
 		p, err = model.NewResumePlan(in, opts.resume)
@@ -174,6 +205,24 @@ func selector(cmd *cobra.Command, s *model.SwarmSnapshot, r *model.DriftReport, 
 			(len(logicals) == 0 || slices.Contains(logicals, f.Logical)) &&
 			(len(opts.services) == 0 || slices.Contains(opts.services, f.Service))
 	}, nil
+}
+
+// exposure is what --exposed-on-node or --same-value-as selects (nil for
+// neither).
+func exposure(w *world, r *model.DriftReport, opts *planOptions) (*model.Exposure, error) {
+	switch {
+	case opts.exposedOnNode != "" && opts.sameValueAs != "":
+		return nil, errors.New("--exposed-on-node and --same-value-as are two incidents: plan one, then the other")
+	case (opts.exposedOnNode != "" || opts.sameValueAs != "") && (opts.resume != "" || opts.revoke):
+		return nil, errors.New("--exposed-on-node and --same-value-as make a rotation of their own: not with --resume or --revoke")
+	case opts.exposedOnNode != "":
+		return model.ExposedOnNode(w.swarm, r, w.source.Key, opts.exposedOnNode)
+	case opts.sameValueAs != "":
+		return model.SameValueAs(w.swarm, r, w.source.Key, opts.sameValueAs)
+	case opts.allowSameValue:
+		return nil, errors.New("--allow-same-value goes with --exposed-on-node or --same-value-as")
+	}
+	return nil, nil
 }
 
 // newPlanID is sortable by time and unique: p-20261122-154512-3fa9.

@@ -64,6 +64,10 @@ func TestReadOnlyEveryCommandCountedAtBothEnds(t *testing.T) {
 		{[]string{"inspect", "service", p + "api", "--json"}, exitOK},
 		{[]string{"plan"}, exitOK},
 		{[]string{"plan", "--out", planFile}, exitOK},
+		{[]string{"plan", "--exposed-on-node", "self"}, exitOK},
+		{[]string{"inspect", "node", "self", "--json"}, exitOK},
+		{[]string{"report", "--format", "md"}, exitOK},
+		{[]string{"report", "--format", "json", "--since", "1d"}, exitOK},
 	}
 	for _, c := range reads {
 		docker.Reset()

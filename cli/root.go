@@ -240,6 +240,7 @@ space stages a fix, p previews the plan, a applies it, ? shows keys.`,
 		newPlanCommand(opts),
 		newApplyCommand(opts),
 		newPruneCommand(opts),
+		newReportCommand(opts),
 		newAuditCommand(),
 		newVersionCommand(build),
 	)

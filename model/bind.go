@@ -90,6 +90,9 @@ func (d *drifter) checkMounted(ds *DesiredSecret, svc *Service, ref *FileRef, ve
 		f.Secret, f.Plan = ref.Name, last.Plan()
 		d.add(f)
 	}
+	if v, ok := d.versions.byID[ref.ID]; ok {
+		d.expired(ds, svc, v.Secret)
+	}
 	if diff := ds.Mount.differences(ref); diff != "" {
 		f := d.finding(KindTargetMismatch, ds, svc.Name, fmt.Sprintf("service %s mounts %s with %s, but %s asks for %s", svc.Name, ref.Name, diff, ManifestPath, ds.Mount.describe()), ActionRemount)
 		f.Secret = ref.Name

@@ -26,6 +26,8 @@ func (d *drifter) command(f *Finding) (command, hint string) {
 		if f.Logical != "" {
 			return plan(), "preview; then `secretdeck apply` with the same flags applies it"
 		}
+	case KindExpired:
+		return plan(), "a plan makes a new version even when the source holds the same value: put a new value in " + f.File + " first, or the credential itself stays as old"
 	case KindLagging:
 		if f.Plan != "" {
 			return ShellCommand(append([]string{"secretdeck", "apply", "--resume", f.Plan}, where...)...),

@@ -50,6 +50,9 @@ const (
 	// KindStackFileSecret: the file behind a file: secret of a stack file
 	// changed after Docker made the secret: the next deploy fails.
 	KindStackFileSecret Kind = "stack-file-secret"
+	// KindExpired: a mounted secret is older than the max-age of
+	// secretdeck.yaml's age policy; a rotation makes a new version.
+	KindExpired Kind = "expired"
 )
 
 // Kinds lists every kind, in the order of the README's drift table.
@@ -57,6 +60,7 @@ var Kinds = []Kind{
 	KindMissing, KindNotMounted, KindStale, KindUnverifiable, KindLagging, KindTargetMismatch,
 	KindOrphan, KindUndeclared, KindUnknownService, KindRuntimeStale, KindEnvExposure,
 	KindStackOwned, KindUnparsable, KindOversize, KindUnauthorizedMount, KindWiring, KindPreviousSpecExposure, KindOpenGrant, KindCertExpiry, KindStackPinned, KindStackReverted, KindStackFileSecret,
+	KindExpired,
 }
 
 // Severity orders findings: what to look at first.
@@ -89,7 +93,7 @@ var severityOf = map[Kind]Severity{
 	KindStackPinned: SeverityHigh, KindStackReverted: SeverityHigh, KindStackFileSecret: SeverityMedium,
 	KindEnvExposure: SeverityHigh, KindPreviousSpecExposure: SeverityHigh, KindUnauthorizedMount: SeverityHigh, KindStale: SeverityHigh, KindMissing: SeverityHigh, KindLagging: SeverityHigh,
 	KindNotMounted: SeverityMedium, KindUnverifiable: SeverityMedium, KindTargetMismatch: SeverityMedium,
-	KindRuntimeStale: SeverityMedium, KindWiring: SeverityMedium, KindCertExpiry: SeverityMedium, KindUnparsable: SeverityMedium, KindOversize: SeverityMedium,
+	KindRuntimeStale: SeverityMedium, KindWiring: SeverityMedium, KindCertExpiry: SeverityMedium, KindExpired: SeverityMedium, KindUnparsable: SeverityMedium, KindOversize: SeverityMedium,
 	KindOrphan: SeverityLow, KindUndeclared: SeverityLow, KindUnknownService: SeverityLow,
 	KindStackOwned: SeverityInfo, KindOpenGrant: SeverityInfo,
 }
@@ -152,7 +156,7 @@ func newFinding(k Kind, explanation string, actions ...Action) Finding {
 // written from it (UrgencyText).
 var Urgency = []Kind{
 	KindEnvExposure, KindPreviousSpecExposure, KindUnauthorizedMount, KindStale, KindMissing, KindLagging, KindStackReverted, KindStackPinned,
-	KindCertExpiry, KindStackFileSecret, KindNotMounted, KindUnverifiable, KindTargetMismatch, KindRuntimeStale, KindWiring, KindUnparsable, KindOversize,
+	KindCertExpiry, KindStackFileSecret, KindExpired, KindNotMounted, KindUnverifiable, KindTargetMismatch, KindRuntimeStale, KindWiring, KindUnparsable, KindOversize,
 	KindOrphan, KindUndeclared, KindUnknownService,
 	KindStackOwned, KindOpenGrant,
 }

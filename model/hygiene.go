@@ -77,7 +77,7 @@ func (d *drifter) desired(l string) *DesiredSecret {
 // rotation is undone by the next `docker stack deploy`.
 var rotationKinds = map[Kind]bool{
 	KindMissing: true, KindNotMounted: true, KindStale: true, KindUnverifiable: true,
-	KindLagging: true, KindTargetMismatch: true,
+	KindLagging: true, KindTargetMismatch: true, KindExpired: true,
 }
 
 // stackOwned warns about stack services that a plan would change.

@@ -40,6 +40,7 @@ const ManifestPath = "secretdeck.yaml"
 //	      payment_key: {services: [billing, checkout]}
 //	compat:
 //	  ansible: false                  # no ansible_version/ansible_key on new versions
+//	policy: {max-age: 90d}            # older mounted secrets are expired (also per environment, per service)
 type Manifest struct {
 	Environments map[string]EnvironmentPolicy `yaml:"environments"`
 	Services     map[string]ServicePolicy     `yaml:"services"`
@@ -47,6 +48,8 @@ type Manifest struct {
 	// Naming is how versions are named (see Naming); services and keys
 	// may set their own.
 	Naming string `yaml:"naming"`
+	// Policy is the age policy; environments and services may set their own.
+	Policy AgePolicy `yaml:"policy"`
 }
 
 // CompatPolicy says which other tools' bookkeeping secretdeck keeps true.
@@ -62,7 +65,8 @@ type EnvironmentPolicy struct {
 	// Swarm binds the environment to one swarm (its cluster ID, as
 	// `docker info` or secretdeck's header shows it): plans of the
 	// environment are refused against any other.
-	Swarm string `yaml:"swarm"`
+	Swarm  string    `yaml:"swarm"`
+	Policy AgePolicy `yaml:"policy"`
 }
 
 // MountPolicy is how a secret is named and mounted; empty fields keep the
@@ -91,8 +95,9 @@ type ServicePolicy struct {
 	FileEnv bool `yaml:"file-env"`
 	// Convention names the application's own way to read secrets
 	// (ConventionDockerFlowProxy); empty: recognised by the image.
-	Convention string `yaml:"convention"`
-	Naming     string `yaml:"naming"` // how its secrets' versions are named
+	Convention string    `yaml:"convention"`
+	Naming     string    `yaml:"naming"` // how its secrets' versions are named
+	Policy     AgePolicy `yaml:"policy"` // how old its secrets may be
 }
 
 // KeyPolicy overrides the conventions for one entry.
@@ -182,6 +187,8 @@ func ParseManifest(file string, data []byte) (*Manifest, error) {
 			pe.Msg = "not a valid manifest: a field holds the wrong kind of value"
 		case strings.Contains(msg, "alias"):
 			pe.Msg = "not a valid manifest: YAML aliases are not supported"
+		case strings.Contains(msg, "max-age is not an age"):
+			pe.Msg = "not a valid manifest: a max-age is not an age like 90d, 12w or 2160h (or off)"
 		}
 		if sm := yamlLine.FindStringSubmatch(err.Error()); sm != nil {
 			pe.Line, _ = strconv.Atoi(sm[1])

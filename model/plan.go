@@ -18,6 +18,7 @@ import (
 var fixableKinds = map[Kind]bool{
 	KindMissing: true, KindNotMounted: true, KindStale: true, KindUnverifiable: true,
 	KindLagging: true, KindTargetMismatch: true, KindRuntimeStale: true, KindStackReverted: true,
+	KindExpired: true,
 }
 
 // Fixable reports whether a plan can fix a finding. An unauthorized mount
@@ -76,6 +77,13 @@ type PlanOrigin struct {
 	// Revoke: the operator asked for the selected unauthorized mounts to
 	// be revoked (--revoke, or staged in the workbench).
 	Revoke bool `json:"revoke,omitempty"`
+	// ExposedOnNode (a node ID) or SameValueAs (a secret's name): the plan
+	// rotates what that incident exposed (see Exposure); AllowSameValue:
+	// the operator let it leave the secrets whose source still holds the
+	// exposed value as they are (--allow-same-value).
+	ExposedOnNode  string `json:"exposedOnNode,omitempty"`
+	SameValueAs    string `json:"sameValueAs,omitempty"`
+	AllowSameValue bool   `json:"allowSameValue,omitempty"`
 }
 
 // The kinds of plan.
@@ -176,8 +184,13 @@ type PlanInput struct {
 	// env as it is (a burned value); Revoke allows the selected
 	// unauthorized-mount findings in the plan.
 	AcceptExposed, Revoke bool
-	ID                    string
-	Now                   time.Time
+	// Exposure, when set, narrows the plan to the logical secrets an
+	// incident exposed, and refuses it while the source still holds an
+	// exposed value, unless AllowSameValue.
+	Exposure       *Exposure
+	AllowSameValue bool
+	ID             string
+	Now            time.Time
 }
 
 // NewPlan compiles the selected findings into a plan. A logical secret whose
@@ -195,6 +208,14 @@ func NewPlan(in PlanInput) (*RotationPlan, error) {
 		in.Options = DefaultApplyOptions()
 	}
 	p.Made = PlanOrigin{Kind: PlanRotate, Keep: in.Options.Keep, AcceptExposed: in.AcceptExposed, Revoke: in.Revoke}
+	if e := in.Exposure; e != nil {
+		if err := e.refusal(); err != nil && !in.AllowSameValue {
+			return nil, err
+		}
+		p.Made.ExposedOnNode, p.Made.SameValueAs, p.Made.AllowSameValue = e.Node, e.SameValueAs, in.AllowSameValue
+		sel := in.Select
+		in.Select = func(f Finding) bool { return e.Selects(f) && (sel == nil || sel(f)) }
+	}
 	picked := map[string][]Finding{}   // logical → findings
 	restarts := map[string][]Finding{} // service → its runtime-stale findings
 	purges := map[string][]Finding{}   // service → its previous-spec-exposure findings
@@ -268,7 +289,7 @@ func NewPlan(in PlanInput) (*RotationPlan, error) {
 			continue
 		}
 		ix.adoptNamed(ds.Logical, ds.Naming)
-		target := chooseVersion(ix.versions(ds.Logical), ds, in.Source.Key, in.Source.Manifest.AnsibleCompat())
+		target := chooseVersion(ix.versions(ds.Logical), ds, in.Source.Key, in.Source.Manifest.AnsibleCompat(), freshAfter(in, fs))
 		if target.ID == "" {
 			f := files[ds.File]
 			n := target.N
@@ -471,15 +492,16 @@ type chosen struct {
 }
 
 // chooseVersion mounts the newest version when its fingerprint (or
-// Ansible's ansible_key) proves it holds the source value; else it numbers a
-// new one past every existing version, by name and by ansible_version label
-// alike, so that neither tool's next version collides with the other's.
-func chooseVersion(vs []SecretVersion, ds DesiredSecret, key FingerprintKey, ansibleCompat bool) chosen {
+// Ansible's ansible_key) proves it holds the source value, and it was made
+// after fresh (an expired finding's policy: zero, any age); else it numbers
+// a new one past every existing version, by name and by ansible_version
+// label alike, so that neither tool's next version collides with the other's.
+func chooseVersion(vs []SecretVersion, ds DesiredSecret, key FingerprintKey, ansibleCompat bool, fresh time.Time) chosen {
 	last, ok := newest(vs)
 	if !ok {
 		return chosen{N: 1}
 	}
-	if m, _ := key.Check(last.Secret.Labels, ds.Logical, ds.Value); m == FingerprintMatches {
+	if m, _ := key.Check(last.Secret.Labels, ds.Logical, ds.Value); m == FingerprintMatches && !last.Secret.CreatedAt.Before(fresh) {
 		return chosen{ID: last.Secret.ID, Name: last.Secret.Name, N: last.N}
 	}
 	n := 0
@@ -487,6 +509,23 @@ func chooseVersion(vs []SecretVersion, ds DesiredSecret, key FingerprintKey, ans
 		n = max(n, v.N, ansibleVersion(v.Secret))
 	}
 	return chosen{N: n + 1, ansible: ansibleCompat && ansibleMade(last.Secret)}
+}
+
+// freshAfter is the date a version must be made after to fix the picked
+// expired findings: the plan's time minus the strictest max-age among them
+// (zero when none is picked). It reads only the plan's own time and the
+// manifest, so that Remake, run later, decides alike.
+func freshAfter(in PlanInput, fs []Finding) time.Time {
+	var fresh time.Time
+	for _, f := range fs {
+		if f.Kind != KindExpired {
+			continue
+		}
+		if limit, _, on := in.Source.Manifest.MaxAgeFor(in.Source.Env, f.Service); on && in.Now.Add(-limit).After(fresh) {
+			fresh = in.Now.Add(-limit)
+		}
+	}
+	return fresh
 }
 
 // taken reports whether a secret called name exists.
@@ -664,6 +703,12 @@ func nothingToDo(in PlanInput) error {
 		if (f.Kind == KindOversize || f.Kind == KindUnparsable) && (in.Select == nil || in.Select(f)) && len(why) < 3 {
 			why = append(why, f.Explanation)
 		}
+	}
+	if e := in.Exposure; len(why) == 0 && e != nil {
+		if len(e.Logicals) == 0 {
+			return fmt.Errorf("nothing to do: no secret the source declares was %s (%d that it does not declare)", e.What(), len(e.Undeclared))
+		}
+		return fmt.Errorf("nothing to do: the %d secrets the source declares that were %s need no rotation: each was rotated since, or holds the exposed value, left as it is", len(e.Logicals), e.What())
 	}
 	if len(why) == 0 {
 		return fmt.Errorf("nothing to do: no selected finding can be fixed by a rotation")

@@ -32,12 +32,17 @@ func Remake(p *RotationPlan, s *SwarmSnapshot, source *SourceSnapshot) error {
 	in := PlanInput{
 		Drift: Drift(DriftInput{Swarm: s, Source: source, Manifest: source.Manifest, Key: source.Key}), Swarm: s, Source: source,
 		Options: ApplyOptions{Keep: p.Made.Keep}, ID: p.ID, Now: p.CreatedAt,
-		AcceptExposed: p.Made.AcceptExposed, Revoke: p.Made.Revoke,
+		AcceptExposed: p.Made.AcceptExposed, Revoke: p.Made.Revoke, AllowSameValue: p.Made.AllowSameValue,
 	}
 	var (
 		again *RotationPlan
 		err   error
 	)
+	// An exposure is made again too: the refusal of an exposed value still
+	// in the source holds at apply time as at plan time.
+	if in.Exposure, err = exposureOf(p.Made, s, in.Drift, source.Key); err != nil {
+		return fmt.Errorf("plan %s is not what the source and the swarm justify now (%v): make a new plan", p.ID, err)
+	}
 	switch p.Made.Kind {
 	case PlanRotate:
 		picked := p.Made.Findings

@@ -39,6 +39,8 @@ type Node struct {
 	Availability string `json:"availability"`
 	State        string `json:"state"`
 	Addr         string `json:"addr,omitempty"`
+	// EngineVersion is the Docker Engine's version on the node.
+	EngineVersion string `json:"engineVersion,omitempty"`
 }
 
 // Secret is a swarm secret's metadata; Docker never returns its data.

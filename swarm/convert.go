@@ -17,6 +17,7 @@ func convertNode(n *swarm.Node) model.Node {
 	out := model.Node{
 		ID: n.ID, Hostname: model.Printable(n.Description.Hostname), Role: string(n.Spec.Role),
 		Availability: string(n.Spec.Availability), State: string(n.Status.State), Addr: model.Printable(n.Status.Addr),
+		EngineVersion: model.Printable(n.Description.Engine.EngineVersion),
 	}
 	if n.ManagerStatus != nil {
 		out.Leader = n.ManagerStatus.Leader

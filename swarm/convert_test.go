@@ -26,11 +26,11 @@ func TestConvertNode(t *testing.T) {
 		in   swarm.Node
 		want model.Node
 	}{
-		{swarm.Node{ID: "n1", Description: swarm.NodeDescription{Hostname: "m1"},
+		{swarm.Node{ID: "n1", Description: swarm.NodeDescription{Hostname: "m1", Engine: swarm.EngineDescription{EngineVersion: "29.1.0"}},
 			Spec:          swarm.NodeSpec{Role: swarm.NodeRoleManager, Availability: swarm.NodeAvailabilityActive},
 			Status:        swarm.NodeStatus{State: swarm.NodeStateReady, Addr: "10.0.0.1"},
 			ManagerStatus: &swarm.ManagerStatus{Leader: true}},
-			model.Node{ID: "n1", Hostname: "m1", Role: "manager", Leader: true, Availability: "active", State: "ready", Addr: "10.0.0.1"}},
+			model.Node{ID: "n1", Hostname: "m1", Role: "manager", Leader: true, Availability: "active", State: "ready", Addr: "10.0.0.1", EngineVersion: "29.1.0"}},
 		{swarm.Node{ID: "n2", Description: swarm.NodeDescription{Hostname: "w1"},
 			Spec:   swarm.NodeSpec{Role: swarm.NodeRoleWorker, Availability: swarm.NodeAvailabilityDrain},
 			Status: swarm.NodeStatus{State: swarm.NodeStateDown}},
@@ -169,11 +169,11 @@ func TestConvertTask(t *testing.T) {
 // terminal that shows it.
 func TestConvertEscapesWhatATerminalWouldObey(t *testing.T) {
 	const evil = "x\x1b]0;PWNED\a"
-	n := convertNode(&swarm.Node{Description: swarm.NodeDescription{Hostname: evil}})
+	n := convertNode(&swarm.Node{Description: swarm.NodeDescription{Hostname: evil, Engine: swarm.EngineDescription{EngineVersion: evil}}})
 	task := convertTask(&swarm.Task{Status: swarm.TaskStatus{Err: evil, Message: evil}})
 	sec := convertSecret(&swarm.Secret{Spec: swarm.SecretSpec{Annotations: swarm.Annotations{Labels: map[string]string{evil: evil}}}})
 	env := convertEnv([]string{evil + "=value\x1b"})
-	for what, got := range map[string]string{"hostname": n.Hostname, "task error": task.Err, "task message": task.Message,
+	for what, got := range map[string]string{"hostname": n.Hostname, "engine version": n.EngineVersion, "task error": task.Err, "task message": task.Message,
 		"env name": env[0].Name, "label": fmt.Sprint(sec.Labels)} {
 		if strings.ContainsAny(got, "\x1b\a") || !strings.Contains(got, `x\x1b]0;PWNED\a`) {
 			t.Errorf("%s: %q", what, got)

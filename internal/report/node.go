@@ -1,0 +1,49 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/secretdeck/secretdeck/model"
+)
+
+// NodeDetail writes what `inspect node` shows: the node, and the secrets an
+// attacker on it could read.
+func NodeDetail(out io.Writer, d *model.NodeDetail) error {
+	w := NewWriter(out)
+	n := d.Node
+	w.Printf("Node          %s (%s)\n", dash(n.Hostname), n.ID)
+	role := n.Role
+	if n.Leader {
+		role += " (leader)"
+	}
+	w.Printf("Role          %s\n", role)
+	w.Printf("Availability  %s · state %s · address %s · engine %s\n", dash(n.Availability), dash(n.State), dash(n.Addr), dash(n.EngineVersion))
+	w.Printf("Tasks         %d meant to run, %d in the history the swarm keeps\n", d.Running, d.History)
+	if d.HoldsEverySecret {
+		w.Printf("\nAs a manager it holds the Raft store: EVERY secret of the swarm (%d), whatever runs on it.\n", d.AllSecrets)
+		w.Printf("If it is compromised: secretdeck plan --exposed-on-node %s\n", n.ID)
+	}
+	w.Printf("\nSECRETS ITS TASKS MOUNT OR MOUNTED\n")
+	if len(d.Secrets) == 0 {
+		w.Printf("None: no task the swarm remembers ran here with a secret.\n")
+	} else {
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "SECRET\tLOGICAL\tNOW\tSERVICES\tTASKS")
+		for _, s := range d.Secrets {
+			now := "no (history)"
+			if s.Now {
+				now = "yes"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\n", s.Name, dash(s.Logical), now, strings.Join(s.Services, ", "), s.Tasks)
+		}
+		w.Flush(tw)
+	}
+	if d.Removed > 0 {
+		w.Printf("And %d secret(s) removed since.\n", d.Removed)
+	}
+	w.Printf("The swarm keeps only the last tasks of each slot (TaskHistoryRetentionLimit): earlier tasks may have run here too.\n")
+	return w.Err()
+}
