@@ -14,6 +14,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go"
+
+	"github.com/secretdeck/secretdeck/internal/roots"
 )
 
 // Sentinel errors of S3 sources; returned errors wrap them.
@@ -35,6 +37,7 @@ type bucket struct {
 // newBucket configures an S3 client: the default AWS chain (env, profile,
 // SSO, IMDS), unless the swarm mounted credentials at SecretsDir.
 func newBucket(ctx context.Context, opts Options, name, prefix string) (*bucket, error) {
+	roots.Ensure() // a host without a certificate store (the scratch image) gets the bundled roots
 	var loadOpts []func(*config.LoadOptions) error
 	if opts.Region != "" {
 		loadOpts = append(loadOpts, config.WithRegion(opts.Region))
