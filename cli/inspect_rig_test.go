@@ -81,6 +81,15 @@ func TestInspectWithoutSourceSaysWhatTheWholeSwarmSays(t *testing.T) {
 			t.Errorf("inspect %s %s --json printed:\n%s\nthe whole swarm says:\n%s", ask[0], ask[1], got, want)
 		}
 	}
+	// A worker and an engine in no swarm say what they are, as status does.
+	for _, host := range []string{testrig.WorkerDocker(t), testrig.NoSwarmDocker(t)} {
+		want := runCLI(t, "status", "--host", host).stderr
+		for _, kind := range []string{"secret", "service"} {
+			if r := runCLI(t, "inspect", kind, p+"pay", "--host", host); r.code != 1 || r.stderr != want {
+				t.Errorf("inspect %s on %s: exit %d, %q; status says %q", kind, host, r.code, r.stderr, want)
+			}
+		}
+	}
 	assertOneLineError(t, runCLI(t, "inspect", "secret", p+"legacyy", "--host", testrig.Docker(t)),
 		`no secret named "`+p+`legacyy"; closest: `+p+"legacy")
 	assertOneLineError(t, runCLI(t, "inspect", "service", p+"billingg", "--host", testrig.Docker(t)),

@@ -70,7 +70,7 @@ func (f *filteringAPI) SecretList(_ context.Context, o client.SecretListOptions)
 		}
 	}
 	f.note("SecretList", o.Filters, len(out))
-	return client.SecretListResult{Items: out}, nil
+	return client.SecretListResult{Items: out}, f.listErr["SecretList"]
 }
 
 func (f *filteringAPI) ServiceList(_ context.Context, o client.ServiceListOptions) (client.ServiceListResult, error) {
@@ -81,7 +81,7 @@ func (f *filteringAPI) ServiceList(_ context.Context, o client.ServiceListOption
 		}
 	}
 	f.note("ServiceList", o.Filters, len(out))
-	return client.ServiceListResult{Items: out}, nil
+	return client.ServiceListResult{Items: out}, f.listErr["ServiceList"]
 }
 
 func (f *filteringAPI) TaskList(_ context.Context, o client.TaskListOptions) (client.TaskListResult, error) {
@@ -92,7 +92,7 @@ func (f *filteringAPI) TaskList(_ context.Context, o client.TaskListOptions) (cl
 		}
 	}
 	f.note("TaskList", o.Filters, len(out))
-	return client.TaskListResult{Items: out}, nil
+	return client.TaskListResult{Items: out}, f.listErr["TaskList"]
 }
 
 func (f *filteringAPI) NodeList(ctx context.Context, o client.NodeListOptions) (client.NodeListResult, error) {
@@ -201,9 +201,13 @@ func TestInspectReadsOnlyWhatItNeedsAndSaysTheSame(t *testing.T) {
 	asks = append(asks, "pay", "legacy", "payment_key", "pa", "nope", "pay_v9")
 	for _, name := range asks {
 		api := inspectFake()
-		part, err := LoadForSecret(ctx, api, name)
+		calls := counting(api)
+		part, err := LoadForSecret(ctx, calls, name)
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
+		}
+		if _, found := whole.SecretAsked(name); found && calls.calls["Info"] != 0 {
+			t.Errorf("inspect secret %s asked the engine's Info (%s): the list calls say whether it is a manager", name, calls)
 		}
 		want := asJSON(whole.InspectSecret(name, nil, model.FingerprintKey{}))
 		if got := asJSON(part.InspectSecret(name, nil, model.FingerprintKey{})); got != want {
@@ -244,11 +248,34 @@ func TestInspectLoadsFailAsSnapshotDoes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	api = inspectFake()
-	api.info.ControlAvailable = false
-	for _, load := range []func(context.Context, SnapshotAPI, string) (*model.SwarmSnapshot, error){LoadForSecret, LoadForService} {
-		if _, err := load(ctx, api, "pay"); !errors.Is(err, ErrNotManager) {
-			t.Errorf("on a worker: %v, want %v", err, ErrNotManager)
+	// The engine refuses a worker's or a stray engine's list calls; Info
+	// says which it is, as before a whole snapshot.
+	refused := errors.New("Error response from daemon: This node is not a swarm manager.")
+	for _, c := range []struct {
+		state  swarm.LocalNodeState
+		manage bool
+		want   error
+	}{
+		{swarm.LocalNodeStateActive, false, ErrNotManager},
+		{swarm.LocalNodeStateInactive, false, ErrSwarmInactive},
+		{swarm.LocalNodeStateLocked, false, ErrSwarmInactive},
+	} {
+		for _, load := range []func(context.Context, SnapshotAPI, string) (*model.SwarmSnapshot, error){LoadForSecret, LoadForService} {
+			api := inspectFake()
+			api.info.LocalNodeState, api.info.ControlAvailable = c.state, c.manage
+			api.listErr = map[string]error{"SecretList": refused, "ServiceList": refused, "NodeList": refused, "TaskList": refused}
+			_, got := load(ctx, api, "pay")
+			_, want := LoadSnapshot(ctx, api)
+			var nodeErr *NodeError
+			if !errors.Is(got, c.want) || !errors.As(got, &nodeErr) || got.Error() != want.Error() {
+				t.Errorf("%s engine: %v, want %v", c.state, got, want)
+			}
 		}
+	}
+	// A list error on a manager is the list's.
+	api = inspectFake()
+	api.listErr = map[string]error{"ServiceList": errors.New("boom")}
+	if _, err := LoadForSecret(ctx, api, "pay"); err == nil || !strings.Contains(err.Error(), "list services: boom") {
+		t.Errorf("a failed list on a manager: %v", err)
 	}
 }
