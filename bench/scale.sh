@@ -75,12 +75,15 @@ cmd[drift_slow]="env AWS_ENDPOINT_URL_S3=$slow_s3 bin/secretdeck drift --source 
 cmd[version]="bin/secretdeck version"
 order=(inspect floor docker drift drift_slow version)
 
-# Each run runs every command once, in turn; rusage prints "wall_ms rss_kb".
+# Each run runs every command once, in turn, starting one further each run
+# (what follows a heavy drift is not always inspect); rusage prints
+# "wall_ms rss_kb".
 for name in "${order[@]}"; do eval "${cmd[$name]}" >/dev/null 2>&1 || true; done # warm caches
 mkdir "$tmp/runs"
 load_before=$(cut -d' ' -f1 /proc/loadavg)
-for _ in $(seq "$runs"); do
-  for name in "${order[@]}"; do
+for run in $(seq "$runs"); do
+  for k in "${!order[@]}"; do
+    name=${order[$(( (k + run) % ${#order[@]} ))]}
     eval "\"$tmp/rusage\" -- ${cmd[$name]}" >>"$tmp/runs/$name"
   done
 done
