@@ -1,10 +1,12 @@
 // Command seed fills the rig for bench/drift.sh and bench/scale.sh: N secrets and M services
 // (internal/seed), and one property file per service in an S3 bucket, whose
-// keys match what the services mount.
+// keys match what the services mount. It first removes what a run with the
+// same prefix made, files included (-cleanup does only that).
 package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -14,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/moby/moby/client"
 	"golang.org/x/sync/errgroup"
 
@@ -48,7 +51,16 @@ func run(host, endpoint, bucket string, o seed.Options, cleanup bool) error {
 		return err
 	}
 	defer api.Close()
-	if err := seed.Cleanup(ctx, api, o.Prefix); err != nil || cleanup {
+	cfg, err := config.LoadDefaultConfig(ctx, config.WithRegion("us-east-1"))
+	if err != nil {
+		return err
+	}
+	c := s3.NewFromConfig(cfg, func(o *s3.Options) { o.BaseEndpoint, o.UsePathStyle = aws.String(endpoint), true })
+	if err := seed.Cleanup(ctx, api, o.Prefix); err != nil {
+		return err
+	}
+	// The files of a larger run before would stay in the bucket, and be read.
+	if err := removeFiles(ctx, c, bucket, o.Prefix); err != nil || cleanup {
 		return err
 	}
 	start := time.Now()
@@ -57,11 +69,6 @@ func run(host, endpoint, bucket string, o seed.Options, cleanup bool) error {
 	}
 	fmt.Fprintf(os.Stderr, "bench seed: %d secrets, %d services (%d running) in %s\n", o.Secrets, o.Services, o.Running, time.Since(start).Round(time.Millisecond))
 
-	cfg, err := config.LoadDefaultConfig(ctx, config.WithRegion("us-east-1"))
-	if err != nil {
-		return err
-	}
-	c := s3.NewFromConfig(cfg, func(o *s3.Options) { o.BaseEndpoint, o.UsePathStyle = aws.String(endpoint), true })
 	if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: &bucket}); err != nil && !strings.Contains(err.Error(), "BucketAlready") {
 		return err
 	}
@@ -79,4 +86,31 @@ func run(host, endpoint, bucket string, o seed.Options, cleanup bool) error {
 		})
 	}
 	return g.Wait()
+}
+
+// removeFiles removes the objects of bucket whose keys start with prefix
+// (what an earlier run wrote); a bucket that does not exist has none.
+func removeFiles(ctx context.Context, c *s3.Client, bucket, prefix string) error {
+	pages := s3.NewListObjectsV2Paginator(c, &s3.ListObjectsV2Input{Bucket: &bucket, Prefix: &prefix})
+	for pages.HasMorePages() {
+		page, err := pages.NextPage(ctx)
+		var missing *types.NoSuchBucket
+		if errors.As(err, &missing) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if len(page.Contents) == 0 {
+			continue
+		}
+		del := &types.Delete{Quiet: aws.Bool(true)}
+		for _, o := range page.Contents {
+			del.Objects = append(del.Objects, types.ObjectIdentifier{Key: o.Key})
+		}
+		if _, err := c.DeleteObjects(ctx, &s3.DeleteObjectsInput{Bucket: &bucket, Delete: del}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
