@@ -279,3 +279,44 @@ func TestInspectLoadsFailAsSnapshotDoes(t *testing.T) {
 		t.Errorf("a failed list on a manager: %v", err)
 	}
 }
+
+// tasksOf reads the tasks of the services asked for and only theirs: by a
+// filter for a few, from the whole list for many, and from the whole list
+// again when the engine refuses the filter (a service removed meanwhile).
+func TestTasksOfReadsOnlyTheServicesAsked(t *testing.T) {
+	ctx := context.Background()
+	api := &filteringAPI{fakeAPI: largeFake(100, 80, 160)}
+	for _, n := range []int{1, tasksByServiceLimit, tasksByServiceLimit + 1, 80} {
+		var ids []string
+		for _, s := range api.services[:n] {
+			ids = append(ids, s.ID)
+		}
+		api.unfilter = nil
+		tasks, err := tasksOf(ctx, api, ids)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(tasks) != 2*n {
+			t.Errorf("%d services: %d tasks, want %d", n, len(tasks), 2*n)
+		}
+		if whole := len(api.unfilter) > 0; whole != (n > tasksByServiceLimit) {
+			t.Errorf("%d services: whole list read = %v", n, whole)
+		}
+	}
+	refusing := &refusingFilters{filteringAPI: api}
+	tasks, err := tasksOf(ctx, refusing, []string{api.services[0].ID})
+	if err != nil || len(tasks) != 2 {
+		t.Errorf("after a refused filter: %d tasks, %v", len(tasks), err)
+	}
+}
+
+// refusingFilters fails a task list by service, as the engine does when
+// one of the services is gone.
+type refusingFilters struct{ *filteringAPI }
+
+func (r *refusingFilters) TaskList(ctx context.Context, o client.TaskListOptions) (client.TaskListResult, error) {
+	if len(o.Filters["service"]) > 0 {
+		return client.TaskListResult{}, errors.New("Error response from daemon: service x not found")
+	}
+	return r.filteringAPI.TaskList(ctx, o)
+}
