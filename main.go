@@ -4,11 +4,6 @@ package main
 import (
 	"os"
 
-	// Root certificates for a host that has none, such as the FROM scratch
-	// image: without them no HTTPS call to S3 could be verified. Used only
-	// where the system has no certificate store of its own.
-	_ "golang.org/x/crypto/x509roots/fallback"
-
 	"github.com/secretdeck/secretdeck/cli"
 )
 

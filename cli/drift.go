@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bufio"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -54,9 +55,7 @@ Exit code: 0 no drift, 2 drift found, 1 error.`,
 			model.SortByUrgency(r.Findings)
 			out := newDriftOutput(w.source, r)
 			if opts.json {
-				enc := json.NewEncoder(cmd.OutOrStdout())
-				enc.SetIndent("", "  ")
-				err = enc.Encode(out)
+				err = out.writeJSON(cmd.OutOrStdout())
 			} else {
 				err = out.writeText(cmd.OutOrStdout())
 			}
@@ -100,6 +99,45 @@ func newDriftOutput(src *model.SourceSnapshot, r *model.DriftReport) driftOutput
 		out.Summary.ByKind[string(f.Kind)]++
 	}
 	return out
+}
+
+// writeJSON prints o as json.Encoder with a two-space indent would, one
+// finding at a time: 10,000 findings are never held whole as text, and
+// again indented (about 25 MB at that size).
+func (o driftOutput) writeJSON(out io.Writer) error {
+	head, err := json.MarshalIndent(struct {
+		Source         string       `json:"source"`
+		Env            string       `json:"env"`
+		FingerprintKey bool         `json:"fingerprintKey"`
+		Summary        driftSummary `json:"summary"`
+	}{o.Source, o.Env, o.FingerprintKey, o.Summary}, "", "  ")
+	if err != nil {
+		return err
+	}
+	w := bufio.NewWriter(out)
+	w.Write(head[:len(head)-len("\n}")])
+	switch {
+	case o.Findings == nil:
+		w.WriteString(",\n  \"findings\": null")
+	case len(o.Findings) == 0:
+		w.WriteString(",\n  \"findings\": []")
+	default:
+		w.WriteString(",\n  \"findings\": [")
+		for i := range o.Findings {
+			f, err := json.MarshalIndent(&o.Findings[i], "    ", "  ")
+			if err != nil {
+				return err
+			}
+			if i > 0 {
+				w.WriteByte(',')
+			}
+			w.WriteString("\n    ")
+			w.Write(f)
+		}
+		w.WriteString("\n  ]")
+	}
+	w.WriteString("\n}\n")
+	return w.Flush() // the first write error, if any
 }
 
 func (o driftOutput) writeText(out io.Writer) error {

@@ -1,16 +1,19 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/secretdeck/secretdeck/internal/report"
 	"github.com/secretdeck/secretdeck/model"
+	"github.com/secretdeck/secretdeck/swarm"
 )
 
 type inspectOptions struct {
@@ -58,7 +61,9 @@ swarm keeps); a manager holds every secret (the Raft store).`,
   secretdeck inspect secret payment_key_v1 --json`,
 			Args: cobra.ExactArgs(1),
 			RunE: func(cmd *cobra.Command, args []string) error {
-				w, r, err := loadForInspect(cmd, global)
+				w, r, err := loadForInspect(cmd, global, func(ctx context.Context, c *swarm.Client) (*model.SwarmSnapshot, error) {
+					return c.SnapshotForSecret(ctx, args[0])
+				})
 				if err != nil {
 					return err
 				}
@@ -89,7 +94,9 @@ swarm keeps); a manager holds every secret (the Raft store).`,
 			Example: "  secretdeck inspect service proxy --source s3://ops-config/services --env prod",
 			Args:    cobra.ExactArgs(1),
 			RunE: func(cmd *cobra.Command, args []string) error {
-				w, r, err := loadForInspect(cmd, global)
+				w, r, err := loadForInspect(cmd, global, func(ctx context.Context, c *swarm.Client) (*model.SwarmSnapshot, error) {
+					return c.SnapshotForService(ctx, args[0])
+				})
 				if err != nil {
 					return err
 				}
@@ -128,13 +135,29 @@ swarm keeps); a manager holds every secret (the Raft store).`,
 	return cmd
 }
 
-func loadForInspect(cmd *cobra.Command, global *globalOptions) (*world, *model.DriftReport, error) {
+// loadForInspect reads what inspect needs. With a source, drift reads the
+// whole swarm, and so does inspect; without one, only the part that
+// partial loads (one secret or service, what names it, their tasks).
+func loadForInspect(cmd *cobra.Command, global *globalOptions, partial func(context.Context, *swarm.Client) (*model.SwarmSnapshot, error)) (*world, *model.DriftReport, error) {
+	if global.source == "" {
+		ctx := cmd.Context()
+		start := time.Now()
+		c, err := global.connect(ctx)
+		if err != nil {
+			return nil, nil, err
+		}
+		defer c.Close()
+		snap, err := partial(ctx, c)
+		if err != nil {
+			return nil, nil, err
+		}
+		global.logger().Debug("swarm loaded for inspect", "endpoint", snap.Endpoint.Host,
+			"secrets", len(snap.Secrets), "services", len(snap.Services), "tasks", len(snap.Tasks), "took", time.Since(start))
+		return &world{swarm: snap}, nil, nil
+	}
 	w, err := loadWorld(cmd.Context(), global)
 	if err != nil {
 		return nil, nil, err
-	}
-	if w.source == nil {
-		return w, nil, nil
 	}
 	return w, w.drift(), nil
 }

@@ -29,6 +29,7 @@ func benchWorld(n int) DriftInput {
 		w.last().Spec.Env = []EnvVar{{Name: "PROPS", Value: NewValueString(svc + ".properties.prod")}, {Name: "LOG", Value: NewValueString("info")}}
 		w.file(svc+".properties.prod", svc, entries...)
 	}
+	w.source.URI = "s3://bench" // a bucket: drift also checks which services fetch their own file
 	return DriftInput{Swarm: &w.swarm, Source: &w.source, Key: w.key}
 }
 

@@ -67,15 +67,10 @@ type EnvSummary struct {
 // blast radius of the whole logical secret. drift may be nil (no source):
 // the fingerprint is then not checked and no finding is listed.
 func (s *SwarmSnapshot) InspectSecret(name string, drift *DriftReport, key FingerprintKey) (*SecretDetail, error) {
-	i := slices.IndexFunc(s.Secrets, func(x Secret) bool { return x.Name == name || x.ID == name })
-	if i < 0 {
-		last, ok := newest(s.Versions(name))
-		if !ok {
-			return nil, s.secretNotFound(name, drift)
-		}
-		i = slices.IndexFunc(s.Secrets, func(x Secret) bool { return x.ID == last.Secret.ID })
+	sec, ok := s.SecretAsked(name)
+	if !ok {
+		return nil, s.secretNotFound(name, drift)
 	}
-	sec := s.Secrets[i]
 	d := &SecretDetail{Asked: name, Secret: sec, Blast: s.Blast(sec.ID), Findings: []Finding{}, Versions: []VersionSummary{}}
 	ix := newVersionIndex(s.Secrets)
 	v := versionOf(&sec)
@@ -128,6 +123,33 @@ func (s *SwarmSnapshot) InspectSecret(name string, drift *DriftReport, key Finge
 	return d, nil
 }
 
+// SecretAsked is the secret `inspect secret name` describes: the one called
+// name (or with that ID), else the newest version of the logical secret
+// called name.
+func (s *SwarmSnapshot) SecretAsked(name string) (Secret, bool) {
+	if i := slices.IndexFunc(s.Secrets, func(x Secret) bool { return x.Name == name || x.ID == name }); i >= 0 {
+		return s.Secrets[i], true
+	}
+	last, ok := newest(s.Versions(name))
+	if !ok {
+		return Secret{}, false
+	}
+	return *last.Secret, true
+}
+
+// ServicesNaming are the IDs of the services whose Spec or PreviousSpec
+// names any of the secrets with ids: the services whose tasks a blast
+// radius of those secrets reads.
+func (s *SwarmSnapshot) ServicesNaming(ids ...string) []string {
+	var out []string
+	for i := range s.Services {
+		if slices.ContainsFunc(s.Services[i].ReferencedSecretIDs(), func(id string) bool { return slices.Contains(ids, id) }) {
+			out = append(out, s.Services[i].ID)
+		}
+	}
+	return out
+}
+
 // Fingerprints returns how a secret compares with the value the source
 // declares for its logical secret (declared false when no entry does): the
 // one answer every face shows for a secret. The index is built once, so a
@@ -165,11 +187,10 @@ func (s *SwarmSnapshot) versionSummary(v SecretVersion) VersionSummary {
 
 // InspectService describes the service called name (or with that ID).
 func (s *SwarmSnapshot) InspectService(name string, drift *DriftReport) (*ServiceDetail, error) {
-	i := slices.IndexFunc(s.Services, func(x Service) bool { return x.Name == name || x.ID == name })
-	if i < 0 {
+	svc, ok := s.ServiceAsked(name)
+	if !ok {
 		return nil, &NotFoundError{What: "service", Name: name, Have: s.ServiceNames(), Lister: "docker service ls"}
 	}
-	svc := s.Services[i]
 	d := &ServiceDetail{Service: svc, Env: []EnvSummary{}, Tasks: []Task{}, Findings: []Finding{}}
 	running, desired := s.TaskCounts()
 	d.Running, d.Desired = running[svc.ID], desired[svc.ID]
@@ -198,6 +219,16 @@ func (s *SwarmSnapshot) InspectService(name string, drift *DriftReport) (*Servic
 		d.Env = append(d.Env, EnvSummary{Name: ev.Name, Length: ev.Value.Len(), Exposed: exposed[ev.Name]})
 	}
 	return d, nil
+}
+
+// ServiceAsked is the service `inspect service name` describes: the one
+// called name, or with that ID.
+func (s *SwarmSnapshot) ServiceAsked(name string) (Service, bool) {
+	i := slices.IndexFunc(s.Services, func(x Service) bool { return x.Name == name || x.ID == name })
+	if i < 0 {
+		return Service{}, false
+	}
+	return s.Services[i], true
 }
 
 // secretNames are the names of every swarm secret and of every logical secret

@@ -17,9 +17,15 @@ const secretsDir = "/run/secrets/"
 // dev's values). Names only: a value is compared, never shown.
 func (d *drifter) wiring() {
 	bucket := d.sourceBucket()
+	own := map[string][]*PropertyFile{} // by service: its property files (secret files are mounted, never fetched)
+	for i := range d.in.Source.Files {
+		if f := &d.in.Source.Files[i]; !f.IsFileSecret() {
+			own[f.Service] = append(own[f.Service], f)
+		}
+	}
 	for i := range d.in.Swarm.Services {
 		svc := &d.in.Swarm.Services[i]
-		reads := bucket != "" && d.readsOwnFile(svc)
+		reads := bucket != "" && readsOwnFile(svc, own[svc.Name])
 		for _, ev := range svc.Spec.Env {
 			ref := ev.Value.Reveal()
 			switch {
@@ -60,11 +66,11 @@ func (d *drifter) sourceBucket() string {
 
 // readsOwnFile reports whether an env var of svc names one of its property
 // files: the service fetches the file itself.
-func (d *drifter) readsOwnFile(svc *Service) bool {
+func readsOwnFile(svc *Service, files []*PropertyFile) bool {
 	for _, ev := range svc.Spec.Env {
 		ref := ev.Value.Reveal()
-		for _, f := range d.in.Source.Files {
-			if f.Service == svc.Name && !f.IsFileSecret() && ref != "" && namesFile(ref, f.Key) {
+		for _, f := range files {
+			if ref != "" && namesFile(ref, f.Key) {
 				return true
 			}
 		}

@@ -5,15 +5,19 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go"
+
+	"github.com/secretdeck/secretdeck/internal/roots"
 )
 
 // Sentinel errors of S3 sources; returned errors wrap them.
@@ -35,6 +39,7 @@ type bucket struct {
 // newBucket configures an S3 client: the default AWS chain (env, profile,
 // SSO, IMDS), unless the swarm mounted credentials at SecretsDir.
 func newBucket(ctx context.Context, opts Options, name, prefix string) (*bucket, error) {
+	roots.Ensure() // a host without a certificate store (the scratch image) gets the bundled roots
 	var loadOpts []func(*config.LoadOptions) error
 	if opts.Region != "" {
 		loadOpts = append(loadOpts, config.WithRegion(opts.Region))
@@ -42,6 +47,11 @@ func newBucket(ctx context.Context, opts Options, name, prefix string) (*bucket,
 	if id, secret, ok := secretsDirCredentials(opts.SecretsDir); ok {
 		loadOpts = append(loadOpts, config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider(id, secret, "")))
 	}
+	// Keep a connection per parallel read: past the SDK's 10 idle per host,
+	// each read beyond them would dial (and, on AWS, shake hands) anew.
+	loadOpts = append(loadOpts, config.WithHTTPClient(awshttp.NewBuildableClient().WithTransportOptions(func(t *http.Transport) {
+		t.MaxIdleConnsPerHost = max(t.MaxIdleConnsPerHost, opts.Concurrency)
+	})))
 	cfg, err := config.LoadDefaultConfig(ctx, loadOpts...)
 	if err != nil {
 		return nil, fmt.Errorf("AWS configuration: %w", err)

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"testing"
+
+	"github.com/secretdeck/secretdeck/model"
 )
 
 // BenchmarkLoadSnapshot measures conversion and sorting on large fake data
@@ -43,5 +45,41 @@ func TestLoadSnapshotScalesLinearly(t *testing.T) {
 	small, large := allocs(1), allocs(4)
 	if ratio := large / small; ratio > 4.4 {
 		t.Errorf("4× the swarm cost %.1f× the allocations (%.0f → %.0f): conversion is not linear", ratio, small, large)
+	}
+}
+
+// BenchmarkInspectSecret compares `inspect secret` from the whole swarm
+// with the filtered loads, at the size of issue 15 (10,000 secrets, 1,000
+// services, 3,000 tasks), without I/O: what is left is the conversion and
+// the model's work, which the filters make proportional to the question.
+// The engine's side (encoding, transfer) shrinks the same way; bench/scale.sh
+// measures it end to end.
+//
+//	go test -run '^$' -bench InspectSecret -benchmem ./swarm/
+func BenchmarkInspectSecret(b *testing.B) {
+	api := &filteringAPI{fakeAPI: largeFake(10000, 1000, 3000)}
+	ctx := context.Background()
+	name := "secret_00042"
+	for _, c := range []struct {
+		name string
+		load func(context.Context, SnapshotAPI, string) (*model.SwarmSnapshot, error)
+	}{
+		{"whole", func(ctx context.Context, api SnapshotAPI, _ string) (*model.SwarmSnapshot, error) {
+			return LoadSnapshot(ctx, api)
+		}},
+		{"filtered", LoadForSecret},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				snap, err := c.load(ctx, api, name)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, err := snap.InspectSecret(name, nil, model.FingerprintKey{}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

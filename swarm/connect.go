@@ -8,6 +8,7 @@ import (
 
 	"github.com/moby/moby/client"
 
+	"github.com/secretdeck/secretdeck/internal/roots"
 	"github.com/secretdeck/secretdeck/model"
 )
 
@@ -77,6 +78,9 @@ func Connect(ctx context.Context, o ConnectOptions) (*Client, error) {
 	opts, err := target.clientOpts()
 	if err != nil {
 		return nil, &ConnectError{Endpoint: target.shown, Err: err}
+	}
+	if target.dial.TLSData != nil {
+		roots.Ensure() // a CA the context does not name is checked against the host's roots, or the bundled ones
 	}
 	api, err := client.New(opts...)
 	if err != nil {

@@ -50,23 +50,9 @@ func (c *Client) Snapshot(ctx context.Context) (*model.SwarmSnapshot, error) {
 // call rather than their sum. Every slice is sorted, so two loads of an
 // unchanged swarm are equal.
 func LoadSnapshot(ctx context.Context, api SnapshotAPI) (*model.SwarmSnapshot, error) {
-	info, err := api.Info(ctx, client.InfoOptions{})
+	snap, err := managerSnapshot(ctx, api)
 	if err != nil {
-		return nil, fmt.Errorf("read engine info: %w", err)
-	}
-	sw := info.Info.Swarm
-	if state := string(sw.LocalNodeState); state != "active" {
-		if state == "" {
-			state = "inactive"
-		}
-		return nil, &NodeError{State: state, Err: ErrSwarmInactive}
-	}
-	if !sw.ControlAvailable {
-		return nil, &NodeError{State: "active", Err: ErrNotManager}
-	}
-	snap := &model.SwarmSnapshot{NodeID: sw.NodeID, NodeRole: "manager", LoadedAt: time.Now()}
-	if sw.Cluster != nil {
-		snap.ClusterID = sw.Cluster.ID
+		return nil, err
 	}
 
 	// Each goroutine fills its own field of snap: no lock needed.
@@ -100,6 +86,31 @@ func LoadSnapshot(ctx context.Context, api SnapshotAPI) (*model.SwarmSnapshot, e
 		return nil, err
 	}
 	sortSnapshot(snap)
+	return snap, nil
+}
+
+// managerSnapshot is an empty snapshot of the swarm whose manager api
+// speaks to, from the engine's Info; else a *NodeError saying what the
+// engine is instead.
+func managerSnapshot(ctx context.Context, api SnapshotAPI) (*model.SwarmSnapshot, error) {
+	info, err := api.Info(ctx, client.InfoOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("read engine info: %w", err)
+	}
+	sw := info.Info.Swarm
+	if state := string(sw.LocalNodeState); state != "active" {
+		if state == "" {
+			state = "inactive"
+		}
+		return nil, &NodeError{State: state, Err: ErrSwarmInactive}
+	}
+	if !sw.ControlAvailable {
+		return nil, &NodeError{State: "active", Err: ErrNotManager}
+	}
+	snap := &model.SwarmSnapshot{NodeID: sw.NodeID, NodeRole: "manager", LoadedAt: time.Now()}
+	if sw.Cluster != nil {
+		snap.ClusterID = sw.Cluster.ID
+	}
 	return snap, nil
 }
 
