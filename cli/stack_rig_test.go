@@ -215,11 +215,13 @@ func TestStackFileSecretForReal(t *testing.T) {
 	}
 	write("stack.yml", stackFile)
 	write("tls.pem", "cert one\n")
+	// The source first, then the deploy: the file is older than the secret
+	// Docker makes from it.
+	key := "stacks/" + name + ".yml"
+	bucket := srv.NewBucket(t, map[string]string{key: stackFile, "stacks/tls.pem": "cert one\n", p + "other.properties.prod": "x = y\n"})
 	if out, err := deploy(); err != nil {
 		t.Fatalf("first deploy: %v\n%s", err, out)
 	}
-	key := "stacks/" + name + ".yml"
-	bucket := srv.NewBucket(t, map[string]string{key: stackFile, "stacks/tls.pem": "cert one\n", p + "other.properties.prod": "x = y\n"})
 	args := []string{"--host", testrig.Docker(t), "--source", "s3://" + bucket, "--env", "prod"}
 	if k := kindsOf(findings(t, args, p+"web")); strings.Contains(k, "stack-file-secret") {
 		t.Fatalf("the file is older than the secret: %s", k)
