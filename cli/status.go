@@ -79,10 +79,13 @@ type swarmSummary struct {
 	NodeRole  string `json:"nodeRole"`
 	Nodes     int    `json:"nodes"`
 	Managers  int    `json:"managers"`
-	Secrets   int    `json:"secrets"`
-	Configs   int    `json:"configs"`
-	Services  int    `json:"services"`
-	Tasks     int    `json:"tasks"`
+	// Down counts the nodes that are not ready (down, unknown,
+	// disconnected): their tasks cannot run.
+	Down     int `json:"down"`
+	Secrets  int `json:"secrets"`
+	Configs  int `json:"configs"`
+	Services int `json:"services"`
+	Tasks    int `json:"tasks"`
 }
 
 type serviceStatus struct {
@@ -130,6 +133,9 @@ func newStatusReport(w *world) statusReport {
 		Services: len(s.Services), Tasks: len(s.Tasks),
 	}
 	for _, n := range s.Nodes {
+		if n.State != "ready" {
+			r.Swarm.Down++
+		}
 		if n.Role == "manager" {
 			r.Swarm.Managers++
 		}
@@ -203,8 +209,12 @@ func (r statusReport) writeText(out io.Writer) error {
 	e := r.Endpoint
 	w.Printf("Docker   %s (context %s, chosen by %s, API %s)\n", e.Host, e.Context, e.Source, e.APIVersion)
 	s := r.Swarm
+	nodes := plural(s.Managers, "manager")
+	if s.Down > 0 {
+		nodes += fmt.Sprintf(", %d NOT READY", s.Down)
+	}
 	w.Printf("Swarm    %s · this node is a %s · %s (%s) · %s · %s · %s · %s\n",
-		s.ClusterID, s.NodeRole, plural(s.Nodes, "node"), plural(s.Managers, "manager"), plural(s.Secrets, "secret"),
+		s.ClusterID, s.NodeRole, plural(s.Nodes, "node"), nodes, plural(s.Secrets, "secret"),
 		plural(s.Configs, "config"), plural(s.Services, "service"), plural(s.Tasks, "task"))
 	if r.Source == nil {
 		w.Printf("Source   none (give --source s3://bucket/prefix or a folder to compare with property files)\n")

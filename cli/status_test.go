@@ -11,6 +11,7 @@ import (
 	"github.com/secretdeck/secretdeck/internal/leak"
 	"github.com/secretdeck/secretdeck/internal/seed"
 	"github.com/secretdeck/secretdeck/internal/testrig"
+	"github.com/secretdeck/secretdeck/model"
 )
 
 func TestStatusErrorsAreOneActionableLine(t *testing.T) {
@@ -178,5 +179,21 @@ func TestNoValueReachesOutputErrorsOrLogs(t *testing.T) {
 	}
 	if !strings.Contains(runs[2].stdout, "env-exposure") || !strings.Contains(runs[2].stdout, "DB_PASSWORD") {
 		t.Errorf("drift should flag the exposed env var by name:\n%s", runs[2].stdout)
+	}
+}
+
+// TestStatusSaysWhichNodesAreNotReady: a node that is down is counted, in
+// the text and in the JSON.
+func TestStatusSaysWhichNodesAreNotReady(t *testing.T) {
+	w := &world{swarm: &model.SwarmSnapshot{ClusterID: "c1", NodeRole: "manager", Nodes: []model.Node{
+		{ID: "m", Role: "manager", State: "ready"}, {ID: "w1", Role: "worker", State: "down"}, {ID: "w2", Role: "worker", State: "ready", Availability: "drain"},
+	}}}
+	r := newStatusReport(w)
+	var b strings.Builder
+	if err := r.writeText(&b); err != nil {
+		t.Fatal(err)
+	}
+	if r.Swarm.Down != 1 || !strings.Contains(b.String(), "3 nodes (1 manager, 1 NOT READY)") {
+		t.Errorf("down %d:\n%s", r.Swarm.Down, b.String())
 	}
 }
