@@ -28,19 +28,7 @@ type SnapshotAPI interface {
 // *ConnectError when the engine stopped answering, a *NodeError when it is
 // not a manager of an active swarm.
 func (c *Client) Snapshot(ctx context.Context) (*model.SwarmSnapshot, error) {
-	s, err := LoadSnapshot(ctx, c.api)
-	var nodeErr *NodeError
-	switch {
-	case errors.As(err, &nodeErr):
-		nodeErr.Endpoint = c.endpoint
-		return nil, err
-	case client.IsErrConnectionFailed(err):
-		return nil, &ConnectError{Endpoint: c.endpoint, Err: err}
-	case err != nil:
-		return nil, err
-	}
-	s.Endpoint = c.endpoint
-	return s, nil
+	return c.located(LoadSnapshot(ctx, c.api))
 }
 
 // LoadSnapshot reads a swarm with a CONSTANT number of calls, whatever its
