@@ -75,9 +75,10 @@ type StackEdit struct {
 	To      string `json:"to"`
 	// Services are the stack's services whose next deploy it keeps on To.
 	Services []string `json:"services"`
-	// Diff, like a change's Restarts, only reports: the edit as `diff -u`
-	// shows it (filled in for previews by package report).
-	Diff string `json:"diff,omitempty"`
+	// Diff only reports: the edit as `diff -u` shows it, filled in for
+	// previews by package report. Never written to a plan file: its context
+	// lines are the stack file's own, which may hold a credential.
+	Diff string `json:"-"`
 }
 
 // stackOf is the stack file of a stack, nil if unknown.

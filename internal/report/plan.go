@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"io"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -166,7 +167,28 @@ func StackDiffs(p *model.RotationPlan, source *model.SourceSnapshot) {
 				e.Diff = "cannot be edited: " + err.Error()
 				continue
 			}
-			e.Diff = stack.UnifiedDiff(e.File, old, edited)
+			e.Diff = maskDiff(stack.UnifiedDiff(e.File, old, edited))
 		}
 	}
+}
+
+// credentialLine matches a line that sets a credential-like name to a
+// literal (`DB_PASSWORD=x`, `- API_TOKEN: x`, `secret_key: "x"`): a stack
+// file's environment can hold one within a diff's context of the edit.
+var credentialLine = regexp.MustCompile(`^( \s*(?:-\s*)?"?)([A-Za-z_][A-Za-z0-9_.-]*)("?\s*[=:]\s*)([^\s{].*)$`)
+
+// maskDiff masks the value of every context line of a diff that sets a
+// credential-like name, so a preview never shows one (the changed lines are
+// the names secretdeck edits).
+func maskDiff(diff string) string {
+	lines := strings.Split(diff, "\n")
+	for i, l := range lines {
+		if strings.HasPrefix(l, "---") || strings.HasPrefix(l, "+++") || strings.HasPrefix(l, "@@") {
+			continue
+		}
+		if m := credentialLine.FindStringSubmatch(l); m != nil && model.SensitiveName(m[2]) {
+			lines[i] = m[1] + m[2] + m[3] + "••••••••"
+		}
+	}
+	return strings.Join(lines, "\n")
 }

@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"encoding/json"
 	"os/exec"
 	"slices"
 	"strings"
@@ -72,5 +73,22 @@ func TestServiceDetailShowsFailedTasks(t *testing.T) {
 	i, j := strings.Index(out, "t2  node n2  2026-11-30 06:01:00Z  rejected: secret not found: api_key_v2"), strings.Index(out, "t1  node n1  2026-11-30 06:00:00Z  failed: task: non-zero exit (1)")
 	if !strings.Contains(out, "FAILED TASKS (newest first)") || i < 0 || j < 0 || i > j || strings.Contains(out, "t3  node") {
 		t.Fatalf("failed tasks:\n%s", out)
+	}
+}
+
+// TestStackDiffMasksCredentialsInContext: a stack file whose environment
+// sets a credential near the edited name shows the edit, never the value;
+// and the diff is not part of a plan file.
+func TestStackDiffMasksCredentialsInContext(t *testing.T) {
+	data := "version: \"3.8\"\nservices:\n  web:\n    image: app\n    environment:\n      API_TOKEN: tok-in-env\n      DB_PASSWORD: hunter2-in-env\n    secrets: [tls]\nsecrets:\n  tls: {external: true, name: tls_v1}\n"
+	src := &model.SourceSnapshot{Stacks: []model.StackFile{{Stack: "shop", Path: "stacks/shop.yml", Data: model.NewValueString(data)}}}
+	p := &model.RotationPlan{StackEdits: []model.StackEdit{{Stack: "shop", File: "stacks/shop.yml", Key: "tls", From: "tls_v1", To: "tls_v2"}}}
+	StackDiffs(p, src)
+	d := p.StackEdits[0].Diff
+	if strings.Contains(d, "hunter2-in-env") || strings.Contains(d, "tok-in-env") || !strings.Contains(d, "name: tls_v2") || !strings.Contains(d, "DB_PASSWORD: ••••••••") {
+		t.Errorf("diff:\n%s", d)
+	}
+	if b, _ := json.Marshal(p); strings.Contains(string(b), "tls_v2}") && strings.Contains(string(b), "@@") {
+		t.Errorf("the diff is in the plan file: %s", b)
 	}
 }
