@@ -4,6 +4,7 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/secretdeck/secretdeck/internal/udiff"
 	"github.com/secretdeck/secretdeck/model"
 )
 
@@ -53,7 +54,7 @@ func FuzzEditSecretName(f *testing.F) {
 		if d := definitionOf(after, kind, key); d == nil || d.Name != name {
 			t.Fatalf("%s %s does not resolve to %s: %+v", kind, key, name, d)
 		}
-		a, b := splitLines(data), splitLines(out)
+		a, b := udiff.Lines(data), udiff.Lines(out)
 		head, tail := 0, 0
 		for head < len(a) && head < len(b) && a[head] == b[head] {
 			head++
@@ -62,7 +63,7 @@ func FuzzEditSecretName(f *testing.F) {
 			tail++
 		}
 		if removed, added := len(a)-head-tail, len(b)-head-tail; removed > 1 || added > 1 || (removed == 1 && added == 0) {
-			t.Fatalf("the edit removed %d lines and added %d:\n%s", removed, added, UnifiedDiff("f", data, out))
+			t.Fatalf("the edit removed %d lines and added %d:\n%s", removed, added, udiff.UnifiedDiff("f", data, out))
 		}
 	})
 }

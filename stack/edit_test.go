@@ -4,6 +4,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/secretdeck/secretdeck/internal/udiff"
 )
 
 // Each edit is checked byte for byte against the file expected after it:
@@ -122,7 +124,7 @@ secrets:
 				t.Fatal(err)
 			}
 			if string(got) != c.after {
-				t.Errorf("got:\n%s\nwant:\n%s\ndiff:\n%s", got, c.after, UnifiedDiff("shop.yml", []byte(c.after), got))
+				t.Errorf("got:\n%s\nwant:\n%s\ndiff:\n%s", got, c.after, udiff.UnifiedDiff("shop.yml", []byte(c.after), got))
 			}
 			f, err := Parse("shop", "shop.yml", got, nil)
 			if err != nil || f.Secret("payment_key").Name != "payment_key_v3" {

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/secretdeck/secretdeck/internal/udiff"
 	"github.com/secretdeck/secretdeck/model"
 	"github.com/secretdeck/secretdeck/stack"
 )
@@ -167,7 +168,7 @@ func StackDiffs(p *model.RotationPlan, source *model.SourceSnapshot) {
 				e.Diff = "cannot be edited: " + err.Error()
 				continue
 			}
-			e.Diff = maskDiff(stack.UnifiedDiff(e.File, old, edited))
+			e.Diff = maskDiff(udiff.UnifiedDiff(e.File, old, edited))
 		}
 	}
 }

@@ -1,4 +1,4 @@
-package stack
+package udiff
 
 import (
 	"fmt"
@@ -110,7 +110,7 @@ func apply(t testing.TB, old, diff string) string {
 	if diff == "" {
 		return old
 	}
-	a := splitLines([]byte(old))
+	a := Lines([]byte(old))
 	lines := strings.SplitAfter(diff, "\n")
 	if !strings.HasPrefix(lines[0], "--- ") || !strings.HasPrefix(lines[1], "+++ ") {
 		t.Fatalf("no header: %q", diff)
@@ -231,7 +231,7 @@ func TestUnifiedDiffIsCorrectAndMinimal(t *testing.T) {
 // still correct; two different 1 MiB files take well under a second.
 func TestUnifiedDiffBounded(t *testing.T) {
 	var a, b strings.Builder
-	for i := 0; a.Len() < MaxFileSize; i++ {
+	for i := 0; a.Len() < 1<<20; i++ {
 		fmt.Fprintf(&a, "line %d of a\n", i)
 		fmt.Fprintf(&b, "line %d of b\n", i)
 	}

@@ -1,4 +1,6 @@
-package stack
+// Package udiff makes unified diffs (diff -u) of small text files: stack file
+// edits and config contents.
+package udiff
 
 import (
 	"bytes"
@@ -19,7 +21,7 @@ const maxDiffEdits = 1000
 // --label b/path` shows it: "--- a/path", "+++ b/path", then hunks of
 // changed lines with 3 lines of context. It is "" when nothing changed.
 func UnifiedDiff(path string, old, new []byte) string {
-	a, b := splitLines(old), splitLines(new)
+	a, b := Lines(old), Lines(new)
 	ops := diffLines(a, b)
 	var out strings.Builder
 	for _, h := range hunks(ops) {
@@ -31,9 +33,9 @@ func UnifiedDiff(path string, old, new []byte) string {
 	return out.String()
 }
 
-// splitLines cuts data into lines, each with its \n (the last may have
-// none), so that a missing final newline is a difference, as for diff.
-func splitLines(data []byte) []string {
+// Lines cuts data into lines, each with its \n (the last may have none),
+// so that a missing final newline is a difference, as for diff.
+func Lines(data []byte) []string {
 	var lines []string
 	for len(data) > 0 {
 		i := bytes.IndexByte(data, '\n')
