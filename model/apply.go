@@ -17,6 +17,9 @@ type SwarmWriter interface {
 	ClusterID() string
 	CreateSecret(ctx context.Context, name string, labels map[string]string, v Value) (id string, err error)
 	RemoveSecret(ctx context.Context, id string) error
+	// CreateConfig makes a config; templateDriver is "" or "golang".
+	CreateConfig(ctx context.Context, name string, labels map[string]string, data []byte, templateDriver string) (id string, err error)
+	RemoveConfig(ctx context.Context, id string) error
 	// Service returns a service as the engine has it now.
 	Service(ctx context.Context, id string) (*Service, error)
 	// UpdateService makes edit to the service in ONE update sent with
@@ -34,6 +37,9 @@ type SwarmWriter interface {
 // ServiceEdit is what one service update changes.
 type ServiceEdit struct {
 	Secrets []FileRef // the service's secret references, all of them
+	// Configs are the service's config references, all of them; nil keeps
+	// them as they are.
+	Configs []FileRef
 	// Restart also replaces every task (ForceUpdate incremented, as `docker
 	// service update --force`).
 	Restart bool
@@ -78,6 +84,7 @@ type Step struct {
 	Plan    string `json:"plan"`
 	Service string `json:"service,omitempty"`
 	Secret  string `json:"secret,omitempty"`
+	Config  string `json:"config,omitempty"`
 	Action  string `json:"action"` // create, update, watch, verified, rollback, remove, refuse
 	Result  string `json:"result"` // ok, failed, or a state
 	Detail  string `json:"detail,omitempty"`
@@ -91,6 +98,10 @@ type Step struct {
 // in now, in words an operator can act on.
 type ApplyResult struct {
 	Created  []string          `json:"created"`
+	// ConfigsCreated and ConfigsRemoved are the configs made, and removed
+	// again by an undo.
+	ConfigsCreated []string `json:"configsCreated,omitempty"`
+	ConfigsRemoved []string `json:"configsRemoved,omitempty"`
 	Services map[string]string `json:"services"` // service → verified | rolled-back | failed | unchanged
 	Removed  []string          `json:"removed"`
 	Purged   []string          `json:"purged,omitempty"` // services whose PreviousSpec was flushed
@@ -163,6 +174,9 @@ func Verify(p *RotationPlan, s *SwarmSnapshot, source *SourceSnapshot, service f
 			return fmt.Errorf("%q is not a valid secret name", c.Name)
 		}
 	}
+	if err := checkConfigCreates(p, source); err != nil {
+		return err
+	}
 	for _, e := range p.StackEdits {
 		sf := source.stackOf(e.Stack)
 		switch {
@@ -216,11 +230,23 @@ func Apply(ctx context.Context, in ApplyInput) (*ApplyResult, error) {
 		id, err := in.Swarm.CreateSecret(ctx, c.Name, labels, v)
 		if err != nil {
 			in.Progress(Step{Plan: in.Plan.ID, Secret: c.Name, Action: "create", Result: "failed", Detail: err.Error()})
-			return nil, in.undo(ctx, r, ids, nil, fmt.Errorf("create secret %s: %w", c.Name, err))
+			return nil, in.undo(ctx, r, ids, nil, nil, fmt.Errorf("create secret %s: %w", c.Name, err))
 		}
 		ids[c.Name] = id
 		r.Created = append(r.Created, c.Name)
 		in.Progress(Step{Plan: in.Plan.ID, Secret: c.Name, Action: "create", Result: "ok", Fingerprint: labels[LabelFingerprint]})
+	}
+	cfgIDs := map[string]string{} // created config name → ID
+	for _, c := range in.Plan.ConfigCreates {
+		f := findConfig(in.Source, c.File)
+		id, err := in.Swarm.CreateConfig(ctx, c.Name, configLabels(in, c), f.Data, c.TemplateDriver)
+		if err != nil {
+			in.Progress(Step{Plan: in.Plan.ID, Config: c.Name, Action: "create", Result: "failed", Detail: err.Error()})
+			return nil, in.undo(ctx, r, ids, cfgIDs, nil, fmt.Errorf("create config %s: %w", c.Name, err))
+		}
+		cfgIDs[c.Name] = id
+		r.ConfigsCreated = append(r.ConfigsCreated, c.Name)
+		in.Progress(Step{Plan: in.Plan.ID, Config: c.Name, Action: "create", Result: "ok", Detail: "sha256 " + c.SHA256})
 	}
 
 	var (
@@ -249,10 +275,10 @@ func Apply(ctx context.Context, in ApplyInput) (*ApplyResult, error) {
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			refs := resolve(sc.After, ids)
-			sent, err := in.update(ctx, sc, refs)
+			refs, crefs := resolve(sc.After, ids), resolve(sc.ConfigsAfter, cfgIDs)
+			sent, err := in.update(ctx, sc, refs, crefs)
 			if err == nil {
-				err = in.watch(ctx, sc, refs)
+				err = in.watch(ctx, sc, refs, crefs)
 			}
 			mu.Lock()
 			defer mu.Unlock()
@@ -269,7 +295,7 @@ func Apply(ctx context.Context, in ApplyInput) (*ApplyResult, error) {
 	}
 	wg.Wait()
 	if failed != nil {
-		return nil, in.undo(ctx, r, ids, updated, failed)
+		return nil, in.undo(ctx, r, ids, cfgIDs, updated, failed)
 	}
 	edited := 0
 	for _, sc := range in.Plan.Services {
@@ -279,6 +305,10 @@ func Apply(ctx context.Context, in ApplyInput) (*ApplyResult, error) {
 	}
 	r.Summary = fmt.Sprintf("plan %s applied: %d secrets created, %d services updated and verified (every running task mounts the new secrets)",
 		in.Plan.ID, len(r.Created), edited)
+	if len(r.ConfigsCreated) > 0 {
+		r.Summary = fmt.Sprintf("plan %s applied: %d secrets and %d configs created, %d services updated and verified (every running task mounts the new secrets and configs)",
+			in.Plan.ID, len(r.Created), len(r.ConfigsCreated), edited)
+	}
 	serr := in.editStacks(ctx, r)
 	perr := in.purge(ctx, r, ids)
 	if err := in.remove(ctx, r); err != nil {
@@ -395,7 +425,7 @@ func sameEnv(a, b []EnvVar) bool {
 // untouched reports whether svc is as it was before sc's update: its
 // secrets, and the env vars the update removes still there.
 func untouched(svc *Service, sc ServiceChange) bool {
-	if !slices.Equal(svc.Spec.Secrets, sc.Before) {
+	if !specIsBefore(svc.Spec, sc) {
 		return false
 	}
 	for _, name := range sc.EnvRemove {
@@ -501,8 +531,8 @@ func resolve(refs []FileRef, ids map[string]string) []FileRef {
 
 // update sends the one service update, retrying once after "update out of
 // sequence" when the service's references are still what the plan saw.
-func (in ApplyInput) update(ctx context.Context, sc ServiceChange, refs []FileRef) (sent bool, err error) {
-	edit := ServiceEdit{Secrets: refs, Restart: sc.Restart != "", EnvRemove: sc.EnvRemove, EnvAdd: sc.EnvAdd}
+func (in ApplyInput) update(ctx context.Context, sc ServiceChange, refs, configs []FileRef) (sent bool, err error) {
+	edit := ServiceEdit{Secrets: refs, Configs: configs, Restart: sc.Restart != "", EnvRemove: sc.EnvRemove, EnvAdd: sc.EnvAdd}
 	err = in.Swarm.UpdateService(ctx, sc.ServiceID, sc.Version, edit)
 	if errors.Is(err, ErrOutOfSequence) {
 		svc, ierr := in.Swarm.Service(ctx, sc.ServiceID)
@@ -510,7 +540,7 @@ func (in ApplyInput) update(ctx context.Context, sc ServiceChange, refs []FileRe
 			return false, ierr
 		}
 		if !untouched(svc, sc) {
-			return false, fmt.Errorf("someone else changed its secrets or env since plan %s: stopped (run plan again)", in.Plan.ID)
+			return false, fmt.Errorf("someone else changed its %s or env since plan %s: stopped (run plan again)", mountedWords(sc), in.Plan.ID)
 		}
 		in.Progress(Step{Plan: in.Plan.ID, Service: sc.Service, Action: "update", Result: "retry", Detail: "out of sequence; its secrets are unchanged, retrying once"})
 		err = in.Swarm.UpdateService(ctx, sc.ServiceID, svc.Version, edit)
@@ -527,9 +557,12 @@ func (in ApplyInput) update(ctx context.Context, sc ServiceChange, refs []FileRe
 // running task mounting the new secret IDs. paused, rollback_*, a timeout
 // are failures (`docker service update` exits 0 after an automatic rollback:
 // convergence alone proves nothing).
-func (in ApplyInput) watch(ctx context.Context, sc ServiceChange, refs []FileRef) error {
-	want := make([]string, 0, len(refs))
+func (in ApplyInput) watch(ctx context.Context, sc ServiceChange, refs, configs []FileRef) error {
+	want := make([]string, 0, len(refs)+len(configs))
 	for _, r := range refs {
+		want = append(want, r.ID)
+	}
+	for _, r := range configs {
 		want = append(want, r.ID)
 	}
 	deadline := time.Now().Add(in.Options.Timeout)
@@ -567,7 +600,7 @@ func (in ApplyInput) watch(ctx context.Context, sc ServiceChange, refs []FileRef
 			return nil
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("rollout not done after %s (state %s, %d/%d tasks running with the new secrets)", in.Options.Timeout, state, v.mounting, v.desired)
+			return fmt.Errorf("rollout not done after %s (state %s, %d/%d tasks running with the new %s)", in.Options.Timeout, state, v.mounting, v.desired, mountedWords(sc))
 		}
 		select {
 		case <-ctx.Done():
@@ -613,7 +646,7 @@ func taskState(tasks []Task, want []string) (running, desired, mounting int) {
 		running++
 		ok := true
 		for _, id := range want {
-			ok = ok && slices.Contains(t.SecretIDs, id)
+			ok = ok && t.Mounts(id)
 		}
 		if ok {
 			mounting++
@@ -624,7 +657,7 @@ func taskState(tasks []Task, want []string) (running, desired, mounting int) {
 
 // undo rolls back the services this plan updated and removes the secrets it
 // created that no service's Spec mounts, then says where the swarm stands.
-func (in ApplyInput) undo(ctx context.Context, r *ApplyResult, ids map[string]string, updated []ServiceChange, cause error) error {
+func (in ApplyInput) undo(ctx context.Context, r *ApplyResult, ids, cfgIDs map[string]string, updated []ServiceChange, cause error) error {
 	ctx = context.WithoutCancel(ctx) // finish undoing even if the operator interrupted
 	var problems []string
 	for _, sc := range updated {
@@ -649,12 +682,24 @@ func (in ApplyInput) undo(ctx context.Context, r *ApplyResult, ids map[string]st
 		r.Removed = append(r.Removed, name)
 		in.Progress(Step{Plan: in.Plan.ID, Secret: name, Action: "remove", Result: "ok"})
 	}
+	for _, name := range slices.Sorted(maps.Keys(cfgIDs)) {
+		if err := in.Swarm.RemoveConfig(ctx, cfgIDs[name]); err != nil {
+			problems = append(problems, fmt.Sprintf("config %s stays (%v)", name, err))
+			in.Progress(Step{Plan: in.Plan.ID, Config: name, Action: "remove", Result: "failed", Detail: err.Error()})
+			continue
+		}
+		r.ConfigsRemoved = append(r.ConfigsRemoved, name)
+		in.Progress(Step{Plan: in.Plan.ID, Config: name, Action: "remove", Result: "ok"})
+	}
 	var states []string
 	for _, s := range slices.Sorted(maps.Keys(r.Services)) {
 		states = append(states, s+" "+r.Services[s])
 	}
 	r.Summary = fmt.Sprintf("plan %s failed and was undone: services: %s; secrets created then removed: %d",
 		in.Plan.ID, strings.Join(states, ", "), len(r.Removed))
+	if len(r.ConfigsRemoved) > 0 {
+		r.Summary += fmt.Sprintf("; configs created then removed: %d", len(r.ConfigsRemoved))
+	}
 	if len(problems) > 0 {
 		r.Summary += "; NOT undone: " + strings.Join(problems, "; ")
 	}
@@ -708,7 +753,7 @@ func (in ApplyInput) rollback(ctx context.Context, sc ServiceChange) error {
 		if svc, err = in.Swarm.Service(ctx, sc.ServiceID); err != nil {
 			return err
 		}
-		if svc.Previous == nil || !slices.Equal(svc.Previous.Secrets, sc.Before) {
+		if svc.Previous == nil || !specIsBefore(*svc.Previous, sc) {
 			return fmt.Errorf("someone else changed the service since this plan updated it: not rolled back over their change")
 		}
 	}
@@ -722,11 +767,11 @@ func (in ApplyInput) rollback(ctx context.Context, sc ServiceChange) error {
 		if svc.UpdateStatus != nil {
 			state = svc.UpdateStatus.State
 		}
-		if state == "rollback_started" && slices.Equal(svc.Spec.Secrets, sc.Before) && in.rolledBackButHeld(ctx, sc) {
+		if state == "rollback_started" && specIsBefore(svc.Spec, sc) && in.rolledBackButHeld(ctx, sc) {
 			in.Progress(Step{Plan: in.Plan.ID, Service: sc.Service, Action: "rollback", Result: "ok", Detail: "its spec is back; the tasks no node can take now are not waited for"})
 			return nil
 		}
-		if (state == "rollback_completed" || svc.RunsOnce()) && slices.Equal(svc.Spec.Secrets, sc.Before) {
+		if (state == "rollback_completed" || svc.RunsOnce()) && specIsBefore(svc.Spec, sc) {
 			// A job or a one-shot service has no rollout to wait for (a
 			// job's rollback is its next run; a one-shot's pauses on the
 			// early termination of its task): its spec is what counts.
@@ -755,14 +800,14 @@ func (in ApplyInput) rolledBackButHeld(ctx context.Context, sc ServiceChange) bo
 	if in.Snapshot != nil {
 		ix = newNodeIndex(in.Snapshot.Nodes)
 	}
-	before := idsOf(sc.Before)
+	before := append(idsOf(sc.Before), idsOf(sc.ConfigsBefore)...)
 	held := 0
 	for _, t := range tasks {
 		switch {
 		case !meantToRun(t):
 		case ix.blocked(t) != "":
 			held++
-		case t.State != "running" || !containsAll(t.SecretIDs, before):
+		case t.State != "running" || slices.ContainsFunc(before, func(id string) bool { return !t.Mounts(id) }):
 			return false
 		}
 	}
@@ -775,15 +820,6 @@ func idsOf(refs []FileRef) []string {
 		ids = append(ids, r.ID)
 	}
 	return ids
-}
-
-func containsAll(have, want []string) bool {
-	for _, id := range want {
-		if !slices.Contains(have, id) {
-			return false
-		}
-	}
-	return true
 }
 
 func findFile(s *SourceSnapshot, key string) *PropertyFile {

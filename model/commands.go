@@ -80,6 +80,13 @@ func (d *drifter) command(f *Finding) (command, hint string) {
 		return ShellCommand("secretdeck", "inspect", "secret", f.Secret), "declare it in a property file of " + d.in.Source.Env + ", or leave it: secretdeck does not manage it"
 	case KindUnknownService:
 		return ShellCommand("docker", "service", "ls", "--filter", "name="+f.Service), "if the service is retired, remove or rename " + f.File + " in the source"
+	case KindConfigStale, KindConfigMissing, KindConfigNotMounted:
+		return ShellCommand(append([]string{"secretdeck", "plan", "--service", f.Service}, where...)...),
+			"a new version of the config if needed, swapped in the service's one update with its secrets (uid, gid, mode kept); then `secretdeck apply` with the same flags"
+	case KindConfigOrphan:
+		return ShellCommand("docker", "config", "rm", f.Config), "no service's spec nor previous spec names it"
+	case KindConfigExposure:
+		return ShellCommand("secretdeck", "inspect", "config", f.Config), "shows who mounts it (values masked); move the value into a secret, and point the application at the secret's file"
 	case KindUnparsable, KindOversize:
 		return ShellCommand(append([]string{"secretdeck", "status"}, where...)...), "fix " + f.File + " in the source: status lists every file's keys and errors (never values)"
 	}

@@ -55,6 +55,9 @@ type DriftReport struct {
 	Moves []Move `json:"moves,omitempty"`
 	// Stacks are the stack files compared, as the source gave them.
 	Stacks []StackFile `json:"-"`
+	// Configs are the configs the source asks for, and what each service
+	// mounts at their targets.
+	Configs []DesiredConfig `json:"configs,omitempty"`
 }
 
 // drifter holds the indexes one Drift call builds once.
@@ -75,6 +78,7 @@ type drifter struct {
 	// env-exposure finding (by ID) that it cannot fix yet.
 	moveHints map[string]string
 	report    *DriftReport
+	scanner   *ValueScanner // the source's values, for text that is not secret
 }
 
 // Drift compares the desired state with the swarm and returns every finding,
@@ -110,6 +114,7 @@ func Drift(in DriftInput) *DriftReport {
 	d.stacks()
 	d.fileSecrets()
 	d.stackOwned()
+	d.configs()
 	d.commands()
 	sortFindings(d.report.Findings)
 	return d.report

@@ -23,6 +23,7 @@ type fakeSwarm struct {
 	cluster   string
 	services  map[string]*Service  // by ID
 	secrets   map[string]string    // ID → name
+	configs   map[string]string    // ID → name
 	script    map[string]*rollout  // by service name
 	createErr map[string]error     // by secret name: CreateSecret fails so
 	removeErr map[string]error     // by secret name: RemoveSecret fails so
@@ -68,13 +69,13 @@ type rollout struct {
 // underway is an update under way: what is left of its script.
 type underway struct {
 	rollout
-	before   []string  // secret IDs the tasks mounted before the update
+	before   []string  // secret and config IDs the tasks mounted before the update
 	reverted bool      // the spec went back to the PreviousSpec
 	restart  time.Time // when a restart (ForceUpdate) began; zero: none
 }
 
 func newFakeSwarm(w *world) *fakeSwarm {
-	f := &fakeSwarm{cluster: "c1", services: map[string]*Service{}, secrets: map[string]string{}, script: map[string]*rollout{},
+	f := &fakeSwarm{cluster: "c1", services: map[string]*Service{}, secrets: map[string]string{}, configs: map[string]string{}, script: map[string]*rollout{},
 		createErr: map[string]error{}, removeErr: map[string]error{}, runs: map[string]*underway{}}
 	for i := range w.swarm.Services {
 		s := w.swarm.Services[i]
@@ -85,7 +86,38 @@ func newFakeSwarm(w *world) *fakeSwarm {
 	for _, s := range w.swarm.Secrets {
 		f.secrets[s.ID] = s.Name
 	}
+	for _, c := range w.swarm.Configs {
+		f.configs[c.ID] = c.Name
+	}
 	return f
+}
+
+func (f *fakeSwarm) CreateConfig(_ context.Context, name string, labels map[string]string, data []byte, driver string) (string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls = append(f.calls, fmt.Sprintf("create config %s sha=%v driver=%s plan=%s", name, labels[LabelSHA256] == ConfigSHA256(data), driver, labels[LabelPlan]))
+	if err := f.createErr[name]; err != nil {
+		return "", err
+	}
+	f.next++
+	id := fmt.Sprint("newcfg", f.next)
+	f.configs[id] = name
+	return id, nil
+}
+
+// RemoveConfig refuses, as Docker does, a config that a service's spec names.
+func (f *fakeSwarm) RemoveConfig(_ context.Context, id string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	name := f.configs[id]
+	f.calls = append(f.calls, "remove config "+name)
+	for _, sid := range slices.Sorted(maps.Keys(f.services)) {
+		if s := f.services[sid]; findID(s.Spec.Configs, id) != nil {
+			return fmt.Errorf("config %s is in use by service %s", name, s.Name)
+		}
+	}
+	delete(f.configs, id)
+	return nil
 }
 
 func (f *fakeSwarm) ClusterID() string { return f.cluster }
@@ -137,6 +169,7 @@ func (f *fakeSwarm) Service(_ context.Context, id string) (*Service, error) {
 	}
 	c := *s
 	c.Spec.Secrets = slices.Clone(s.Spec.Secrets)
+	c.Spec.Configs = slices.Clone(s.Spec.Configs)
 	c.Spec.Env = slices.Clone(s.Spec.Env)
 	if s.UpdateStatus != nil {
 		st := *s.UpdateStatus
@@ -179,7 +212,7 @@ func (f *fakeSwarm) UpdateService(_ context.Context, id string, version uint64, 
 	if sc == nil {
 		sc = &rollout{}
 	}
-	if slices.Equal(refs, s.Spec.Secrets) && !edit.Restart && len(edit.EnvRemove)+len(edit.EnvAdd) == 0 {
+	if slices.Equal(refs, s.Spec.Secrets) && (edit.Configs == nil || slices.Equal(edit.Configs, s.Spec.Configs)) && !edit.Restart && len(edit.EnvRemove)+len(edit.EnvAdd) == 0 {
 		switch {
 		case sc.noChangeOutOfSequence > 0:
 			sc.noChangeOutOfSequence--
@@ -209,7 +242,12 @@ func (f *fakeSwarm) UpdateService(_ context.Context, id string, version uint64, 
 			return fmt.Errorf("secret %s not found (ID %q)", r.Name, r.ID)
 		}
 	}
-	r := &underway{rollout: *sc, before: idsOf(s.Spec.Secrets)}
+	for _, r := range edit.Configs {
+		if _, ok := f.configs[r.ID]; !ok {
+			return fmt.Errorf("config %s not found (ID %q)", r.Name, r.ID)
+		}
+	}
+	r := &underway{rollout: *sc, before: append(idsOf(s.Spec.Secrets), idsOf(s.Spec.Configs)...)}
 	call := "update "
 	if edit.Restart {
 		call = "update --force "
@@ -229,6 +267,9 @@ func (f *fakeSwarm) UpdateService(_ context.Context, id string, version uint64, 
 	prev := s.Spec
 	s.Previous = &prev
 	s.Spec.Secrets = slices.Clone(refs)
+	if edit.Configs != nil {
+		s.Spec.Configs = slices.Clone(edit.Configs)
+	}
 	s.Spec.Env = slices.DeleteFunc(slices.Clone(s.Spec.Env), func(e EnvVar) bool { return slices.Contains(edit.EnvRemove, e.Name) })
 	for _, kv := range edit.EnvAdd {
 		name, v, _ := strings.Cut(kv, "=")
@@ -285,7 +326,7 @@ func (f *fakeSwarm) Tasks(_ context.Context, id string) ([]Task, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	s := f.services[id]
-	mounted := idsOf(s.Spec.Secrets)
+	mounted := append(idsOf(s.Spec.Secrets), idsOf(s.Spec.Configs)...)
 	states := []string{"running"}
 	if s.Replicas != nil {
 		states = slices.Repeat([]string{"running"}, int(*s.Replicas))
@@ -307,7 +348,14 @@ func (f *fakeSwarm) Tasks(_ context.Context, id string) ([]Task, error) {
 	}
 	tasks := make([]Task, len(states))
 	for i, st := range states {
-		tasks[i] = Task{ID: fmt.Sprintf("t-%s-%d", id, i), ServiceID: id, DesiredState: "running", State: st, SecretIDs: slices.Clone(mounted)}
+		tasks[i] = Task{ID: fmt.Sprintf("t-%s-%d", id, i), ServiceID: id, DesiredState: "running", State: st}
+		for _, m := range mounted { // the fake's IDs say which is which
+			if _, ok := f.configs[m]; ok {
+				tasks[i].ConfigIDs = append(tasks[i].ConfigIDs, m)
+			} else {
+				tasks[i].SecretIDs = append(tasks[i].SecretIDs, m)
+			}
+		}
 		if r := f.runs[id]; r != nil {
 			tasks[i].Err = r.taskErr
 		}

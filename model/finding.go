@@ -53,6 +53,13 @@ const (
 	// KindExpired: a mounted secret is older than the max-age of
 	// secretdeck.yaml's age policy; a rotation makes a new version.
 	KindExpired Kind = "expired"
+	// Configs (configs.go): compared byte for byte, since Docker returns a
+	// config's data.
+	KindConfigStale      Kind = "config-stale"
+	KindConfigMissing    Kind = "config-missing"
+	KindConfigNotMounted Kind = "config-not-mounted"
+	KindConfigOrphan     Kind = "config-orphan"
+	KindConfigExposure   Kind = "config-exposure"
 )
 
 // Kinds lists every kind, in the order of the README's drift table.
@@ -60,7 +67,7 @@ var Kinds = []Kind{
 	KindMissing, KindNotMounted, KindStale, KindUnverifiable, KindLagging, KindTargetMismatch,
 	KindOrphan, KindUndeclared, KindUnknownService, KindRuntimeStale, KindEnvExposure,
 	KindStackOwned, KindUnparsable, KindOversize, KindUnauthorizedMount, KindWiring, KindPreviousSpecExposure, KindOpenGrant, KindCertExpiry, KindStackPinned, KindStackReverted, KindStackFileSecret,
-	KindExpired,
+	KindExpired, KindConfigStale, KindConfigMissing, KindConfigNotMounted, KindConfigOrphan, KindConfigExposure,
 }
 
 // Severity orders findings: what to look at first.
@@ -96,6 +103,8 @@ var severityOf = map[Kind]Severity{
 	KindRuntimeStale: SeverityMedium, KindWiring: SeverityMedium, KindCertExpiry: SeverityMedium, KindExpired: SeverityMedium, KindUnparsable: SeverityMedium, KindOversize: SeverityMedium,
 	KindOrphan: SeverityLow, KindUndeclared: SeverityLow, KindUnknownService: SeverityLow,
 	KindStackOwned: SeverityInfo, KindOpenGrant: SeverityInfo,
+	KindConfigExposure: SeverityHigh, KindConfigStale: SeverityHigh, KindConfigMissing: SeverityMedium,
+	KindConfigNotMounted: SeverityMedium, KindConfigOrphan: SeverityLow,
 }
 
 // Action is what would fix a finding.
@@ -131,6 +140,7 @@ type Finding struct {
 	File        string   `json:"file,omitempty"`    // property file key
 	Key         string   `json:"key,omitempty"`     // entry key, or env var name
 	Plan        string   `json:"plan,omitempty"`    // plan id, for lagging
+	Config      string   `json:"config,omitempty"`  // swarm config name
 	Explanation string   `json:"explanation"`
 	Actions     []Action `json:"actions"`
 	// Command fixes the finding, ready to paste: secretdeck's own where it
@@ -138,11 +148,18 @@ type Finding struct {
 	// command alone does not say.
 	Command string `json:"command,omitempty"`
 	Hint    string `json:"hint,omitempty"`
+	// Diff is how a mounted config differs from the source's (diff -u),
+	// with every property file value and credential-like literal masked.
+	Diff string `json:"diff,omitempty"`
 }
 
 // ID identifies a finding across runs, for selecting it in a plan.
 func (f *Finding) ID() string {
-	return strings.Join([]string{string(f.Kind), f.Service, f.Logical, f.Secret, f.File, f.Key}, "/")
+	id := strings.Join([]string{string(f.Kind), f.Service, f.Logical, f.Secret, f.File, f.Key}, "/")
+	if f.Config != "" {
+		id += "/config:" + f.Config
+	}
+	return id
 }
 
 func newFinding(k Kind, explanation string, actions ...Action) Finding {
@@ -156,8 +173,9 @@ func newFinding(k Kind, explanation string, actions ...Action) Finding {
 // written from it (UrgencyText).
 var Urgency = []Kind{
 	KindEnvExposure, KindPreviousSpecExposure, KindUnauthorizedMount, KindStale, KindMissing, KindLagging, KindStackReverted, KindStackPinned,
-	KindCertExpiry, KindStackFileSecret, KindExpired, KindNotMounted, KindUnverifiable, KindTargetMismatch, KindRuntimeStale, KindWiring, KindUnparsable, KindOversize,
-	KindOrphan, KindUndeclared, KindUnknownService,
+	KindConfigExposure, KindConfigStale,
+	KindCertExpiry, KindStackFileSecret, KindExpired, KindConfigMissing, KindNotMounted, KindConfigNotMounted, KindUnverifiable, KindTargetMismatch, KindRuntimeStale, KindWiring, KindUnparsable, KindOversize,
+	KindOrphan, KindConfigOrphan, KindUndeclared, KindUnknownService,
 	KindStackOwned, KindOpenGrant,
 }
 
@@ -199,6 +217,7 @@ func sortBy(fs []Finding, kinds []Kind) {
 			cmp.Compare(a.Secret, b.Secret),
 			cmp.Compare(a.File, b.File),
 			cmp.Compare(a.Key, b.Key),
+			cmp.Compare(a.Config, b.Config),
 		)
 	})
 }

@@ -98,6 +98,9 @@ type ServicePolicy struct {
 	Convention string    `yaml:"convention"`
 	Naming     string    `yaml:"naming"` // how its secrets' versions are named
 	Policy     AgePolicy `yaml:"policy"` // how old its secrets may be
+	// Configs override the conventions for the service's config files
+	// (configs/<env>/<service>/<file>), by file name.
+	Configs map[string]ConfigPolicy `yaml:"configs"`
 }
 
 // KeyPolicy overrides the conventions for one entry.
@@ -228,6 +231,17 @@ func (m *Manifest) validate(file string) error {
 		for _, p := range sp.Exclude {
 			if _, err := path.Match(p, ""); err != nil {
 				return bad("services.%s.exclude: bad pattern %q", svc, p)
+			}
+		}
+		for file, cp := range sp.Configs {
+			if cp.Config != "" && !ValidSecretName(cp.Config) {
+				return bad("services.%s.configs.%s.config: %q is not a valid config name", svc, file, cp.Config)
+			}
+			if cp.Target != "" && !path.IsAbs(cp.Target) {
+				return bad("services.%s.configs.%s.target: %q is not an absolute path", svc, file, cp.Target)
+			}
+			if cp.TemplateDriver != "" && cp.TemplateDriver != TemplateDriverGolang {
+				return bad("services.%s.configs.%s.template-driver: %q is not %s, the one driver Docker has", svc, file, cp.TemplateDriver, TemplateDriverGolang)
 			}
 		}
 		for key, kp := range sp.Keys {

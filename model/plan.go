@@ -18,7 +18,7 @@ import (
 var fixableKinds = map[Kind]bool{
 	KindMissing: true, KindNotMounted: true, KindStale: true, KindUnverifiable: true,
 	KindLagging: true, KindTargetMismatch: true, KindRuntimeStale: true, KindStackReverted: true,
-	KindExpired: true,
+	KindExpired: true, KindConfigStale: true, KindConfigMissing: true, KindConfigNotMounted: true,
 }
 
 // Fixable reports whether a plan can fix a finding. An unauthorized mount
@@ -43,14 +43,16 @@ func Fixable(f Finding) bool {
 // update per service carrying all its swaps. It holds no value: names,
 // versions and fingerprints only, so it can be written to a file.
 type RotationPlan struct {
-	ID        string          `json:"id"`
-	CreatedAt time.Time       `json:"createdAt"`
-	ClusterID string          `json:"clusterId"`
-	Source    string          `json:"source"`
-	Env       string          `json:"env"`
-	Protected bool            `json:"protected"`
-	Creates   []SecretCreate  `json:"creates"`
-	Services  []ServiceChange `json:"services"`
+	ID        string         `json:"id"`
+	CreatedAt time.Time      `json:"createdAt"`
+	ClusterID string         `json:"clusterId"`
+	Source    string         `json:"source"`
+	Env       string         `json:"env"`
+	Protected bool           `json:"protected"`
+	Creates   []SecretCreate `json:"creates"`
+	// ConfigCreates are new versions of configs, made with the secrets.
+	ConfigCreates []ConfigCreate  `json:"configCreates,omitempty"`
+	Services      []ServiceChange `json:"services"`
 	// StackEdits keep the next `docker stack deploy` of the plan's stack
 	// services on what the plan mounts; written once every service is
 	// verified.
@@ -120,12 +122,17 @@ type ServiceChange struct {
 	// StackMissing, like Restarts, only reports: the targets this update
 	// mounts that the stack file does not declare, which the next `docker
 	// stack deploy` drops (secretdeck edits names, it does not add mounts).
-	StackMissing []string      `json:"stackMissing,omitempty"`
-	Before       []FileRef     `json:"before"`
-	After        []FileRef     `json:"after"` // an After ref of a secret to create has no ID yet
-	Restarts     int           `json:"restarts"`
-	Update       *UpdateConfig `json:"updateConfig,omitempty"`
-	Fixes        []string      `json:"fixes"` // finding IDs
+	StackMissing []string  `json:"stackMissing,omitempty"`
+	Before       []FileRef `json:"before"`
+	After        []FileRef `json:"after"` // an After ref of a secret to create has no ID yet
+	// ConfigsBefore and ConfigsAfter are the service's config references,
+	// swapped in the same update (nil After: the configs are kept as
+	// they are).
+	ConfigsBefore []FileRef     `json:"configsBefore,omitempty"`
+	ConfigsAfter  []FileRef     `json:"configsAfter,omitempty"`
+	Restarts      int           `json:"restarts"`
+	Update        *UpdateConfig `json:"updateConfig,omitempty"`
+	Fixes         []string      `json:"fixes"` // finding IDs
 	// Restart, when set, says why the update also restarts every task
 	// (ForceUpdate, as `docker service update --force`): the service reads
 	// a property file that changed after its tasks started.
@@ -159,7 +166,7 @@ type ServiceChange struct {
 // its env, or its tasks through a restart); a change that only purges the
 // PreviousSpec does not.
 func (c ServiceChange) Edits() bool {
-	return !slices.Equal(c.Before, c.After) || c.Restart != "" || len(c.EnvRemove) > 0 || len(c.EnvAdd) > 0
+	return !slices.Equal(c.Before, c.After) || !slices.Equal(c.ConfigsBefore, c.ConfigsAfter) || c.Restart != "" || len(c.EnvRemove) > 0 || len(c.EnvAdd) > 0
 }
 
 // SourceFile is a property file at one version (S3 VersionId, or ETag).
@@ -216,12 +223,13 @@ func NewPlan(in PlanInput) (*RotationPlan, error) {
 		sel := in.Select
 		in.Select = func(f Finding) bool { return e.Selects(f) && (sel == nil || sel(f)) }
 	}
-	picked := map[string][]Finding{}   // logical → findings
-	restarts := map[string][]Finding{} // service → its runtime-stale findings
-	purges := map[string][]Finding{}   // service → its previous-spec-exposure findings
-	revokes := map[string][]Finding{}  // service → its unauthorized-mount findings
-	pinned := map[string]bool{}        // services whose stack file pins an old version
-	var fileSecrets []Finding          // stack file secrets whose file changed
+	picked := map[string][]Finding{}        // logical → findings
+	restarts := map[string][]Finding{}      // service → its runtime-stale findings
+	purges := map[string][]Finding{}        // service → its previous-spec-exposure findings
+	revokes := map[string][]Finding{}       // service → its unauthorized-mount findings
+	pinned := map[string]bool{}             // services whose stack file pins an old version
+	var fileSecrets []Finding               // stack file secrets whose file changed
+	configsPicked := map[string][]Finding{} // logical config → findings
 	var moves []Move
 	for _, f := range in.Drift.Findings {
 		if !Fixable(f) || (in.Select != nil && !in.Select(f)) {
@@ -252,6 +260,11 @@ func NewPlan(in PlanInput) (*RotationPlan, error) {
 				continue
 			}
 			fileSecrets = append(fileSecrets, f)
+		case isConfigKind(f.Kind):
+			if in.Logicals != nil && !slices.Contains(in.Logicals, f.Logical) {
+				continue
+			}
+			configsPicked[f.Logical] = append(configsPicked[f.Logical], f)
 		case in.Logicals == nil || slices.Contains(in.Logicals, f.Logical):
 			if f.Kind == KindEnvExposure {
 				m := in.Drift.Move(f)
@@ -329,6 +342,9 @@ func NewPlan(in PlanInput) (*RotationPlan, error) {
 				}
 			}
 		}
+	}
+	if err := planConfigs(in, p, configsPicked, changes, services, running); err != nil {
+		return nil, err
 	}
 	for name, fs := range restarts {
 		svc := services[name]
@@ -419,7 +435,7 @@ func NewPlan(in PlanInput) (*RotationPlan, error) {
 	p.Removes = planRemovals(in.Swarm, p, in.Logicals, in.Options.Keep)
 	named := in.Source.stackNamed() // a deploy looks them up: never removed while a stack file names them
 	p.Removes = slices.DeleteFunc(p.Removes, func(r SecretRemoval) bool { return named[r.Name] })
-	if len(p.Creates) == 0 && len(p.Services) == 0 && len(p.Removes) == 0 && len(p.StackEdits) == 0 {
+	if len(p.Creates) == 0 && len(p.ConfigCreates) == 0 && len(p.Services) == 0 && len(p.Removes) == 0 && len(p.StackEdits) == 0 {
 		return nil, nothingToDo(in)
 	}
 	p.Seal()
@@ -446,6 +462,7 @@ func changeOf(changes map[string]*ServiceChange, svc *Service, running map[strin
 	if ch == nil {
 		ch = &ServiceChange{Service: svc.Name, ServiceID: svc.ID, Version: svc.Version, Stack: svc.Stack,
 			Before: slices.Clone(svc.Spec.Secrets), After: slices.Clone(svc.Spec.Secrets),
+			ConfigsBefore: slices.Clone(svc.Spec.Configs), ConfigsAfter: slices.Clone(svc.Spec.Configs),
 			Restarts: running[svc.ID], Update: svc.UpdateConfig}
 		changes[svc.Name] = ch
 	}
@@ -669,6 +686,9 @@ func (c ServiceChange) DockerArgs() []string {
 		if b, ok := before[r.Target]; !ok || b != r {
 			parts = append(parts, "--secret-add "+ShellQuote(fmt.Sprintf("source=%s,target=%s,uid=%s,gid=%s,mode=%04o", r.Name, r.Target, r.UID, r.GID, r.Mode)))
 		}
+	}
+	if !slices.Equal(c.ConfigsBefore, c.ConfigsAfter) {
+		parts = append(parts, configArgs(c.ConfigsBefore, c.ConfigsAfter)...)
 	}
 	return append(parts, ShellQuote(c.Service))
 }

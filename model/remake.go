@@ -78,6 +78,8 @@ func planDifference(got, want *RotationPlan) string {
 		return "its selection differs"
 	case !reflect.DeepEqual(got.Creates, want.Creates):
 		return fmt.Sprintf("the secrets to create differ (%s, justified: %s)", createNames(got.Creates), createNames(want.Creates))
+	case !reflect.DeepEqual(got.ConfigCreates, want.ConfigCreates):
+		return "the configs to create differ"
 	case len(got.Services) != len(want.Services):
 		return fmt.Sprintf("it updates %d services, justified: %d", len(got.Services), len(want.Services))
 	}
@@ -92,6 +94,8 @@ func planDifference(got, want *RotationPlan) string {
 			return fmt.Sprintf("the secrets service %s mounts now differ from the plan's", w.Service)
 		case !reflect.DeepEqual(g.After, w.After):
 			return fmt.Sprintf("the secrets service %s would mount differ (names, targets, uid, gid or mode)", w.Service)
+		case !reflect.DeepEqual(g.ConfigsAfter, w.ConfigsAfter):
+			return fmt.Sprintf("the configs service %s would mount differ (names, targets, uid, gid or mode)", w.Service)
 		case !reflect.DeepEqual(g, w):
 			return fmt.Sprintf("the update of service %s differs", w.Service)
 		}

@@ -43,6 +43,8 @@ type SourceSnapshot struct {
 	// Stacks are the stack files of Env (stacks/<stack>[.<env>].yml, or
 	// --stack-file), one per stack.
 	Stacks []StackFile `json:"stacks,omitempty"`
+	// Configs are the config files of Env (configs/<env>/<service>/<file>).
+	Configs []ConfigFile `json:"configs,omitempty"`
 }
 
 // PropertyFile is one property file of the source.

@@ -64,6 +64,8 @@ type Config struct {
 	UpdatedAt time.Time         `json:"updatedAt"`
 	Data      []byte            `json:"-"`
 	Size      int               `json:"size"`
+	// Templating is the template driver ("golang"), "" for a plain config.
+	Templating string `json:"templating,omitempty"`
 }
 
 // FileRef is how a service mounts a secret or a config: which object, at which
@@ -148,6 +150,12 @@ type Task struct {
 	CreatedAt    time.Time `json:"createdAt"`
 	UpdatedAt    time.Time `json:"updatedAt"`
 	SecretIDs    []string  `json:"secretIds,omitempty"`
+	ConfigIDs    []string  `json:"configIds,omitempty"`
+}
+
+// Mounts reports whether the task's own spec mounts secret or config id.
+func (t Task) Mounts(id string) bool {
+	return slices.Contains(t.SecretIDs, id) || slices.Contains(t.ConfigIDs, id)
 }
 
 // IsJob reports whether the service is a job: its tasks run to completion.

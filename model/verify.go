@@ -110,7 +110,7 @@ func startedSince(tasks []Task, svc *Service) []Task {
 	for i, t := range tasks {
 		out[i] = t
 		if since.IsZero() || t.CreatedAt.Before(since) {
-			out[i].SecretIDs = nil
+			out[i].SecretIDs, out[i].ConfigIDs = nil, nil
 		}
 	}
 	return out
@@ -121,7 +121,7 @@ func startedSince(tasks []Task, svc *Service) []Task {
 func newSpecTasks(tasks []Task, want []string) []Task {
 	var out []Task
 	for _, t := range tasks {
-		if !slices.ContainsFunc(want, func(id string) bool { return !slices.Contains(t.SecretIDs, id) }) {
+		if !slices.ContainsFunc(want, func(id string) bool { return !t.Mounts(id) }) {
 			out = append(out, t)
 		}
 	}

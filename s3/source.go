@@ -101,6 +101,7 @@ func (s *source) Load(ctx context.Context, env string) (*model.SourceSnapshot, e
 	}
 	snap := &model.SourceSnapshot{URI: s.b.uri(), LoadedAt: time.Now()}
 	byEnv := map[string][]*model.PropertyFile{}
+	configs := map[string][]*model.ConfigFile{} // by env
 	var keyObj, manifestObj *object
 	for i := range objects {
 		o := &objects[i]
@@ -117,6 +118,17 @@ func (s *source) Load(ctx context.Context, env string) (*model.SourceSnapshot, e
 			// A name is printed by every face: one that would move the
 			// cursor or retitle the terminal is shown escaped, never used.
 			snap.Ignored = append(snap.Ignored, model.Printable(o.key))
+		case strings.HasPrefix(o.key, model.ConfigDir+"/"):
+			service, fenv, ok := model.ParseConfigName(o.key)
+			if !ok {
+				snap.Ignored = append(snap.Ignored, o.key)
+				continue
+			}
+			if _, ok := byEnv[fenv]; !ok {
+				byEnv[fenv] = nil // an environment may hold configs only
+			}
+			configs[fenv] = append(configs[fenv], &model.ConfigFile{Key: o.key, Service: service, Env: fenv,
+				ETag: o.etag, VersionID: o.versionID, LastModified: o.lastModified, Size: o.size})
 		case strings.HasPrefix(o.key, model.FileSecretDir+"/"):
 			service, fenv, ok := ParseFileSecretName(o.key)
 			if !ok {
@@ -153,6 +165,13 @@ func (s *source) Load(ctx context.Context, env string) (*model.SourceSnapshot, e
 	if err := s.readExtras(ctx, snap, keyObj, manifestObj); err != nil {
 		return nil, err
 	}
+	if err := s.readConfigs(ctx, objects, configs[snap.Env]); err != nil {
+		return nil, err
+	}
+	for _, c := range configs[snap.Env] {
+		snap.Configs = append(snap.Configs, *c)
+	}
+	slices.SortFunc(snap.Configs, func(a, b model.ConfigFile) int { return strings.Compare(a.Key, b.Key) })
 	for _, f := range files {
 		snap.Files = append(snap.Files, *f)
 	}
@@ -214,6 +233,36 @@ func (s *source) readAll(ctx context.Context, objects []object, files []*model.P
 				return nil // the bytes are the value: nothing to parse
 			}
 			f.Entries, f.Err = Parse(f.Key, f.Format, data)
+			return nil
+		})
+	}
+	return g.Wait()
+}
+
+// readConfigs reads the config files of the environment; one larger than
+// a config can be is reported on the file, not read.
+func (s *source) readConfigs(ctx context.Context, objects []object, files []*model.ConfigFile) error {
+	if len(files) == 0 {
+		return nil
+	}
+	byKey := make(map[string]*object, len(objects))
+	for i := range objects {
+		byKey[objects[i].key] = &objects[i]
+	}
+	g, ctx := errgroup.WithContext(ctx)
+	g.SetLimit(s.opts.Concurrency)
+	for _, f := range files {
+		o := byKey[f.Key]
+		g.Go(func() error {
+			if o.size > model.MaxConfigSize {
+				f.Err = &model.ParseError{File: f.Key, Msg: fmt.Sprintf("file too large (%d bytes; a swarm config must be at most %d)", o.size, model.MaxConfigSize)}
+				return nil
+			}
+			data, err := s.b.read(ctx, o)
+			if err != nil {
+				return err
+			}
+			f.VersionID, f.ETag, f.Data = o.versionID, o.etag, data
 			return nil
 		})
 	}

@@ -52,10 +52,14 @@ func printableLabels(labels map[string]string) map[string]string {
 }
 
 func convertConfig(c *swarm.Config) model.Config {
-	return model.Config{
+	out := model.Config{
 		ID: c.ID, Name: c.Spec.Name, Labels: printableLabels(c.Spec.Labels), Version: c.Version.Index,
 		CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt, Data: c.Spec.Data, Size: len(c.Spec.Data),
 	}
+	if c.Spec.Templating != nil {
+		out.Templating = model.Printable(c.Spec.Templating.Name)
+	}
+	return out
 }
 
 func convertService(s *swarm.Service) model.Service {
@@ -188,6 +192,12 @@ func convertTask(t *swarm.Task) model.Task {
 		out.SecretIDs = make([]string, len(cs.Secrets))
 		for i, r := range cs.Secrets {
 			out.SecretIDs[i] = r.SecretID
+		}
+	}
+	if cs := t.Spec.ContainerSpec; cs != nil && len(cs.Configs) > 0 {
+		out.ConfigIDs = make([]string, len(cs.Configs))
+		for i, r := range cs.Configs {
+			out.ConfigIDs[i] = r.ConfigID
 		}
 	}
 	return out

@@ -75,6 +75,31 @@ func (w *Writer) RemoveSecret(ctx context.Context, id string) error {
 	return classify(err)
 }
 
+// CreateConfig implements model.SwarmWriter.
+func (w *Writer) CreateConfig(ctx context.Context, name string, labels map[string]string, data []byte, templateDriver string) (string, error) {
+	if err := w.c.mutate("create config " + name); err != nil {
+		return "", err
+	}
+	spec := swarm.ConfigSpec{Annotations: swarm.Annotations{Name: name, Labels: labels}, Data: data}
+	if templateDriver != "" {
+		spec.Templating = &swarm.Driver{Name: templateDriver}
+	}
+	res, err := w.c.api.ConfigCreate(ctx, client.ConfigCreateOptions{Spec: spec})
+	if err != nil {
+		return "", classify(err)
+	}
+	return res.ID, nil
+}
+
+// RemoveConfig implements model.SwarmWriter.
+func (w *Writer) RemoveConfig(ctx context.Context, id string) error {
+	if err := w.c.mutate("remove config " + id); err != nil {
+		return err
+	}
+	_, err := w.c.api.ConfigRemove(ctx, id, client.ConfigRemoveOptions{})
+	return classify(err)
+}
+
 // Service implements model.SwarmWriter.
 func (w *Writer) Service(ctx context.Context, id string) (*model.Service, error) {
 	res, err := w.c.api.ServiceInspect(ctx, id, client.ServiceInspectOptions{})
@@ -107,12 +132,34 @@ func (w *Writer) UpdateService(ctx context.Context, id string, version uint64, e
 			File: &swarm.SecretReferenceFileTarget{Name: r.Target, UID: r.UID, GID: r.GID, Mode: os.FileMode(r.Mode)}})
 	}
 	cs.Secrets = secrets
+	if edit.Configs != nil {
+		cs.Configs = configRefs(cs.Configs, edit.Configs)
+	}
 	cs.Env = editEnv(cs.Env, edit.EnvRemove, edit.EnvAdd)
 	if edit.Restart {
 		spec.TaskTemplate.ForceUpdate++
 	}
 	_, err = w.c.api.ServiceUpdate(ctx, id, client.ServiceUpdateOptions{Version: swarm.Version{Index: version}, Spec: spec})
 	return classify(err) // ErrOutOfSequence is model.ErrOutOfSequence
+}
+
+// configRefs are the references of refs; a ref without a target is a
+// runtime one (a credential spec), kept as the spec had it.
+func configRefs(had []*swarm.ConfigReference, refs []model.FileRef) []*swarm.ConfigReference {
+	out := make([]*swarm.ConfigReference, 0, len(refs))
+	for _, r := range refs {
+		if r.Target == "" {
+			for _, h := range had {
+				if h.ConfigID == r.ID && h.File == nil {
+					out = append(out, h)
+				}
+			}
+			continue
+		}
+		out = append(out, &swarm.ConfigReference{ConfigID: r.ID, ConfigName: r.Name,
+			File: &swarm.ConfigReferenceFileTarget{Name: r.Target, UID: r.UID, GID: r.GID, Mode: os.FileMode(r.Mode)}})
+	}
+	return out
 }
 
 // editEnv removes the variables named in remove from env (NAME=VALUE, or a
