@@ -234,7 +234,7 @@ func executePlan(ctx context.Context, global *globalOptions, p *model.RotationPl
 	in.Progress = func(s model.Step) {
 		progress(s)
 		rec := auditRecord{Context: snap.Endpoint.Context, Swarm: snap.ClusterID, Plan: s.Plan,
-			Action: s.Action, Subject: s.Service + s.Secret, Result: s.Result, Fingerprint: s.Fingerprint}
+			Action: s.Action, Subject: s.Subject(), Result: s.Result, Fingerprint: s.Fingerprint}
 		line, err := audit.append(rec)
 		shared.Write(line)
 		if err != nil && localErr == nil {
@@ -331,7 +331,7 @@ func resultOf(err error) string {
 }
 
 func progressLine(s model.Step) string {
-	subject := s.Service + s.Secret
+	subject := s.Subject()
 	line := fmt.Sprintf("  %-9s %-40s %s", s.Action, subject, s.Result)
 	if s.Desired > 0 {
 		line += fmt.Sprintf(" (%d/%d tasks running)", s.Running, s.Desired)

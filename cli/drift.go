@@ -162,6 +162,11 @@ func (o driftOutput) writeText(out io.Writer) error {
 		if f.Command != "" {
 			w.Printf("  %-15s $ %s\n", "", f.Command)
 		}
+		for _, line := range strings.Split(strings.TrimRight(f.Diff, "\n"), "\n") {
+			if line != "" {
+				w.Printf("  %-15s │ %s\n", "", model.PrintableText([]byte(line)))
+			}
+		}
 	}
 	w.Printf("\n%s\n", o.summaryLine())
 	return w.Err()
@@ -191,7 +196,8 @@ func subject(f model.Finding) string {
 	}
 	add("service", f.Service)
 	add("secret", f.Secret)
-	if f.Secret == "" {
+	add("config", f.Config)
+	if f.Secret == "" && f.Config == "" {
 		add("logical", f.Logical)
 	}
 	add("file", f.File)

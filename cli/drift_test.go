@@ -126,10 +126,25 @@ func (r *rigSwarm) cleanup() {
 			left[s.ID] = s.Spec.Name
 		}
 	}
+	configs, err := r.api.ConfigList(ctx, client.ConfigListOptions{})
+	if err != nil {
+		r.t.Errorf("cleanup: list configs: %v", err)
+		return
+	}
+	for _, c := range configs.Items {
+		if strings.HasPrefix(c.Spec.Name, r.prefix) {
+			left["config:"+c.ID] = c.Spec.Name
+		}
+	}
 	deadline := time.Now().Add(30 * time.Second)
 	for id, name := range left {
 		for {
-			_, err := r.api.SecretRemove(ctx, id, client.SecretRemoveOptions{})
+			var err error
+			if cid, ok := strings.CutPrefix(id, "config:"); ok {
+				_, err = r.api.ConfigRemove(ctx, cid, client.ConfigRemoveOptions{})
+			} else {
+				_, err = r.api.SecretRemove(ctx, id, client.SecretRemoveOptions{})
+			}
 			if err == nil || strings.Contains(err.Error(), "not found") { // gone with its service, or by the test itself
 				break
 			}

@@ -24,7 +24,7 @@ func newInspectCommand(global *globalOptions) *cobra.Command {
 	opts := &inspectOptions{}
 	cmd := &cobra.Command{
 		Use:   "inspect",
-		Short: "Show one secret, service or node: versions, who uses it, blast radius, what a node could read",
+		Short: "Show one secret, config, service or node: versions, who uses it, blast radius, what a node could read",
 		Long: `Show one swarm secret or service in depth. With --source, its fingerprint is
 checked against the property files and its drift findings are listed.
 
@@ -108,6 +108,41 @@ swarm keeps); a manager holds every secret (the Raft store).`,
 					return writeJSON(cmd.OutOrStdout(), d)
 				}
 				return report.ServiceDetail(cmd.OutOrStdout(), d)
+			},
+		},
+		&cobra.Command{
+			Use:   "config NAME",
+			Short: "Show a config (a version's name, or a logical config's): who mounts it, its versions, its content with values masked",
+			Long: `Show one swarm config: its labels and templating, the services that mount it
+(Spec and PreviousSpec, with target/uid/gid/mode), the versions of its logical
+config, its findings, and its content. Docker returns a config's content to
+anyone who can inspect it; with --source, every value of a property file in it
+is masked, and a literal set to a credential-like name always is.`,
+			Example: `  secretdeck inspect config web_nginx.conf --source s3://ops-config/services --env prod
+  secretdeck inspect config web_nginx.conf_v2 --json`,
+			Args: cobra.ExactArgs(1),
+			RunE: func(cmd *cobra.Command, args []string) error {
+				var (
+					w   *world
+					r   *model.DriftReport
+					err error
+				)
+				if global.source == "" {
+					w, err = loadWorld(cmd.Context(), global)
+				} else {
+					w, r, err = loadForInspect(cmd, global, nil)
+				}
+				if err != nil {
+					return err
+				}
+				d, err := w.swarm.InspectConfig(args[0], r, w.source)
+				if err != nil {
+					return err
+				}
+				if opts.json {
+					return writeJSON(cmd.OutOrStdout(), d)
+				}
+				return report.ConfigDetail(cmd.OutOrStdout(), d)
 			},
 		},
 		&cobra.Command{

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -58,7 +59,22 @@ type statusReport struct {
 	// Secrets says, for each secret, what it is a version of and how its
 	// value compares with the source (and by which evidence).
 	Secrets []secretStatus `json:"secrets"`
+	// Configs says, for each config, what it is a version of, who mounts
+	// it, and whether its content is the source's (compared byte for byte).
+	Configs []configStatus `json:"configs"`
 	Source  *sourceStatus  `json:"source"` // null without --source
+}
+
+type configStatus struct {
+	Name       string `json:"name"`
+	Logical    string `json:"logical"`
+	Version    int    `json:"version"`
+	Size       int    `json:"size"`
+	Templating string `json:"templating,omitempty"`
+	Users      int    `json:"users"` // services whose Spec or PreviousSpec names it
+	// Source is match or differs (what the service mounting it at a
+	// desired target should hold), undeclared, or not-checked (no --source).
+	Source string `json:"source"`
 }
 
 type secretStatus struct {
@@ -97,14 +113,16 @@ type serviceStatus struct {
 	Desired     int             `json:"desired"`
 	UpdateState string          `json:"updateState,omitempty"`
 	Secrets     []model.FileRef `json:"secrets"`
+	Configs     []model.FileRef `json:"configs"`
 }
 
 type sourceStatus struct {
-	URI          string       `json:"uri"`
-	Env          string       `json:"env"`
-	Environments []string     `json:"environments"`
-	Files        []fileStatus `json:"files"`
-	Ignored      []string     `json:"ignored,omitempty"`
+	URI          string             `json:"uri"`
+	Env          string             `json:"env"`
+	Environments []string           `json:"environments"`
+	Files        []fileStatus       `json:"files"`
+	Configs      []model.ConfigFile `json:"configs"`
+	Ignored      []string           `json:"ignored,omitempty"`
 	// Binding says whether the environment is bound to this swarm.
 	Binding      string `json:"binding"`
 	BindingHolds bool   `json:"bindingHolds"`
@@ -150,6 +168,9 @@ func newStatusReport(w *world) statusReport {
 		if st.Secrets == nil {
 			st.Secrets = []model.FileRef{}
 		}
+		if st.Configs = svc.Spec.Configs; st.Configs == nil {
+			st.Configs = []model.FileRef{}
+		}
 		if svc.UpdateStatus != nil {
 			st.UpdateState = svc.UpdateStatus.State
 		}
@@ -176,6 +197,7 @@ func newStatusReport(w *world) statusReport {
 		}
 		r.Secrets = append(r.Secrets, st)
 	}
+	r.Configs = configStatuses(s, drift)
 	if w.source != nil {
 		r.Source = newSourceStatus(w.source, drift.Deliveries)
 		r.Source.Binding, r.Source.BindingHolds = w.source.Manifest.Binding(w.source.Env, s.ClusterID)
@@ -184,7 +206,10 @@ func newStatusReport(w *world) statusReport {
 }
 
 func newSourceStatus(src *model.SourceSnapshot, deliveries []model.Delivery) *sourceStatus {
-	st := &sourceStatus{URI: src.URI, Env: src.Env, Environments: src.Envs, Files: []fileStatus{}, Ignored: src.Ignored}
+	st := &sourceStatus{URI: src.URI, Env: src.Env, Environments: src.Envs, Files: []fileStatus{}, Configs: src.Configs, Ignored: src.Ignored}
+	if st.Configs == nil {
+		st.Configs = []model.ConfigFile{}
+	}
 	for _, f := range src.Files {
 		fs := fileStatus{
 			Key: f.Key, Service: f.Service, Format: f.Format, ETag: f.ETag, VersionID: f.VersionID,
@@ -241,6 +266,20 @@ func (r statusReport) writeText(out io.Writer) error {
 	}
 	w.Flush(tw)
 
+	if len(r.Configs) > 0 {
+		w.Printf("\nCONFIGS\n")
+		tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "NAME\tLOGICAL\tVERSION\tSIZE\tSERVICES\tSOURCE")
+		for _, c := range r.Configs {
+			name := c.Name
+			if c.Templating != "" {
+				name += " (template)"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%s\n", name, report.Dash(c.Logical), c.Version, c.Size, c.Users, c.Source)
+		}
+		w.Flush(tw)
+	}
+
 	if r.Source != nil {
 		w.Printf("\nPROPERTY FILES (%s)\n", r.Source.Env)
 		tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
@@ -259,11 +298,53 @@ func (r statusReport) writeText(out io.Writer) error {
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", f.Key, f.Service, f.Format, short(report.Dash(version), 12), keys)
 		}
 		w.Flush(tw)
+		if len(r.Source.Configs) > 0 {
+			w.Printf("\nCONFIG FILES (%s)\n", r.Source.Env)
+			tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+			fmt.Fprintln(tw, "FILE\tSERVICE\tVERSION\tSIZE")
+			for _, c := range r.Source.Configs {
+				size := fmt.Sprint(c.Size)
+				if c.Err != nil {
+					size = "UNUSABLE " + c.Err.Error()
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", c.Key, c.Service, short(report.Dash(c.Version()), 12), size)
+			}
+			w.Flush(tw)
+		}
 		for _, k := range r.Source.Ignored {
 			w.Printf("ignored: %s (not named <service>.<format>.<env> or <env>/<service>.<format>)\n", k)
 		}
 	}
 	return w.Err()
+}
+
+// configStatuses compares each config with what the source asks of the
+// services that mount it.
+func configStatuses(s *model.SwarmSnapshot, drift *model.DriftReport) []configStatus {
+	out := make([]configStatus, 0, len(s.Configs))
+	state := map[string]string{} // config ID → match | differs
+	if drift != nil {
+		for _, dc := range drift.Configs {
+			if dc.Ref == nil {
+				continue
+			}
+			if c := s.ConfigByID(dc.Ref.ID); c != nil && model.ConfigSHA256(c.Data) == dc.SHA256 {
+				state[c.ID] = "match"
+			} else if state[dc.Ref.ID] == "" {
+				state[dc.Ref.ID] = "differs"
+			}
+		}
+	}
+	for _, c := range s.Configs {
+		v := c.LogicalVersion()
+		st := configStatus{Name: c.Name, Logical: v.Logical, Version: v.N, Size: c.Size, Templating: c.Templating,
+			Users: len(s.ConfigUsers(c.ID)), Source: "not-checked"}
+		if drift != nil {
+			st.Source = cmp.Or(state[c.ID], "undeclared")
+		}
+		out = append(out, st)
+	}
+	return out
 }
 
 func (s *sourceStatus) summary() string {

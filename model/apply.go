@@ -94,20 +94,28 @@ type Step struct {
 	Desired     int    `json:"desired,omitempty"`
 }
 
+// Subject is what the step is about: a service, a secret, or "config X".
+func (s Step) Subject() string {
+	if s.Config != "" {
+		return s.Service + "config " + s.Config
+	}
+	return s.Service + s.Secret
+}
+
 // ApplyResult says what happened to each service and what state the swarm is
 // in now, in words an operator can act on.
 type ApplyResult struct {
-	Created  []string          `json:"created"`
+	Created []string `json:"created"`
 	// ConfigsCreated and ConfigsRemoved are the configs made, and removed
 	// again by an undo.
-	ConfigsCreated []string `json:"configsCreated,omitempty"`
-	ConfigsRemoved []string `json:"configsRemoved,omitempty"`
-	Services map[string]string `json:"services"` // service → verified | rolled-back | failed | unchanged
-	Removed  []string          `json:"removed"`
-	Purged   []string          `json:"purged,omitempty"` // services whose PreviousSpec was flushed
-	Stacks   []string          `json:"stacks,omitempty"` // stack files edited
-	Kept     []string          `json:"kept,omitempty"`   // removal steps the swarm no longer justified
-	Summary  string            `json:"summary"`
+	ConfigsCreated []string          `json:"configsCreated,omitempty"`
+	ConfigsRemoved []string          `json:"configsRemoved,omitempty"`
+	Services       map[string]string `json:"services"` // service → verified | rolled-back | failed | unchanged
+	Removed        []string          `json:"removed"`
+	Purged         []string          `json:"purged,omitempty"` // services whose PreviousSpec was flushed
+	Stacks         []string          `json:"stacks,omitempty"` // stack files edited
+	Kept           []string          `json:"kept,omitempty"`   // removal steps the swarm no longer justified
+	Summary        string            `json:"summary"`
 }
 
 // ApplyError is a failed apply; the swarm has been brought back as far as

@@ -128,6 +128,14 @@ func configSecrets(cs []Config) []Secret {
 	return out
 }
 
+// LogicalVersion says what c is a version of, by the rules of secrets.
+func (c *Config) LogicalVersion() SecretVersion {
+	s := configSecrets([]Config{*c})
+	v := versionOf(&s[0])
+	v.Secret = nil // a copy: only Logical, N and Managed mean anything
+	return v
+}
+
 // ConfigByID returns the config with id, or nil.
 func (s *SwarmSnapshot) ConfigByID(id string) *Config {
 	for i := range s.Configs {

@@ -145,13 +145,13 @@ func TestMaskConfig(t *testing.T) {
 	w := newWorld().file("a.properties.prod", "a", "k=s3cr3tvalue", "short=abc", "url=https://x.example/db")
 	sc := NewValueScanner(&w.source)
 	for in, want := range map[string]string{
-		"pass s3cr3tvalue\n":             "pass " + Mask + "\n",
-		"pass xs3cr3tvalue\n":            "pass xs3cr3tvalue\n",
-		"pass s3cr3tvalues\n":            "pass s3cr3tvalues\n",
-		"k=\"s3cr3tvalue\",abc\n":        "k=\"" + Mask + "\",abc\n",
-		"u: https://x.example/db?x\n":    "u: " + Mask + "?x\n",
-		"API_KEY = 'literal-one'\n":      "API_KEY = " + Mask + "\n",
-		"  - DB_PASSWORD=x\n":            "  - DB_PASSWORD=" + Mask + "\n",
+		"pass s3cr3tvalue\n":              "pass " + Mask + "\n",
+		"pass xs3cr3tvalue\n":             "pass xs3cr3tvalue\n",
+		"pass s3cr3tvalues\n":             "pass s3cr3tvalues\n",
+		"k=\"s3cr3tvalue\",abc\n":         "k=\"" + Mask + "\",abc\n",
+		"u: https://x.example/db?x\n":     "u: " + Mask + "?x\n",
+		"API_KEY = 'literal-one'\n":       "API_KEY = " + Mask + "\n",
+		"  - DB_PASSWORD=x\n":             "  - DB_PASSWORD=" + Mask + "\n",
 		"DB_PASSWORD_FILE=/run/secrets\n": "DB_PASSWORD_FILE=/run/secrets\n",
 	} {
 		if got := string(MaskConfig([]byte(in), sc)); got != want {
@@ -237,11 +237,12 @@ func TestApplyRotatesAConfig(t *testing.T) {
 	}
 }
 
-// TestApplyConfigNotVerifiedUntilTasksMountIt: Docker says completed but the
-// tasks still mount the old config: not verified, rolled back, and the new
-// config removed.
+// TestApplyConfigFailureIsUndone: Docker says completed but the tasks
+// still mount the old config (the plan changes nothing else): not verified,
+// rolled back, and the new config removed.
 func TestApplyConfigFailureIsUndone(t *testing.T) {
 	w := configWorld()
+	w.source.Files = nil // the config alone
 	f := newFakeSwarm(w)
 	f.script["web"] = &rollout{oldTasks: true}
 	in := applyInput(w, f, planFor(t, w))
@@ -251,14 +252,14 @@ func TestApplyConfigFailureIsUndone(t *testing.T) {
 	if !errors.As(err, &ae) {
 		t.Fatalf("err %v", err)
 	}
-	if !strings.Contains(ae.Err.Error(), "tasks running with the new secrets and configs") || fmt.Sprint(ae.Result.ConfigsRemoved) != "[web_nginx.conf_v1]" ||
+	if !strings.Contains(ae.Err.Error(), "0/1 tasks running with the new secrets and configs") || fmt.Sprint(ae.Result.ConfigsRemoved) != "[web_nginx.conf_v1]" ||
 		ae.Result.Services["web"] != "rolled-back" {
 		t.Errorf("err %v; result %+v", ae.Err, ae.Result)
 	}
 	if r := f.services["svc-web"].Spec.Configs; len(r) != 1 || r[0].Name != "nginx.conf" {
 		t.Errorf("web mounts %+v after the undo", r)
 	}
-	if _, ok := f.configs["newcfg2"]; ok {
+	if _, ok := f.configs["newcfg1"]; ok {
 		t.Error("the new config stays")
 	}
 }

@@ -31,6 +31,16 @@ func Plan(out io.Writer, p *model.RotationPlan) error {
 			w.Printf("    labels ansible_version=%d, ansible_key=<SHA-224 of the value>: the newest version was made by Ansible, whose next run must take this one for the newest\n", c.Version)
 		}
 	}
+	if len(p.ConfigCreates) > 0 {
+		w.Printf("\nCreate %d config(s):\n", len(p.ConfigCreates))
+		for _, c := range p.ConfigCreates {
+			tmpl := ""
+			if c.TemplateDriver != "" {
+				tmpl = ", templated (" + c.TemplateDriver + ")"
+			}
+			w.Printf("  + %s   (from %s, source version %s, sha256 %s%s)\n", c.Name, c.File, Dash(c.SourceVersion), short(c.SHA256, 12), tmpl)
+		}
+	}
 	w.Printf("\nUpdate %d service(s), one update each:\n", len(p.Services))
 	for _, s := range p.Services {
 		if !s.Edits() {
@@ -52,8 +62,13 @@ func Plan(out io.Writer, p *model.RotationPlan) error {
 		for _, e := range s.EnvAdd {
 			w.Printf("    + env %s\n", e)
 		}
-		for _, line := range refDiff(s) {
+		for _, line := range refDiff(s.Before, s.After) {
 			w.Printf("    %s\n", line)
+		}
+		if s.ConfigsAfter != nil && !slices.Equal(s.ConfigsBefore, s.ConfigsAfter) {
+			for _, line := range refDiff(s.ConfigsBefore, s.ConfigsAfter) {
+				w.Printf("    config %s\n", line)
+			}
 		}
 		for _, name := range s.Revoke {
 			w.Printf("    revoked: %s was never granted to %s (unauthorized-mount); rotate what it could read\n", name, s.Service)
@@ -128,18 +143,18 @@ func rollout(u *model.UpdateConfig) string {
 }
 
 // refDiff lists the references a service loses (-), gains (+) and keeps.
-func refDiff(s model.ServiceChange) []string {
+func refDiff(before, after []model.FileRef) []string {
 	f := func(r model.FileRef) string {
 		return fmt.Sprintf("%s → %s  %s:%s %04o", r.Name, r.Target, r.UID, r.GID, r.Mode)
 	}
 	var out []string
-	for _, b := range s.Before {
-		if !slices.Contains(s.After, b) {
+	for _, b := range before {
+		if !slices.Contains(after, b) {
 			out = append(out, "- "+f(b))
 		}
 	}
-	for _, a := range s.After {
-		if !slices.Contains(s.Before, a) {
+	for _, a := range after {
+		if !slices.Contains(before, a) {
 			out = append(out, "+ "+f(a))
 		} else {
 			out = append(out, "  "+f(a))
@@ -192,4 +207,12 @@ func maskDiff(diff string) string {
 		}
 	}
 	return strings.Join(lines, "\n")
+}
+
+// short is s cut to n bytes (a hash's head).
+func short(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
 }

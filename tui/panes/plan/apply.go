@@ -176,7 +176,7 @@ func (p *Pane) step(s model.Step) {
 	if s.Service != "" {
 		p.latest[s.Service] = s
 	}
-	line := fmt.Sprintf("%s %-8s %s %s", p.c.Now().Format("15:04:05"), s.Action, s.Service+s.Secret, s.Result)
+	line := fmt.Sprintf("%s %-8s %s %s", p.c.Now().Format("15:04:05"), s.Action, s.Subject(), s.Result)
 	if s.Desired > 0 {
 		line += fmt.Sprintf(" (%d/%d running)", s.Running, s.Desired)
 	}
