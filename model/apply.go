@@ -314,8 +314,8 @@ func Apply(ctx context.Context, in ApplyInput) (*ApplyResult, error) {
 	r.Summary = fmt.Sprintf("plan %s applied: %d secrets created, %d services updated and verified (every running task mounts the new secrets)",
 		in.Plan.ID, len(r.Created), edited)
 	if len(r.ConfigsCreated) > 0 {
-		r.Summary = fmt.Sprintf("plan %s applied: %d secrets and %d configs created, %d services updated and verified (every running task mounts the new secrets and configs)",
-			in.Plan.ID, len(r.Created), len(r.ConfigsCreated), edited)
+		r.Summary = fmt.Sprintf("plan %s applied: %s and %s created, %d services updated and verified (every running task mounts the new secrets and configs)",
+			in.Plan.ID, plural(len(r.Created), "secret"), plural(len(r.ConfigsCreated), "config"), edited)
 	}
 	serr := in.editStacks(ctx, r)
 	perr := in.purge(ctx, r, ids)

@@ -179,6 +179,14 @@ func mountedWords(sc ServiceChange) string {
 	return "secrets"
 }
 
+// plural is n and noun, with an s unless n is 1.
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
 // sameRefs compares reference lists, nil and empty alike.
 func sameRefs(a, b []FileRef) bool { return len(a) == 0 && len(b) == 0 || slices.Equal(a, b) }
 

@@ -237,6 +237,10 @@ func (d *drifter) configs() {
 		return
 	}
 	ix := newVersionIndex(configSecrets(d.in.Swarm.Configs))
+	byID := make(map[string]*Config, len(d.in.Swarm.Configs))
+	for i := range d.in.Swarm.Configs {
+		byID[d.in.Swarm.Configs[i].ID] = &d.in.Swarm.Configs[i]
+	}
 	mask := d.configMasker()
 	newestOf := map[string]string{} // logical → ID of its newest version
 	for i := range d.report.Configs {
@@ -254,7 +258,7 @@ func (d *drifter) configs() {
 			ref := svc.Spec.Configs[j]
 			dc.Ref = &ref
 		}
-		holding := d.configHolding(vs, dc.data)
+		holding := configHolding(byID, vs, dc.data)
 		switch {
 		case dc.Ref == nil && holding == nil:
 			x := newFinding(KindConfigMissing, fmt.Sprintf("service %s mounts no config at %s, and no version of %s holds %s: a plan creates one and mounts it", dc.Service, dc.Target, dc.Logical, dc.File), ActionCreateMount)
@@ -265,7 +269,7 @@ func (d *drifter) configs() {
 			x.Service, x.Logical, x.File, x.Config = dc.Service, dc.Logical, dc.File, holding.Name
 			d.add(x)
 		default:
-			mounted := d.in.Swarm.ConfigByID(dc.Ref.ID)
+			mounted := byID[dc.Ref.ID]
 			if mounted != nil && dc.TemplateDriver == "" {
 				dc.TemplateDriver = mounted.Templating // a new version is templated alike
 			}
@@ -282,7 +286,7 @@ func (d *drifter) configs() {
 			}
 			x := newFinding(KindConfigStale, why, ActionRotate)
 			x.Service, x.Logical, x.File, x.Config = dc.Service, dc.Logical, dc.File, dc.Ref.Name
-			x.Diff = udiff.UnifiedDiff(dc.Target, mask(old), mask(dc.data))
+			x.Diff = udiff.UnifiedDiff(strings.TrimPrefix(dc.Target, "/"), mask(old), mask(dc.data))
 			d.add(x)
 		}
 	}
@@ -291,9 +295,9 @@ func (d *drifter) configs() {
 }
 
 // configHolding is the newest version in vs whose data is want, or nil.
-func (d *drifter) configHolding(vs []SecretVersion, want []byte) *Config {
+func configHolding(byID map[string]*Config, vs []SecretVersion, want []byte) *Config {
 	for i := len(vs) - 1; i >= 0; i-- {
-		if c := d.in.Swarm.ConfigByID(vs[i].Secret.ID); c != nil && bytes.Equal(c.Data, want) {
+		if c := byID[vs[i].Secret.ID]; c != nil && bytes.Equal(c.Data, want) {
 			return c
 		}
 	}

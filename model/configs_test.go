@@ -59,7 +59,7 @@ func TestConfigDrift(t *testing.T) {
 		if f == nil || f.Service != "web" || f.Logical != "web_nginx.conf" || f.Config != "nginx.conf" || f.File != "configs/prod/web/nginx.conf" {
 			t.Fatalf("findings %q", kinds(r))
 		}
-		if !strings.Contains(f.Diff, "-worker_processes 1;\n+worker_processes 2;\n") || !strings.HasPrefix(f.Diff, "--- a//etc/nginx/nginx.conf") {
+		if !strings.Contains(f.Diff, "-worker_processes 1;\n+worker_processes 2;\n") || !strings.HasPrefix(f.Diff, "--- a/etc/nginx/nginx.conf") {
 			t.Errorf("diff:\n%s", f.Diff)
 		}
 	})
@@ -232,7 +232,7 @@ func TestApplyRotatesAConfig(t *testing.T) {
 	if r := f.services["svc-web"].Spec.Configs; len(r) != 1 || r[0].ID != "newcfg2" || r[0].Mode != 0o440 || r[0].UID != "101" {
 		t.Errorf("web mounts %+v", r)
 	}
-	if !strings.Contains(res.Summary, "1 configs created, 1 services updated and verified") {
+	if !strings.Contains(res.Summary, "1 secret and 1 config created, 1 services updated and verified") {
 		t.Errorf("summary %q", res.Summary)
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/secretdeck/secretdeck/tui/common"
 	"github.com/secretdeck/secretdeck/tui/keys"
 	"github.com/secretdeck/secretdeck/tui/panes/audit"
+	"github.com/secretdeck/secretdeck/tui/panes/configs"
 	"github.com/secretdeck/secretdeck/tui/panes/drift"
 	"github.com/secretdeck/secretdeck/tui/panes/plan"
 	"github.com/secretdeck/secretdeck/tui/panes/properties"
@@ -158,7 +159,7 @@ func New(o Options) *App {
 	planPane := plan.New(c)
 	a := &App{
 		c: c, opts: o, env: o.Env, filters: map[string]string{},
-		panes:    []common.Pane{secrets.New(c), services.New(c), properties.New(c), drift.New(c), planPane, audit.New(c)},
+		panes:    []common.Pane{secrets.New(c), services.New(c), configs.New(c), properties.New(c), drift.New(c), planPane, audit.New(c)},
 		planPane: planPane,
 		spinner:  spinner.New(spinner.WithSpinner(spinner.MiniDot)),
 		help:     help.New(),

@@ -79,6 +79,15 @@ func (a *App) header() string {
 }
 
 func (a *App) tabs() string {
+	if s := a.tabLine(true); ansi.StringWidth(s) <= a.c.Width {
+		return s
+	}
+	// Too wide (80 columns, thousands of rows): the counts of the other
+	// panes go first, so that every pane's name stays on screen.
+	return ansi.Truncate(a.tabLine(false), a.c.Width, "…")
+}
+
+func (a *App) tabLine(counts bool) string {
 	st := a.c.Styles
 	var b strings.Builder
 	for i, p := range a.panes {
@@ -86,7 +95,7 @@ func (a *App) tabs() string {
 			b.WriteString(st.Tab.Render(" · "))
 		}
 		label := strings.ToUpper(p.Name()[:1]) + p.Name()[1:]
-		if n := a.count(p.Name()); n != "" {
+		if n := a.count(p.Name()); n != "" && (counts || i == a.active) {
 			label += " " + n
 		}
 		if f := a.filters[p.Name()]; f != "" {
@@ -98,7 +107,7 @@ func (a *App) tabs() string {
 			b.WriteString(st.Tab.Render(label))
 		}
 	}
-	return ansi.Truncate(b.String(), a.c.Width, "…")
+	return b.String()
 }
 
 // count is the number shown next to a tab's name.
@@ -112,6 +121,8 @@ func (a *App) count(pane string) string {
 		return fmt.Sprint(len(d.Swarm.Secrets))
 	case "services":
 		return fmt.Sprint(len(d.Swarm.Services))
+	case "configs":
+		return fmt.Sprint(len(d.Swarm.Configs))
 	case "properties":
 		if d.Source != nil {
 			return fmt.Sprint(len(d.Source.Files))

@@ -44,6 +44,8 @@ var demoServices = []struct {
 	stack  string
 	env    []string
 	mounts []mount
+	// configs are mounted like secrets ("secret" naming the config).
+	configs []mount
 }{
 	{name: "my_service", env: []string{"MY_BUCKET_NAME=secretdeck-demo", "MY_PROPS_FILE=my_service.json.prod", "AWS_REGION=us-east-1"},
 		mounts: []mount{
@@ -55,7 +57,8 @@ var demoServices = []struct {
 	// reads them. The source already holds a new password: the demo's plan
 	// moves STATS_PASS into the secret dfp_stats_pass (secretdeck.yaml says
 	// the proxy follows Docker Flow Proxy's convention).
-	{name: "proxy", env: []string{"STATS_USER=admin", "STATS_PASS=demo-stats-pass-old"}},
+	{name: "proxy", env: []string{"STATS_USER=admin", "STATS_PASS=demo-stats-pass-old"},
+		configs: []mount{{"proxy_conf", "/etc/haproxy/haproxy.cfg", "0", "0", 0o444}}},
 	{name: "redis", mounts: []mount{{"my_secret_data", "my_secret_data", "0", "0", 0o444}}},
 	{name: "billing", mounts: []mount{{"payment_key_v1", "payment_key", "0", "0", 0o440}}},
 	{name: "checkout", mounts: []mount{{"payment_key_v2", "payment_key", "0", "0", 0o440}}},
@@ -93,7 +96,7 @@ func seedSwarm(ctx context.Context, api *client.Client, image string, key model.
 		ids[s.name] = res.ID
 		fmt.Printf("seed: secret %s\n", s.name)
 	}
-	if err := seedConfig(ctx, api); err != nil {
+	if err := seedConfig(ctx, api, ids); err != nil {
 		return err
 	}
 	services, err := api.ServiceList(ctx, client.ServiceListOptions{})
@@ -109,6 +112,12 @@ func seedSwarm(ctx context.Context, api *client.Client, image string, key model.
 			continue
 		}
 		spec := serviceSpec(svc.name, svc.stack, image, svc.env, svc.mounts, ids)
+		for _, m := range svc.configs {
+			spec.TaskTemplate.ContainerSpec.Configs = append(spec.TaskTemplate.ContainerSpec.Configs, &swarm.ConfigReference{
+				ConfigID: ids["config:"+m.secret], ConfigName: m.secret,
+				File: &swarm.ConfigReferenceFileTarget{Name: m.target, UID: m.uid, GID: m.gid, Mode: os.FileMode(m.mode)},
+			})
+		}
 		if _, err := api.ServiceCreate(ctx, client.ServiceCreateOptions{Spec: spec}); err != nil {
 			return fmt.Errorf("create service %s: %w", svc.name, err)
 		}
@@ -144,19 +153,28 @@ func serviceSpec(name, stack, image string, env []string, mounts []mount, ids ma
 	}
 }
 
-func seedConfig(ctx context.Context, api *client.Client) error {
+// seedConfig makes the proxy's config (once), its ID in ids["config:proxy_conf"]:
+// configs/prod/proxy/haproxy.cfg in the bucket differs from it, so drift
+// shows a config-stale with its diff.
+func seedConfig(ctx context.Context, api *client.Client, ids map[string]string) error {
 	configs, err := api.ConfigList(ctx, client.ConfigListOptions{})
 	if err != nil {
 		return err
 	}
 	for _, c := range configs.Items {
 		if c.Spec.Name == "proxy_conf" {
+			ids["config:proxy_conf"] = c.ID
 			return nil
 		}
 	}
-	_, err = api.ConfigCreate(ctx, client.ConfigCreateOptions{Spec: swarm.ConfigSpec{
+	res, err := api.ConfigCreate(ctx, client.ConfigCreateOptions{Spec: swarm.ConfigSpec{
 		Annotations: swarm.Annotations{Name: "proxy_conf", Labels: map[string]string{"demo": "secretdeck"}},
 		Data:        []byte("frontend stats\n  bind :8404\n  stats enable\n"),
 	}})
-	return err
+	if err != nil {
+		return err
+	}
+	ids["config:proxy_conf"] = res.ID
+	fmt.Printf("seed: config proxy_conf\n")
+	return nil
 }
