@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -166,16 +167,35 @@ func TestConfigRotationForReal(t *testing.T) {
 		t.Errorf("drift after apply: %s", kindsOf(fs))
 	}
 
+	// Reverted: the secret and the config the plan made are gone, the
+	// service is back on what it mounted before.
+	m := regexp.MustCompile(`plan (p-[0-9]{8}-[0-9]{6}-[0-9a-f]{4}) applied`).FindStringSubmatch(r.stdout)
+	if m == nil {
+		t.Fatalf("no plan ID in:\n%s", r.stdout)
+	}
+	if r := runCLI(t, append([]string{"apply", "--yes", "--revert", m[1]}, args...)...); r.code != 0 {
+		t.Fatalf("revert: exit %d\n%s", r.code, r.all())
+	}
+	if got := sw.configRefs(id); got != "app.conf:/run/conf/app.conf:1000:1000:0440" {
+		t.Errorf("config refs after the revert: %s", got)
+	}
+	if got := sw.spec(id); len(got) != 1 || got[0] != "web_db_pass_v1:db_pass:0:0:0400" {
+		t.Errorf("secret refs after the revert: %v", got)
+	}
+	if sw.configExists("web_app.conf_v1") || sw.secretExists("web_db_pass_v2") {
+		t.Error("the reverted plan's config or secret stays")
+	}
+
 	// A config that breaks the container: rolled back, the new config removed.
 	srv.Put(t, bucket, "configs/prod/"+p+"web/app.conf", "mode = BROKEN\n")
 	r = runCLI(t, append([]string{"apply", "--yes", "--service", p + "web", "--timeout", "60s"}, args...)...)
 	if r.code == 0 || !strings.Contains(r.all(), "rolled-back") {
 		t.Fatalf("a breaking config: exit %d\n%s", r.code, r.all())
 	}
-	if got := sw.configRefs(id); got != "web_app.conf_v1:/run/conf/app.conf:1000:1000:0440" {
+	if got := sw.configRefs(id); got != "app.conf:/run/conf/app.conf:1000:1000:0440" {
 		t.Errorf("config refs after the rollback: %s", got)
 	}
-	if sw.configExists("web_app.conf_v2") {
+	if sw.configExists("web_app.conf_v1") {
 		t.Error("the config of the failed plan stays")
 	}
 }

@@ -468,7 +468,11 @@ func (in ApplyInput) remove(ctx context.Context, r *ApplyResult) error {
 			in.Progress(Step{Plan: in.Plan.ID, Secret: rm.Name, Action: "remove", Result: "kept", Detail: err.Error()})
 			continue
 		}
-		if err := in.Swarm.RemoveSecret(ctx, rm.ID); err != nil {
+		remove := in.Swarm.RemoveSecret
+		if rm.Config {
+			remove = in.Swarm.RemoveConfig
+		}
+		if err := remove(ctx, rm.ID); err != nil {
 			failed = append(failed, fmt.Sprintf("%s (%v)", rm.Name, err))
 			in.Progress(Step{Plan: in.Plan.ID, Secret: rm.Name, Action: "remove", Result: "failed", Detail: err.Error()})
 			continue

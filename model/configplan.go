@@ -107,6 +107,45 @@ func swapConfigRef(refs []FileRef, dc DesiredConfig, target chosen) []FileRef {
 	return append(out, ref)
 }
 
+// revertConfigs is what svc mounts once the configs a reverted plan created
+// (created, by ID) are gone: the newest older version of the same logical
+// config, else what its previous spec mounted at that target, else nothing
+// (uid, gid and mode kept); changed is false when it mounts none of them.
+func revertConfigs(s *SwarmSnapshot, svc *Service, created map[string]bool) (after []FileRef, changed bool) {
+	if len(created) == 0 {
+		return nil, false
+	}
+	ix := newVersionIndex(configSecrets(s.Configs))
+	for _, r := range svc.Spec.Configs {
+		if !created[r.ID] {
+			after = append(after, r)
+			continue
+		}
+		changed = true
+		var back *FileRef
+		v := ix.byID[r.ID]
+		for _, o := range ix.versions(v.Logical) {
+			if o.N < v.N && !created[o.Secret.ID] {
+				back = &FileRef{ID: o.Secret.ID, Name: o.Secret.Name}
+			}
+		}
+		if back == nil && svc.Previous != nil {
+			if i := slices.IndexFunc(svc.Previous.Configs, func(p FileRef) bool {
+				return p.Target == r.Target && !created[p.ID] && s.ConfigByID(p.ID) != nil
+			}); i >= 0 {
+				back = &FileRef{ID: svc.Previous.Configs[i].ID, Name: svc.Previous.Configs[i].Name}
+			}
+		}
+		if back != nil {
+			after = append(after, FileRef{ID: back.ID, Name: back.Name, Target: r.Target, UID: r.UID, GID: r.GID, Mode: r.Mode})
+		}
+	}
+	if changed && after == nil {
+		after = []FileRef{} // none left: not nil, which would keep them
+	}
+	return after, changed
+}
+
 // configArgs are the docker CLI flags of a config swap.
 func configArgs(before, after []FileRef) []string {
 	var parts []string

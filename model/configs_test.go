@@ -272,3 +272,68 @@ func findKind(r *DriftReport, k Kind) *Finding {
 	}
 	return nil
 }
+
+// halfDone is configWorld after a kill -9 of plan p-1: web_nginx.conf_v1
+// was made (labelled with the plan), the service not updated yet.
+func halfDone() *world {
+	w := configWorld()
+	w.source.Files = nil
+	data := string(w.source.Configs[0].Data)
+	w.config("web_nginx.conf_v1", data, LabelLogical, "web_nginx.conf", LabelVersion, "1", LabelSHA256, ConfigSHA256([]byte(data)), LabelPlan, "p-1")
+	return w
+}
+
+// TestResumeAndRevertOfAConfig: a plan killed after it made a config is
+// finished by a resume (the config mounted, nothing made twice) or undone
+// by a revert (the service back on what its previous spec mounted, the
+// config removed) — each through apply.
+func TestResumeAndRevertOfAConfig(t *testing.T) {
+	w := halfDone()
+	w.source.Manifest = w.man
+	in := PlanInput{Drift: w.drift(), Swarm: &w.swarm, Source: &w.source, ID: "p-2", Now: t0}
+	p, err := NewResumePlan(in, "p-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.ConfigCreates) != 0 || len(p.Services) != 1 || p.Services[0].ConfigsAfter[0].ID != "cfg-web_nginx.conf_v1" {
+		t.Fatalf("resume: creates %+v, services %+v", p.ConfigCreates, p.Services)
+	}
+
+	// Revert, once the service mounts it: back to nginx.conf (its previous
+	// spec), the plan's config removed.
+	w = halfDone()
+	svc := w.last()
+	prev := svc.Spec
+	svc.Previous = &prev
+	svc.Spec.Configs = []FileRef{{ID: "cfg-web_nginx.conf_v1", Name: "web_nginx.conf_v1", Target: "/etc/nginx/nginx.conf", UID: "101", GID: "101", Mode: 0o440}}
+	r, err := NewRevertPlan(&w.swarm, &w.source, "p-1", "p-3", t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []FileRef{{ID: "cfg-nginx.conf", Name: "nginx.conf", Target: "/etc/nginx/nginx.conf", UID: "101", GID: "101", Mode: 0o440}}; len(r.Services) != 1 || !slices.Equal(r.Services[0].ConfigsAfter, want) {
+		t.Fatalf("revert: %+v", r.Services)
+	}
+	if len(r.Removes) != 1 || !r.Removes[0].Config || r.Removes[0].Name != "web_nginx.conf_v1" {
+		t.Fatalf("revert removes %+v", r.Removes)
+	}
+	if err := Verify(r, &w.swarm, &w.source, nil); err != nil {
+		t.Fatalf("the revert is not what the swarm justifies: %v", err)
+	}
+	f := newFakeSwarm(w)
+	if _, err := Apply(context.Background(), applyInput(w, f, r)); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(f.calls, "; "); got != "update web; services; remove config web_nginx.conf_v1" {
+		t.Errorf("calls %s", got)
+	}
+	if _, ok := f.configs["cfg-web_nginx.conf_v1"]; ok {
+		t.Error("the plan's config stays")
+	}
+
+	// A plan file may not make apply remove a config the swarm does not
+	// justify: one not made by the plan reverted.
+	r.Removes[0].ID, r.Removes[0].Name = "cfg-nginx.conf", "nginx.conf"
+	if err := justifyRemovals(r, &w.swarm); err == nil || !strings.Contains(err.Error(), "config nginx.conf, which is not a version") {
+		t.Errorf("an unjustified config removal: %v", err)
+	}
+}

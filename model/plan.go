@@ -126,10 +126,10 @@ type ServiceChange struct {
 	Before       []FileRef `json:"before"`
 	After        []FileRef `json:"after"` // an After ref of a secret to create has no ID yet
 	// ConfigsBefore and ConfigsAfter are the service's config references,
-	// swapped in the same update (nil After: the configs are kept as
-	// they are).
+	// swapped in the same update. A nil (JSON null) After keeps the configs
+	// as they are; an empty one removes them all.
 	ConfigsBefore []FileRef     `json:"configsBefore,omitempty"`
-	ConfigsAfter  []FileRef     `json:"configsAfter,omitempty"`
+	ConfigsAfter  []FileRef     `json:"configsAfter"`
 	Restarts      int           `json:"restarts"`
 	Update        *UpdateConfig `json:"updateConfig,omitempty"`
 	Fixes         []string      `json:"fixes"` // finding IDs
@@ -475,7 +475,7 @@ func changeOf(changes map[string]*ServiceChange, svc *Service, running map[strin
 func NewResumePlan(in PlanInput, id string) (*RotationPlan, error) {
 	in.Logicals = in.Swarm.PlanLogicals(id)
 	if len(in.Logicals) == 0 {
-		return nil, fmt.Errorf("no secret in this swarm carries plan id %s: nothing to resume", id)
+		return nil, fmt.Errorf("no secret nor config in this swarm carries plan id %s: nothing to resume", id)
 	}
 	p, err := NewPlan(in)
 	if err != nil {
@@ -745,6 +745,11 @@ func (s *SwarmSnapshot) PlanLogicals(id string) []string {
 			out = append(out, sec.Labels[LabelLogical])
 		}
 	}
+	for _, c := range s.Configs {
+		if c.Labels[LabelPlan] == id && !slices.Contains(out, c.Labels[LabelLogical]) {
+			out = append(out, c.Labels[LabelLogical])
+		}
+	}
 	slices.Sort(out)
 	return out
 }
@@ -763,7 +768,13 @@ func NewRevertPlan(s *SwarmSnapshot, source *SourceSnapshot, id, revertID string
 			created[sec.ID] = true
 		}
 	}
-	if len(created) == 0 {
+	createdConfigs := map[string]bool{}
+	for _, c := range s.Configs {
+		if c.Labels[LabelPlan] == id {
+			createdConfigs[c.ID] = true
+		}
+	}
+	if len(created) == 0 && len(createdConfigs) == 0 {
 		return nil, fmt.Errorf("no secret of plan %s in this swarm: nothing to revert", id)
 	}
 	ix := newVersionIndex(s.Secrets)
@@ -790,15 +801,28 @@ func NewRevertPlan(s *SwarmSnapshot, source *SourceSnapshot, id, revertID string
 				after = append(after, FileRef{ID: prev.Secret.ID, Name: prev.Secret.Name, Target: r.Target, UID: r.UID, GID: r.GID, Mode: r.Mode})
 			}
 		}
-		if changed {
-			p.Services = append(p.Services, ServiceChange{Service: svc.Name, ServiceID: svc.ID, Version: svc.Version, Stack: svc.Stack,
+		if !changed {
+			after = slices.Clone(svc.Spec.Secrets)
+		}
+		configsAfter, configsChanged := revertConfigs(s, &svc, createdConfigs)
+		if changed || configsChanged {
+			ch := ServiceChange{Service: svc.Name, ServiceID: svc.ID, Version: svc.Version, Stack: svc.Stack,
 				Before: slices.Clone(svc.Spec.Secrets), After: after, Restarts: running[svc.ID], Update: svc.UpdateConfig,
-				Fixes: []string{"revert " + id}, Unschedulable: s.Unschedulable(svc.ID)})
+				Fixes: []string{"revert " + id}, Unschedulable: s.Unschedulable(svc.ID)}
+			if configsChanged {
+				ch.ConfigsBefore, ch.ConfigsAfter = slices.Clone(svc.Spec.Configs), configsAfter
+			}
+			p.Services = append(p.Services, ch)
 		}
 	}
 	for _, sec := range s.Secrets {
 		if created[sec.ID] {
 			p.Removes = append(p.Removes, SecretRemoval{ID: sec.ID, Name: sec.Name, Logical: sec.Labels[LabelLogical], Why: RemoveRevert, Plan: id})
+		}
+	}
+	for _, c := range s.Configs {
+		if createdConfigs[c.ID] {
+			p.Removes = append(p.Removes, SecretRemoval{ID: c.ID, Name: c.Name, Logical: c.Labels[LabelLogical], Why: RemoveRevert, Plan: id, Config: true})
 		}
 	}
 	slices.SortFunc(p.Removes, func(a, b SecretRemoval) int { return strings.Compare(a.Name, b.Name) })

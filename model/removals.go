@@ -24,6 +24,16 @@ type SecretRemoval struct {
 	Logical string `json:"logical"`
 	Why     string `json:"why"`            // RemovePrune or RemoveRevert
 	Plan    string `json:"plan,omitempty"` // for a revert: the plan that made the secret
+	// Config: the removal is of a config, not a secret.
+	Config bool `json:"config,omitempty"`
+}
+
+// what names the removed object's kind.
+func (rm SecretRemoval) what() string {
+	if rm.Config {
+		return "config"
+	}
+	return "secret"
 }
 
 // planRemovals are the prune steps of p: for each logical secret p rotates
@@ -116,20 +126,34 @@ func justifyRemovals(p *RotationPlan, s *SwarmSnapshot) error {
 	for _, c := range p.Creates {
 		newest[c.Logical] = max(newest[c.Logical], c.Version)
 	}
-	for _, rm := range p.Removes {
-		i := slices.IndexFunc(s.Secrets, func(sec Secret) bool { return sec.ID == rm.ID })
-		if i < 0 || s.Secrets[i].Name != rm.Name {
-			return fmt.Errorf("plan %s removes secret %s (%s), which is not in this swarm: run plan again", p.ID, rm.Name, rm.ID)
+	configs := configSecrets(s.Configs)
+	newestConfig := map[string]int{}
+	for i := range configs {
+		if v := versionOf(&configs[i]); v.Managed {
+			newestConfig[v.Logical] = max(newestConfig[v.Logical], v.N)
 		}
-		v := versionOf(&s.Secrets[i])
+	}
+	for _, c := range p.ConfigCreates {
+		newestConfig[c.Logical] = max(newestConfig[c.Logical], c.Version)
+	}
+	for _, rm := range p.Removes {
+		objects, newestOf := s.Secrets, newest
+		if rm.Config {
+			objects, newestOf = configs, newestConfig
+		}
+		i := slices.IndexFunc(objects, func(sec Secret) bool { return sec.ID == rm.ID })
+		if i < 0 || objects[i].Name != rm.Name {
+			return fmt.Errorf("plan %s removes %s %s (%s), which is not in this swarm: run plan again", p.ID, rm.what(), rm.Name, rm.ID)
+		}
+		v := versionOf(&objects[i])
 		if !v.Managed || v.Logical != rm.Logical {
-			return fmt.Errorf("plan %s removes secret %s, which is not a version of %s made by secretdeck: refused", p.ID, rm.Name, rm.Logical)
+			return fmt.Errorf("plan %s removes %s %s, which is not a version of %s made by secretdeck: refused", p.ID, rm.what(), rm.Name, rm.Logical)
 		}
 		switch {
-		case rm.Why == RemovePrune && v.N < newest[v.Logical]:
+		case rm.Why == RemovePrune && v.N < newestOf[v.Logical]:
 		case rm.Why == RemoveRevert && rm.Plan != "" && v.Plan() == rm.Plan:
 		default:
-			return fmt.Errorf("plan %s removes secret %s (%s), which the swarm does not justify (not an older version, nor made by the plan reverted): refused", p.ID, rm.Name, rm.Why)
+			return fmt.Errorf("plan %s removes %s %s (%s), which the swarm does not justify (not an older version, nor made by the plan reverted): refused", p.ID, rm.what(), rm.Name, rm.Why)
 		}
 	}
 	return nil
@@ -140,13 +164,19 @@ func justifyRemovals(p *RotationPlan, s *SwarmSnapshot) error {
 // break the next rollback) — unless the plan reverts that very service onto
 // its old secrets: its PreviousSpec is then the state being undone.
 func checkRemoval(rm SecretRemoval, services []Service, updated map[string]bool) error {
+	refs := func(spec *ServiceSpec) []FileRef {
+		if rm.Config {
+			return spec.Configs
+		}
+		return spec.Secrets
+	}
 	for _, svc := range services {
-		if slices.ContainsFunc(svc.Spec.Secrets, func(r FileRef) bool { return r.ID == rm.ID }) {
+		if slices.ContainsFunc(refs(&svc.Spec), func(r FileRef) bool { return r.ID == rm.ID }) {
 			return fmt.Errorf("service %s mounts it", svc.Name)
 		}
 		reverted := rm.Why == RemoveRevert && updated[svc.ID]
 		if !reverted && svc.Previous != nil &&
-			slices.ContainsFunc(svc.Previous.Secrets, func(r FileRef) bool { return r.ID == rm.ID }) {
+			slices.ContainsFunc(refs(svc.Previous), func(r FileRef) bool { return r.ID == rm.ID }) {
 			return fmt.Errorf("the previous spec of service %s names it (docker service rollback needs it)", svc.Name)
 		}
 	}
