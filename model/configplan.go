@@ -146,6 +146,62 @@ func revertConfigs(s *SwarmSnapshot, svc *Service, created map[string]bool) (aft
 	return after, changed
 }
 
+// configRemovals are the prune steps of p's configs, by the rule of
+// secrets (planRemovals): for each logical config p mounts a version of,
+// the versions older than the newest keep+1 (the one mounted and keep
+// previous ones, for `docker service rollback`), made by secretdeck, that
+// no Spec nor PreviousSpec names once p is applied.
+func configRemovals(s *SwarmSnapshot, p *RotationPlan, keep int) []SecretRemoval {
+	if keep < 0 {
+		return nil
+	}
+	ix := newVersionIndex(configSecrets(s.Configs))
+	referenced := map[string]bool{}
+	updated := map[string]*ServiceChange{}
+	for i := range p.Services {
+		updated[p.Services[i].ServiceID] = &p.Services[i]
+	}
+	var logicals []string
+	creates := map[string]bool{}
+	for _, c := range p.ConfigCreates {
+		creates[c.Logical] = true
+		logicals = append(logicals, c.Logical)
+	}
+	for _, svc := range s.Services {
+		refs := slices.Clone(svc.Spec.Configs)
+		if sc := updated[svc.ID]; sc != nil && sc.ConfigsAfter != nil {
+			refs = append(refs, sc.ConfigsAfter...) // the spec now becomes the previous one
+			for _, r := range sc.ConfigsAfter {
+				if v, ok := ix.byID[r.ID]; ok {
+					logicals = append(logicals, v.Logical)
+				}
+			}
+		} else if svc.Previous != nil {
+			refs = append(refs, svc.Previous.Configs...)
+		}
+		for _, r := range refs {
+			referenced[r.ID] = true
+		}
+	}
+	slices.Sort(logicals)
+	var out []SecretRemoval
+	for _, l := range slices.Compact(logicals) {
+		vs := ix.versions(l)
+		kept := keep + 1
+		if creates[l] {
+			kept--
+		}
+		for i, v := range vs {
+			if i >= len(vs)-kept || !v.Managed || referenced[v.Secret.ID] {
+				continue
+			}
+			out = append(out, SecretRemoval{ID: v.Secret.ID, Name: v.Secret.Name, Logical: l, Why: RemovePrune, Config: true})
+		}
+	}
+	slices.SortFunc(out, func(a, b SecretRemoval) int { return strings.Compare(a.Name, b.Name) })
+	return out
+}
+
 // configArgs are the docker CLI flags of a config swap.
 func configArgs(before, after []FileRef) []string {
 	var parts []string

@@ -337,3 +337,24 @@ func TestResumeAndRevertOfAConfig(t *testing.T) {
 		t.Errorf("an unjustified config removal: %v", err)
 	}
 }
+
+// TestPlanPrunesOldConfigVersions: the versions older than the one mounted
+// and --keep previous ones go, unless a previous spec names them.
+func TestPlanPrunesOldConfigVersions(t *testing.T) {
+	w := newWorld().service("api").managedConfig("api_app.yml", 1, "a: 0\n").managedConfig("api_app.yml", 2, "a: 1\n").
+		mountConfig("api_app.yml_v2", "/app.yml", "0", "0", 0o444).configFile("api", "app.yml", "a: 2\n")
+	w.swarm.ClusterID = "c1"
+	p := planFor(t, w)
+	if fmt.Sprint(p.Removes) != fmt.Sprint([]SecretRemoval{{ID: "cfg-api_app.yml_v1", Name: "api_app.yml_v1", Logical: "api_app.yml", Why: RemovePrune, Config: true}}) {
+		t.Fatalf("removes %+v", p.Removes)
+	}
+	if err := justifyRemovals(p, &w.swarm); err != nil {
+		t.Errorf("a prune of an old version is justified: %v", err)
+	}
+	// Another service's previous spec names v1: kept. (api's own previous
+	// spec is replaced by its update, so it does not count.)
+	w.service("batch").last().Previous = &ServiceSpec{Configs: []FileRef{{ID: "cfg-api_app.yml_v1", Name: "api_app.yml_v1", Target: "/app.yml"}}}
+	if p := planFor(t, w); len(p.Removes) != 0 {
+		t.Errorf("a version a previous spec names is pruned: %+v", p.Removes)
+	}
+}

@@ -432,7 +432,7 @@ func NewPlan(in PlanInput) (*RotationPlan, error) {
 	}
 	p.StackEdits = append(p.StackEdits, fileSecretEdits(in.Source, in.Swarm, fileSecrets)...)
 	slices.SortFunc(p.StackEdits, func(a, b StackEdit) int { return strings.Compare(a.File+"\x00"+a.Key, b.File+"\x00"+b.Key) })
-	p.Removes = planRemovals(in.Swarm, p, in.Logicals, in.Options.Keep)
+	p.Removes = append(planRemovals(in.Swarm, p, in.Logicals, in.Options.Keep), configRemovals(in.Swarm, p, in.Options.Keep)...)
 	named := in.Source.stackNamed() // a deploy looks them up: never removed while a stack file names them
 	p.Removes = slices.DeleteFunc(p.Removes, func(r SecretRemoval) bool { return named[r.Name] })
 	if len(p.Creates) == 0 && len(p.ConfigCreates) == 0 && len(p.Services) == 0 && len(p.Removes) == 0 && len(p.StackEdits) == 0 {

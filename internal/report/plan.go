@@ -100,9 +100,13 @@ func Plan(out io.Writer, p *model.RotationPlan) error {
 		}
 	}
 	if len(p.Removes) > 0 {
-		w.Printf("\nThen remove %d secret(s), once every service is verified:\n", len(p.Removes))
+		w.Printf("\nThen remove %d secret(s) or config(s), once every service is verified:\n", len(p.Removes))
 		for _, r := range p.Removes {
-			w.Printf("  - %s   (%s)\n", r.Name, removalWhy(r))
+			kind := ""
+			if r.Config {
+				kind = "config "
+			}
+			w.Printf("  - %s%s   (%s)\n", kind, r.Name, removalWhy(r))
 		}
 	}
 	return w.Err()
