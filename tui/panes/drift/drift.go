@@ -79,7 +79,7 @@ func find(d *common.Data, key string) (model.Finding, bool) {
 // Subject names what a finding is about, shortest first.
 func Subject(f model.Finding) string {
 	var parts []string
-	for _, p := range []string{f.Service, f.Secret, f.File, f.Key} {
+	for _, p := range []string{f.Service, f.Secret, f.Config, f.File, f.Key} {
 		if p != "" {
 			parts = append(parts, p)
 		}
@@ -102,7 +102,7 @@ func detail(d *common.Data, key string, width int) string {
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s  %s\n\n", strings.ToUpper(f.Severity.String()), f.Kind)
-	for _, kv := range [][2]string{{"Service", f.Service}, {"Secret", f.Secret}, {"Logical", f.Logical}, {"File", f.File}, {"Key", f.Key}, {"Plan", f.Plan}} {
+	for _, kv := range [][2]string{{"Service", f.Service}, {"Secret", f.Secret}, {"Config", f.Config}, {"Logical", f.Logical}, {"File", f.File}, {"Key", f.Key}, {"Plan", f.Plan}} {
 		if kv[1] != "" {
 			fmt.Fprintf(&b, "%-9s %s\n", kv[0], kv[1])
 		}
@@ -116,6 +116,12 @@ func detail(d *common.Data, key string, width int) string {
 			b.WriteString(wrap(f.Hint, max(width, 20)) + "\n")
 		}
 	}
+	if f.Diff != "" {
+		b.WriteString("\nThe mounted config → the source's (values masked):\n")
+		for _, line := range strings.Split(strings.TrimRight(f.Diff, "\n"), "\n") {
+			b.WriteString("  " + model.PrintableText([]byte(line)) + "\n")
+		}
+	}
 	if target := subjectRef(f); target.Pane != "" {
 		fmt.Fprintf(&b, "\nPress o to open the %s %s.\n", common.Singular(target.Pane), target.Key)
 	}
@@ -127,6 +133,8 @@ func subjectRef(f model.Finding) common.Ref {
 	switch {
 	case f.Secret != "":
 		return common.Ref{Pane: "secrets", Key: f.Secret}
+	case f.Config != "":
+		return common.Ref{Pane: "configs", Key: f.Config}
 	case f.Service != "" && f.Kind != model.KindUnknownService:
 		return common.Ref{Pane: "services", Key: f.Service}
 	case f.File != "":

@@ -243,3 +243,25 @@ func TestStagedFindingsAreMarked(t *testing.T) {
 		t.Fatalf("marked rows:\n%s\nwant:\n%s", strings.Join(marked, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+// TestConfigStaleDetail: a stale config's detail shows its diff, masked,
+// and opens the config.
+func TestConfigStaleDetail(t *testing.T) {
+	d := tuitest.Data()
+	d.Swarm.Configs = []model.Config{{ID: "c1", Name: "api_conf", Data: []byte("listen 80;\npassword hunter2-db-pass;\n")}}
+	d.Swarm.Services[0].Spec.Configs = []model.FileRef{{ID: "c1", Name: "api_conf", Target: "/api.conf", UID: "0", GID: "0", Mode: 0o444}}
+	d.Source.Configs = []model.ConfigFile{{Key: "configs/prod/api/api.conf", Service: "api", Env: "prod", Data: []byte("listen 81;\npassword hunter2-db-pass;\n")}}
+	c, ts, _ := tuitest.NewCommon(100, 40)
+	p := drift.New(c)
+	p.SetSize(c.Width, c.Height)
+	p.SetData(tuitest.Redrift(d))
+	p.SetFilter("config-stale")
+	tuitest.Press(p, ts, "enter")
+	s := tuitest.Screen(p)
+	for _, want := range []string{"HIGH  config-stale", "Config    api_conf", "  -listen 80;", "  +listen 81;", "   password " + model.Mask + ";", "Press o to open the config api_conf."} {
+		if !strings.Contains(s, want) {
+			t.Errorf("the detail lacks %q:\n%s", want, s)
+		}
+	}
+	tuitest.AssertNoValues(t, s)
+}
