@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"regexp"
@@ -165,6 +166,19 @@ func TestConfigRotationForReal(t *testing.T) {
 	sw.logsShow("web", fmt.Sprintf("file=/run/conf/app.conf size=%d mode=440 sha256=%s", len(newConf), sha(newConf)))
 	if fs := findings(t, args, p+"web", newPass); len(fs) != 0 {
 		t.Errorf("drift after apply: %s", kindsOf(fs))
+	}
+
+	// inspect config: the logical config's newest version, who mounts it,
+	// its content with the source's value masked.
+	r2 := runCLI(t, append([]string{"inspect", "config", p + "web_app.conf", "--json"}, args...)...)
+	leak.Check(t, "inspect config", r2.all(), newPass)
+	var cd model.ConfigDetail
+	if err := json.Unmarshal([]byte(r2.stdout), &cd); err != nil {
+		t.Fatalf("inspect config --json: %v\n%s", err, r2.all())
+	}
+	if cd.Config.Name != p+"web_app.conf_v1" || !cd.Managed || len(cd.Users) != 1 || cd.Users[0].Ref.Mode != 0o440 ||
+		!strings.Contains(cd.Content, "# the password, once in clear: "+model.Mask) || !cd.SourceChecked {
+		t.Errorf("inspect config: %+v", cd)
 	}
 
 	// Reverted: the secret and the config the plan made are gone, the

@@ -41,7 +41,8 @@ func newPlanCommand(global *globalOptions) *cobra.Command {
 		Short: "Preview the rotation that would fix the drift: secrets to create, one update per service",
 		Long: `Compile the fixable findings (missing, not-mounted, stale, unverifiable,
 lagging, target-mismatch, expired, runtime-stale, env-exposure where the
-source says how, previous-spec-exposure) into a plan: new secret versions
+source says how, previous-spec-exposure, config-stale, config-missing,
+config-not-mounted) into a plan: new secret and config versions
 <logical>_v<N+1>, then ONE service update per service carrying all its swaps,
 each keeping the target, uid, gid and mode of the reference it replaces. For
 each service the preview shows the references before and after, its rollout

@@ -22,10 +22,12 @@ func newStatusCommand(global *globalOptions) *cobra.Command {
 	opts := &statusOptions{}
 	cmd := &cobra.Command{
 		Use:   "status",
-		Short: "Show the swarm's services and secrets, and the property files of an environment",
+		Short: "Show the swarm's services, secrets and configs, and the property files of an environment",
 		Long: `Show what secretdeck sees: the Docker endpoint, the swarm and this node's role,
-every service with the secrets it mounts (target, uid, gid, mode), and every
-property file of the environment with its keys. Values are never shown.
+every service with the secrets it mounts (target, uid, gid, mode), every config
+(its logical config, size, users, and whether it holds the source's bytes), and
+every property file and config file of the environment with its keys. Values
+are never shown.
 
 A property file that cannot be parsed is listed with its file and line; the
 others still load. Exit code 1 with one line on stderr when the engine cannot
