@@ -3,8 +3,12 @@
 # and the API floor, IN ONE RUN (the commands take turns, so a change in the
 # machine's load hits them alike), as medians and ratios.
 #
-#   bench/scale.sh [--small] [--runs N] [--delay D]
-#   bench/scale.sh cleanup     (removes what an interrupted run left)
+#   bench/scale.sh [--small] [--runs N] [--delay D] [--keep] [--seeded]
+#   bench/scale.sh cleanup     (removes what an interrupted run left, or --keep kept)
+#
+# --keep leaves the seeded swarm and files in the rig at the end, and
+# --seeded measures what a --keep run left instead of seeding again (the
+# seed is most of a run's time on 2 cores).
 #
 # Seeds the rig with 10,000 secrets, 1,000 services (10 of them running one
 # task) and 1,000 property files (about 25 s on 2 cores; --small: 1,000 /
@@ -25,14 +29,16 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
 
-secrets=10000 services=1000 running=10 runs=5 delay=30ms cleanup=false
+secrets=10000 services=1000 running=10 runs=5 delay=30ms cleanup=false keep=false seeded=false
 while [ $# -gt 0 ]; do
   case $1 in
     --small) secrets=1000 services=300 ;;
     --runs) runs=$2; shift ;;
     --delay) delay=$2; shift ;;
+    --keep) keep=true ;;
+    --seeded) seeded=true keep=true ;;
     cleanup) cleanup=true ;;
-    *) echo "usage: bench/scale.sh [--small] [--runs N] [--delay 30ms] | cleanup" >&2; exit 2 ;;
+    *) echo "usage: bench/scale.sh [--small] [--runs N] [--delay 30ms] [--keep] [--seeded] | cleanup" >&2; exit 2 ;;
   esac
   shift
 done
@@ -49,13 +55,13 @@ tmp=$(mktemp -d)
 proxy_pid=
 finish() {
   [ -z "$proxy_pid" ] || kill "$proxy_pid" 2>/dev/null || true
-  seed -cleanup || echo "bench/scale.sh: cleanup failed: run bench/scale.sh cleanup" >&2
+  $keep || seed -cleanup || echo "bench/scale.sh: cleanup failed: run bench/scale.sh cleanup" >&2
   rm -rf "$tmp"
 }
 trap finish EXIT
 go build -o bin/secretdeck .
 for tool in floor latency rusage; do go build -o "$tmp/$tool" "./bench/$tool"; done
-seed -secrets "$secrets" -services "$services" -running "$running"
+$seeded || seed -secrets "$secrets" -services "$services" -running "$running"
 
 "$tmp/latency" -upstream "$AWS_ENDPOINT_URL_S3" -delay "$delay" >"$tmp/latency.addr" 2>"$tmp/latency.log" &
 proxy_pid=$!

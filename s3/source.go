@@ -198,11 +198,13 @@ func (s *source) readAll(ctx context.Context, objects []object, files []*model.P
 	for i := range objects {
 		byKey[objects[i].key] = &objects[i]
 	}
+	progress := newProgress(ctx, len(files)) // s3/progress.go
 	g, ctx := errgroup.WithContext(ctx)
 	g.SetLimit(s.opts.Concurrency)
 	for _, f := range files {
 		o := byKey[f.Key]
 		g.Go(func() error {
+			defer progress.one()
 			if o.size > MaxFileSize {
 				f.Err = &model.ParseError{File: f.Key, Msg: fmt.Sprintf("file too large (%d bytes; the limit is %d)", o.size, MaxFileSize)}
 				return nil

@@ -152,7 +152,9 @@ func (a *App) statusLine() string {
 	if text == "" && !a.loadedAt.IsZero() {
 		text = "loaded at " + a.loadedAt.Format("15:04:05")
 	}
-	if a.loading && a.data != nil {
+	if p := a.sourceProgress(); p != "" && a.data != nil { // tui/stream.go
+		text = a.spinner.View() + " " + p + " " + text
+	} else if a.loading && a.data != nil {
 		text = a.spinner.View() + " refreshing… " + text
 	}
 	switch a.mode {
