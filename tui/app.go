@@ -83,7 +83,7 @@ type App struct {
 	seq     int // of the latest load asked for; older results are dropped
 	loading bool
 	events  <-chan error
-	gen     int // debounce generation
+	gen     int    // debounce generation
 	stream  stream // the loads of a StreamLoader (tui/stream.go)
 
 	spinner  spinner.Model
