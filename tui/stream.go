@@ -33,6 +33,8 @@ type stream struct {
 	swarmSeq, sourceSeq   int // of the latest loads asked for; older results are dropped
 	swarmBusy, sourceBusy bool
 	swarm                 *common.Data          // the newest swarm side read
+	swarmAt               int                   // the load swarm came from
+	sourceNeeds           int                   // the swarm load asked with the source's: the source waits for it
 	source                *model.SourceSnapshot // the newest source read (of a.env)
 	done, total           int                   // files of the source read so far, while it loads
 	swarmErr, sourceErr   error
@@ -82,6 +84,7 @@ func (a *App) loadStream(l StreamLoader, source bool) tea.Cmd {
 	if source {
 		st.sourceSeq++
 		st.sourceBusy, st.done, st.total = true, 0, 0
+		st.sourceNeeds = st.swarmSeq
 		cmds = append(cmds, a.loadSource(l, st.sourceSeq))
 	}
 	return tea.Batch(cmds...)
@@ -131,7 +134,7 @@ func (a *App) updateStream(msg tea.Msg) (cmd tea.Cmd, ok bool) {
 		}
 		st.swarmBusy, st.swarmErr = false, msg.err
 		if msg.err == nil {
-			st.swarm = msg.data
+			st.swarm, st.swarmAt = msg.data, msg.seq
 		}
 		return a.settle(), true
 	case sourceProgressMsg:
@@ -183,6 +186,11 @@ func (a *App) join() tea.Cmd {
 	st := &a.stream
 	switch {
 	case st.swarm == nil:
+		return nil
+	case st.source != nil && st.swarmAt < st.sourceNeeds && st.swarmErr == nil:
+		// A source read again (r, after an apply) is joined with a swarm
+		// read after it was asked for, never shown with an older one: what
+		// the swarm holds now may already answer what the source says.
 		return nil
 	case st.source == nil:
 		if st.shownSwarm == st.swarm {

@@ -20,6 +20,7 @@ import (
 type streamLoader struct {
 	fakeLoader
 	release chan struct{}
+	swarmAt chan struct{} // when set, LoadSwarm waits for it to close
 
 	mu                  sync.Mutex
 	swarmLoads, sources int
@@ -28,7 +29,11 @@ type streamLoader struct {
 func (l *streamLoader) LoadSwarm(context.Context) (*common.Data, error) {
 	l.mu.Lock()
 	l.swarmLoads++
+	gate := l.swarmAt
 	l.mu.Unlock()
+	if gate != nil {
+		<-gate
+	}
 	d := tuitest.Data()
 	return &common.Data{Swarm: d.Swarm, Audit: d.Audit}, nil
 }
@@ -164,4 +169,35 @@ func TestSwarmFirstSourceStreamsIn(t *testing.T) {
 	if swarms, sources := l.counts(); swarms != 3 || sources != 2 {
 		t.Errorf("r: %d swarm loads, %d source loads", swarms, sources)
 	}
+}
+
+// A source read again (r, or after an apply) is shown only with a swarm read
+// after it was asked for: joined with the swarm from before, it would show
+// as drift what an apply just fixed (and a plan made there would be refused).
+func TestASourceReadAgainWaitsForItsSwarm(t *testing.T) {
+	l := &streamLoader{release: make(chan struct{})}
+	close(l.release)
+	ts := &tuitest.Timers{}
+	a := New(Options{Loader: l, Env: "prod", Now: tuitest.Now, Tick: ts.Tick})
+	register(t, a, ts)
+	a.Update(tea.WindowSizeMsg{Width: 120, Height: 30})
+	r := &runner{a: a, msgs: make(chan tea.Msg, 16)}
+	r.exec(a.load())
+	r.until(t, "loaded", func(string) bool { return a.data != nil && a.data.Drift != nil && !a.loading })
+	first := a.data
+
+	gate := make(chan struct{})
+	l.mu.Lock()
+	l.swarmAt = gate
+	l.mu.Unlock()
+	_, cmd := a.Update(tea.KeyPressMsg{Code: 'r', Text: "r"})
+	r.exec(cmd)
+	r.until(t, "read the source again", func(string) bool { return a.stream.source != first.Source })
+	if a.data != first || a.stream.joinSource == a.stream.source {
+		t.Fatal("the new source was joined with the swarm read before it was asked for")
+	}
+	close(gate)
+	r.until(t, "joined the new source with the new swarm", func(string) bool {
+		return a.data.Source == a.stream.source && a.data.Swarm != first.Swarm && !a.loading
+	})
 }

@@ -48,6 +48,8 @@ func (a *App) header() string {
 				env = st.Env.Render(" env " + d.Source.Env + " ")
 			}
 			parts = append(parts, d.Source.URI)
+		} else if a.stream.sourceBusy { // tui/stream.go
+			parts = append(parts, "source loading…")
 		} else {
 			parts = append(parts, "no --source")
 		}
