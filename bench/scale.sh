@@ -3,8 +3,14 @@
 # and the API floor, IN ONE RUN (the commands take turns, so a change in the
 # machine's load hits them alike), as medians and ratios.
 #
-#   bench/scale.sh [--small] [--runs N] [--delay D]
-#   bench/scale.sh cleanup     (removes what an interrupted run left)
+#   bench/scale.sh [--small] [--runs N] [--delay D] [--keep] [--seeded] [--baseline BIN]
+#   bench/scale.sh cleanup     (removes what an interrupted run left, or --keep kept)
+#
+# --keep leaves the seeded swarm and files in the rig at the end, and
+# --seeded measures what a --keep run left instead of seeding again (the
+# seed is most of a run's time on 2 cores). --baseline BIN measures another
+# build's drift and version in the same turns (e.g. the main branch's), for
+# before/after figures from one run.
 #
 # Seeds the rig with 10,000 secrets, 1,000 services (10 of them running one
 # task) and 1,000 property files (about 25 s on 2 cores; --small: 1,000 /
@@ -25,14 +31,17 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
 
-secrets=10000 services=1000 running=10 runs=5 delay=30ms cleanup=false
+secrets=10000 services=1000 running=10 runs=5 delay=30ms cleanup=false keep=false seeded=false baseline=
 while [ $# -gt 0 ]; do
   case $1 in
     --small) secrets=1000 services=300 ;;
     --runs) runs=$2; shift ;;
     --delay) delay=$2; shift ;;
+    --keep) keep=true ;;
+    --seeded) seeded=true keep=true ;;
+    --baseline) baseline=$(realpath "$2"); shift ;;
     cleanup) cleanup=true ;;
-    *) echo "usage: bench/scale.sh [--small] [--runs N] [--delay 30ms] | cleanup" >&2; exit 2 ;;
+    *) echo "usage: bench/scale.sh [--small] [--runs N] [--delay 30ms] [--keep] [--seeded] | cleanup" >&2; exit 2 ;;
   esac
   shift
 done
@@ -49,13 +58,13 @@ tmp=$(mktemp -d)
 proxy_pid=
 finish() {
   [ -z "$proxy_pid" ] || kill "$proxy_pid" 2>/dev/null || true
-  seed -cleanup || echo "bench/scale.sh: cleanup failed: run bench/scale.sh cleanup" >&2
+  $keep || seed -cleanup || echo "bench/scale.sh: cleanup failed: run bench/scale.sh cleanup" >&2
   rm -rf "$tmp"
 }
 trap finish EXIT
 go build -o bin/secretdeck .
 for tool in floor latency rusage; do go build -o "$tmp/$tool" "./bench/$tool"; done
-seed -secrets "$secrets" -services "$services" -running "$running"
+$seeded || seed -secrets "$secrets" -services "$services" -running "$running"
 
 "$tmp/latency" -upstream "$AWS_ENDPOINT_URL_S3" -delay "$delay" >"$tmp/latency.addr" 2>"$tmp/latency.log" &
 proxy_pid=$!
@@ -74,6 +83,12 @@ cmd[drift]="bin/secretdeck drift --source s3://$bucket --env prod --json"
 cmd[drift_slow]="env AWS_ENDPOINT_URL_S3=$slow_s3 bin/secretdeck drift --source s3://$bucket --env prod --json"
 cmd[version]="bin/secretdeck version"
 order=(inspect floor docker drift drift_slow version)
+if [ -n "$baseline" ]; then
+  cmd[base_drift]="$baseline drift --source s3://$bucket --env prod --json"
+  cmd[base_drift_slow]="env AWS_ENDPOINT_URL_S3=$slow_s3 $baseline drift --source s3://$bucket --env prod --json"
+  cmd[base_version]="$baseline version"
+  order+=(base_drift base_drift_slow base_version)
+fi
 
 # Each run runs every command once, in turn, starting one further each run
 # (what follows a heavy drift is not always inspect); rusage prints
@@ -94,6 +109,7 @@ proxy_pid=
 median() { sort -n | sed -n "$(( (runs + 1) / 2 ))p"; } # of one number per line
 ms() { cut -d' ' -f1 "$tmp/runs/$1" | median; }
 mb() { cut -d' ' -f2 "$tmp/runs/$1" | median | awk '{printf "%.0f", $1 / 1024}'; }
+cpu() { cut -d' ' -f3 "$tmp/runs/$1" | median; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
 
 have_secrets=$(docker secret ls -q | wc -l) have_services=$(docker service ls -q | wc -l)
@@ -105,9 +121,14 @@ printf '%-58s %8s %8s\n' "" "ms" "MB"
 printf '%-58s %8s %8s\n' "secretdeck inspect secret X --json" "$(ms inspect)" "$(mb inspect)"
 printf '%-58s %8s %8s\n' "API floor for it (bench/floor)" "$(ms floor)" "$(mb floor)"
 printf '%-58s %8s\n' "docker service ls -q | xargs docker service inspect" "$(ms docker)"
-printf '%-58s %8s %8s\n' "secretdeck drift --json (S3 on loopback)" "$(ms drift)" "$(mb drift)"
+printf '%-58s %8s %8s   CPU %s ms\n' "secretdeck drift --json (S3 on loopback)" "$(ms drift)" "$(mb drift)" "$(cpu drift)"
 printf '%-58s %8s %8s\n' "secretdeck drift --json (S3 +$delay per request)" "$(ms drift_slow)" "$(mb drift_slow)"
-printf '%-58s %8s %8s\n' "secretdeck version" "$(ms version)" "$(mb version)"
+printf '%-58s %8s %8s   CPU %s ms\n' "secretdeck version" "$(ms version)" "$(mb version)" "$(cpu version)"
+if [ -n "$baseline" ]; then
+  printf '%-58s %8s %8s   CPU %s ms\n' "baseline drift --json (S3 on loopback)" "$(ms base_drift)" "$(mb base_drift)" "$(cpu base_drift)"
+  printf '%-58s %8s %8s\n' "baseline drift --json (S3 +$delay per request)" "$(ms base_drift_slow)" "$(mb base_drift_slow)"
+  printf '%-58s %8s %8s   CPU %s ms\n' "baseline version" "$(ms base_version)" "$(mb base_version)" "$(cpu base_version)"
+fi
 echo
 echo "inspect vs the API floor:    $(ratio "$(ms inspect)" "$(ms floor)")× the floor (target ≤ 1.5×)"
 echo "inspect vs the docker CLI:   $(ratio "$(ms docker)" "$(ms inspect)")× faster (target ≥ 10×)"

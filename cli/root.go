@@ -193,7 +193,9 @@ Property files are named <service>.<format>.<env> (my_service.json.prod) or
 
 Without a command, secretdeck opens its terminal UI (80×24 at least; NO_COLOR
 is honoured): panes for Secrets, Services, Properties, Drift, Plan and Audit;
-space stages a fix, p previews the plan, a applies it, ? shows keys.`,
+space stages a fix, p previews the plan, a applies it, ? shows keys. The
+swarm shows as soon as it is read while the property files stream in; a
+refresh (r) reads again only the files that changed.`,
 		Example: `  # The workbench (a terminal UI) on the prod property files
   secretdeck --source s3://ops-config/services --env prod
 

@@ -111,6 +111,19 @@ func (l *worldLoader) dropClient() {
 
 // Load implements tui.Loader.
 func (l *worldLoader) Load(ctx context.Context, env string) (*common.Data, error) {
+	d, err := l.LoadSwarm(ctx)
+	if err != nil {
+		return nil, err
+	}
+	src, err := l.LoadSource(ctx, env, nil)
+	if err != nil {
+		return nil, err
+	}
+	return l.Join(d, src), nil
+}
+
+// LoadSwarm implements tui.StreamLoader: the swarm and the audit log.
+func (l *worldLoader) LoadSwarm(ctx context.Context) (*common.Data, error) {
 	c, err := l.connect(ctx)
 	if err != nil {
 		return nil, err
@@ -121,17 +134,6 @@ func (l *worldLoader) Load(ctx context.Context, env string) (*common.Data, error
 		return nil, err
 	}
 	d := &common.Data{Swarm: snap}
-	if l.global.source != "" {
-		if l.source == nil {
-			if l.source, err = l.global.openSource(ctx); err != nil {
-				return nil, err
-			}
-		}
-		if d.Source, err = l.global.loadSource(ctx, l.source, env); err != nil {
-			return nil, err
-		}
-		d.Drift = model.Drift(model.DriftInput{Swarm: snap, Source: d.Source, Manifest: d.Source.Manifest, Key: d.Source.Key})
-	}
 	if recs, err := l.audit.read(); err == nil {
 		for _, r := range recs {
 			d.Audit = append(d.Audit, common.AuditEntry{Time: r.Time, User: r.User, Plan: r.Plan, Action: r.Action,
@@ -142,6 +144,45 @@ func (l *worldLoader) Load(ctx context.Context, env string) (*common.Data, error
 	l.last = snap
 	l.mu.Unlock()
 	return d, nil
+}
+
+// LoadSource implements tui.StreamLoader. The source is opened once and
+// kept: it keeps what it read in memory, so a reload reads only what
+// changed (s3/cache.go).
+func (l *worldLoader) LoadSource(ctx context.Context, env string, progress func(done, total int)) (*model.SourceSnapshot, error) {
+	if l.global.source == "" {
+		return nil, nil
+	}
+	l.mu.Lock()
+	src := l.source
+	l.mu.Unlock()
+	if src == nil {
+		var err error
+		if src, err = l.global.openSource(ctx); err != nil {
+			return nil, err
+		}
+		l.mu.Lock()
+		if l.source == nil {
+			l.source = src
+		}
+		src = l.source
+		l.mu.Unlock()
+	}
+	if progress != nil {
+		ctx = s3.WithProgress(ctx, progress)
+	}
+	return l.global.loadSource(ctx, src, env)
+}
+
+// Join implements tui.StreamLoader: the swarm side with the source and
+// their drift.
+func (l *worldLoader) Join(swarm *common.Data, source *model.SourceSnapshot) *common.Data {
+	d := *swarm
+	if source != nil {
+		d.Source = source
+		d.Drift = model.Drift(model.DriftInput{Swarm: d.Swarm, Source: source, Manifest: source.Manifest, Key: source.Key})
+	}
+	return &d
 }
 
 // Watch implements tui.Loader.

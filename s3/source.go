@@ -78,12 +78,13 @@ func Open(ctx context.Context, opts Options) (Source, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &source{b: b, opts: opts}, nil
+	return &source{b: b, opts: opts, cache: newReadCache()}, nil
 }
 
 type source struct {
-	b    backend
-	opts Options
+	b     backend
+	opts  Options
+	cache *readCache // what earlier Loads read, in memory (s3/cache.go)
 }
 
 func (s *source) URI() string { return s.b.uri() }
@@ -99,6 +100,7 @@ func (s *source) Load(ctx context.Context, env string) (*model.SourceSnapshot, e
 	if err != nil {
 		return nil, err
 	}
+	s.cache.retain(objects)
 	snap := &model.SourceSnapshot{URI: s.b.uri(), LoadedAt: time.Now()}
 	byEnv := map[string][]*model.PropertyFile{}
 	configs := map[string][]*model.ConfigFile{} // by env
@@ -181,6 +183,7 @@ func (s *source) Load(ctx context.Context, env string) (*model.SourceSnapshot, e
 		}
 		return strings.Compare(a.Key, b.Key)
 	})
+	s.cache.offer(objects)
 	return snap, nil
 }
 
@@ -214,19 +217,28 @@ func (s *source) readAll(ctx context.Context, objects []object, files []*model.P
 	for i := range objects {
 		byKey[objects[i].key] = &objects[i]
 	}
+	progress := newProgress(ctx, len(files)) // s3/progress.go
 	g, ctx := errgroup.WithContext(ctx)
 	g.SetLimit(s.opts.Concurrency)
 	for _, f := range files {
 		o := byKey[f.Key]
 		g.Go(func() error {
+			defer progress.one()
 			if o.size > MaxFileSize {
 				f.Err = &model.ParseError{File: f.Key, Msg: fmt.Sprintf("file too large (%d bytes; the limit is %d)", o.size, MaxFileSize)}
+				return nil
+			}
+			// An object unchanged since the last Load is not read again
+			// (s3/cache.go); one read now is kept for the next.
+			stamp := stampOf(o)
+			if s.cache.reuse(f, stamp) {
 				return nil
 			}
 			data, err := s.b.read(ctx, o)
 			if err != nil {
 				return err
 			}
+			defer s.cache.keep(f, stamp)
 			f.VersionID, f.ETag = o.versionID, o.etag
 			f.Raw = model.NewValue(data)
 			if f.IsFileSecret() {
@@ -258,11 +270,12 @@ func (s *source) readConfigs(ctx context.Context, objects []object, files []*mod
 				f.Err = &model.ParseError{File: f.Key, Msg: fmt.Sprintf("file too large (%d bytes; a swarm config must be at most %d)", o.size, model.MaxConfigSize)}
 				return nil
 			}
-			data, err := s.b.read(ctx, o)
+			// Through the cache, like every read: an idle reload reads none.
+			v, err := s.readValue(ctx, o)
 			if err != nil {
 				return err
 			}
-			f.VersionID, f.ETag, f.Data = o.versionID, o.etag, data
+			f.VersionID, f.ETag, f.Data = o.versionID, o.etag, v.Bytes()
 			return nil
 		})
 	}
@@ -272,20 +285,20 @@ func (s *source) readConfigs(ctx context.Context, objects []object, files []*mod
 // readExtras reads the fingerprint key and the manifest, when present.
 func (s *source) readExtras(ctx context.Context, snap *model.SourceSnapshot, keyObj, manifestObj *object) error {
 	if keyObj != nil {
-		data, err := s.b.read(ctx, keyObj)
+		data, err := s.readValue(ctx, keyObj)
 		if err != nil {
 			return err
 		}
-		if snap.Key, err = model.NewFingerprintKey(data); err != nil {
+		if snap.Key, err = model.NewFingerprintKey(data.Bytes()); err != nil {
 			return fmt.Errorf("%s: %w", s.b.uri(), err)
 		}
 	}
 	if manifestObj != nil {
-		data, err := s.b.read(ctx, manifestObj)
+		data, err := s.readValue(ctx, manifestObj)
 		if err != nil {
 			return err
 		}
-		if snap.Manifest, err = model.ParseManifest(model.ManifestPath, data); err != nil {
+		if snap.Manifest, err = model.ParseManifest(model.ManifestPath, data.Bytes()); err != nil {
 			return fmt.Errorf("%s: %w", s.b.uri(), err)
 		}
 	}

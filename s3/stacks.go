@@ -92,9 +92,12 @@ func LoadStacks(ctx context.Context, src Source, env string) (*Stacks, error) {
 	if !ok {
 		return nil, errors.New("this source holds no stack files")
 	}
-	objects, err := s.b.list(ctx)
-	if err != nil {
-		return nil, err
+	objects := s.cache.takeListing() // the listing of the Load just before, if any
+	if objects == nil {
+		var err error
+		if objects, err = s.b.list(ctx); err != nil {
+			return nil, err
+		}
 	}
 	out := &Stacks{modified: make(map[string]time.Time, len(objects))}
 	for i := range objects {
@@ -163,15 +166,15 @@ func (s *source) readStacks(ctx context.Context, objects []object, files []Stack
 				f.Err = tooLarge(f.Key, o.size)
 				return nil
 			}
-			data, err := s.b.read(ctx, o)
+			data, err := s.readValue(ctx, o)
 			if err != nil {
 				return err
 			}
-			if len(data) > stack.MaxFileSize { // it grew since it was listed
-				f.Err = tooLarge(f.Key, int64(len(data)))
+			if data.Len() > stack.MaxFileSize { // it grew since it was listed
+				f.Err = tooLarge(f.Key, int64(data.Len()))
 				return nil
 			}
-			f.Data, f.Size = model.NewValue(data), int64(len(data))
+			f.Data, f.Size = data, int64(data.Len())
 			f.Version, f.VersionID = o.etag, o.versionID
 			return nil
 		})

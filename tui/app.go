@@ -84,7 +84,8 @@ type App struct {
 	seq     int // of the latest load asked for; older results are dropped
 	loading bool
 	events  <-chan error
-	gen     int // debounce generation
+	gen     int    // debounce generation
+	stream  stream // the loads of a StreamLoader (tui/stream.go)
 
 	spinner  spinner.Model
 	help     help.Model
@@ -179,6 +180,12 @@ func (a *App) Init() tea.Cmd {
 func (a *App) load() tea.Cmd {
 	a.seq++
 	a.loading = true
+	if l, ok := a.opts.Loader.(StreamLoader); ok { // the swarm first, the source streaming in (tui/stream.go)
+		if s := a.stream.source; s != nil && s.Env != a.env {
+			a.stream.source = nil // another environment's
+		}
+		return a.loadStream(l, true)
+	}
 	seq, env, loader, parent := a.seq, a.env, a.opts.Loader, a.opts.Ctx
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(parent, loadTimeout)

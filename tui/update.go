@@ -17,6 +17,9 @@ import (
 // keys or the focused pane, staging to the Plan pane whatever is focused,
 // everything else to every pane (their timers, the Plan pane's apply).
 func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	if cmd, ok := a.updateStream(msg); ok { // a StreamLoader's loads (tui/stream.go)
+		return a, cmd
+	}
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		a.c.Width, a.c.Height = msg.Width, msg.Height
@@ -34,10 +37,13 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		gen := a.gen
 		return a, tea.Batch(a.waitEvent(), a.c.Tick(debounce, func(time.Time) tea.Msg { return debounceMsg{gen: gen} }))
 	case debounceMsg:
-		if msg.gen == a.gen {
-			return a, a.load()
+		if msg.gen != a.gen {
+			return a, nil
 		}
-		return a, nil
+		if l, ok := a.opts.Loader.(StreamLoader); ok {
+			return a, a.loadStream(l, false) // a swarm event: the swarm side only (tui/stream.go)
+		}
+		return a, a.load()
 	case spinner.TickMsg:
 		if !a.loading {
 			return a, nil

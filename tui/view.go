@@ -48,6 +48,8 @@ func (a *App) header() string {
 				env = st.Env.Render(" env " + d.Source.Env + " ")
 			}
 			parts = append(parts, d.Source.URI)
+		} else if a.stream.sourceBusy { // tui/stream.go
+			parts = append(parts, "source loading…")
 		} else {
 			parts = append(parts, "no --source")
 		}
@@ -163,7 +165,9 @@ func (a *App) statusLine() string {
 	if text == "" && !a.loadedAt.IsZero() {
 		text = "loaded at " + a.loadedAt.Format("15:04:05")
 	}
-	if a.loading && a.data != nil {
+	if p := a.sourceProgress(); p != "" && a.data != nil { // tui/stream.go
+		text = a.spinner.View() + " " + p + " " + text
+	} else if a.loading && a.data != nil {
 		text = a.spinner.View() + " refreshing… " + text
 	}
 	switch a.mode {

@@ -1,5 +1,6 @@
 // Command rusage runs a command once and prints its wall time in
-// milliseconds and its peak resident set in kilobytes ("123.4 56789"), so
+// milliseconds, its peak resident set in kilobytes and its CPU time (user
+// plus system) in milliseconds ("123.4 56789 80.0"), so
 // that bench/scale.sh measures every command the same way, whether or not
 // /usr/bin/time is installed. The command's own output is discarded; its
 // exit status is not judged (a drift found exits 2).
@@ -35,8 +36,9 @@ func main() {
 		os.Exit(1)
 	}
 	rss := int64(0)
+	cpu := cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 		rss = int64(ru.Maxrss) // kilobytes on Linux
 	}
-	fmt.Printf("%.1f %d\n", float64(wall.Microseconds())/1000, rss)
+	fmt.Printf("%.1f %d %.1f\n", float64(wall.Microseconds())/1000, rss, float64(cpu.Microseconds())/1000)
 }

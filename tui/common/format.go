@@ -3,11 +3,13 @@ package common
 import (
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"charm.land/lipgloss/v2"
 
 	"github.com/secretdeck/secretdeck/model"
+	"github.com/secretdeck/secretdeck/tui/styles"
 	"github.com/secretdeck/secretdeck/tui/table"
 )
 
@@ -33,14 +35,55 @@ func Age(now, t time.Time) string {
 // Badge fills cell i of r with the worst severity of fs, styled.
 func Badge(c *Common, r *table.Row, i int, fs []model.Finding) {
 	sev, ok := WorstSeverity(fs)
+	BadgeOf(c, r, i, sev, ok)
+}
+
+// Worst is the worst severity of the findings about each subject (a
+// secret, a service): what a row's badge shows, without a copy of the
+// findings per subject.
+type Worst map[string]model.Severity
+
+// Add counts f for subject.
+func (w Worst) Add(subject string, f *model.Finding) {
+	if s, ok := w[subject]; !ok || f.Severity > s {
+		w[subject] = f.Severity
+	}
+}
+
+// BadgeOf fills cell i of r with severity sev (ok: there is one), styled.
+func BadgeOf(c *Common, r *table.Row, i int, sev model.Severity, ok bool) {
 	if !ok {
 		r.Cells[i] = "-"
 		return
 	}
 	r.Cells[i] = sev.String()
+	r.Styles = SeverityStyles(c, sev, i, len(r.Cells))
+}
+
+// badgeKey names one shape of a row's styles: a severity in cell i of n.
+type badgeKey struct {
+	styles *styles.Styles
+	sev    model.Severity
+	i, n   int
+}
+
+// badges holds one styles slice per shape, shared by every row of that
+// shape (rows only read them): 10,000 rows with a severity badge hold no
+// copy of a style each.
+var badges sync.Map // badgeKey → []*lipgloss.Style
+
+// SeverityStyles returns the styles of a row of n cells whose cell i shows
+// severity sev; shared, never to be changed.
+func SeverityStyles(c *Common, sev model.Severity, i, n int) []*lipgloss.Style {
+	k := badgeKey{c.Styles, sev, i, n}
+	if v, ok := badges.Load(k); ok {
+		return v.([]*lipgloss.Style)
+	}
 	st := c.Styles.Severity[sev]
-	r.Styles = make([]*lipgloss.Style, len(r.Cells))
-	r.Styles[i] = &st
+	row := make([]*lipgloss.Style, n)
+	row[i] = &st
+	v, _ := badges.LoadOrStore(k, row)
+	return v.([]*lipgloss.Style)
 }
 
 // Singular is what a pane lists, in the singular: "secret", "property file".

@@ -9,7 +9,6 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
-	"charm.land/lipgloss/v2"
 
 	"github.com/secretdeck/secretdeck/model"
 	"github.com/secretdeck/secretdeck/tui/common"
@@ -42,11 +41,10 @@ func rows(c *common.Common, d *common.Data) []table.Row {
 	keys := findingKeys(fs)
 	out := make([]table.Row, 0, len(fs))
 	for i, f := range fs {
-		st := c.Styles.Severity[f.Severity]
 		out = append(out, table.Row{
 			Key:    keys[i],
 			Cells:  []string{common.Mark(c.Staging.Selects(f), f.Severity.String()), string(f.Kind), Subject(f), actions(f)},
-			Styles: []*lipgloss.Style{&st},
+			Styles: common.SeverityStyles(c, f.Severity, 0, 1), // shared by the rows of a severity
 		})
 	}
 	return out

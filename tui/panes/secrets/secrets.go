@@ -49,11 +49,11 @@ func rows(c *common.Common, d *common.Data) []table.Row {
 			used[id]++
 		}
 	}
-	findings := map[string][]model.Finding{}
+	worst := common.Worst{}
 	staged := map[string]bool{} // a staged finding marks its secret too
 	for _, f := range d.Findings() {
 		if f.Secret != "" {
-			findings[f.Secret] = append(findings[f.Secret], f)
+			worst.Add(f.Secret, &f)
 			staged[f.Secret] = staged[f.Secret] || c.Staging.Selects(f)
 		}
 	}
@@ -65,7 +65,8 @@ func rows(c *common.Common, d *common.Data) []table.Row {
 			common.Mark(c.Staging.Logicals[v.Logical] || staged[s.Name], s.Name), v.Logical, strconv.Itoa(v.N), state(s, v.Logical), strconv.Itoa(used[s.ID]),
 			common.Age(c.Now(), s.CreatedAt), "",
 		}}
-		common.Badge(c, &r, 6, findings[s.Name])
+		sev, ok := worst[s.Name]
+		common.BadgeOf(c, &r, 6, sev, ok)
 		out = append(out, r)
 	}
 	return out

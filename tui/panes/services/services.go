@@ -12,7 +12,6 @@ import (
 	"strings"
 
 	"github.com/secretdeck/secretdeck/internal/report"
-	"github.com/secretdeck/secretdeck/model"
 	"github.com/secretdeck/secretdeck/tui/common"
 	"github.com/secretdeck/secretdeck/tui/list"
 	"github.com/secretdeck/secretdeck/tui/table"
@@ -44,11 +43,11 @@ func rows(c *common.Common, d *common.Data) []table.Row {
 	if d == nil || d.Swarm == nil {
 		return nil
 	}
-	findings := map[string][]model.Finding{}
+	worst := common.Worst{}
 	staged := map[string]bool{} // a staged finding marks its service too
 	for _, f := range d.Findings() {
 		if f.Service != "" {
-			findings[f.Service] = append(findings[f.Service], f)
+			worst.Add(f.Service, &f)
 			staged[f.Service] = staged[f.Service] || c.Staging.Selects(f)
 		}
 	}
@@ -67,7 +66,8 @@ func rows(c *common.Common, d *common.Data) []table.Row {
 			common.Mark(c.Staging.Services[s.Name] || staged[s.Name], s.Name), stack, fmt.Sprintf("%d/%d", running[s.ID], desired[s.ID]), state,
 			strconv.Itoa(len(s.Spec.Secrets)), "",
 		}}
-		common.Badge(c, &r, 5, findings[s.Name])
+		sev, ok := worst[s.Name]
+		common.BadgeOf(c, &r, 5, sev, ok)
 		out = append(out, r)
 	}
 	return out
