@@ -16,7 +16,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/secretdeck/secretdeck/model"
-	"github.com/secretdeck/secretdeck/s3"
 	"github.com/secretdeck/secretdeck/swarm"
 )
 
@@ -259,9 +258,4 @@ func newLogger(w io.Writer, debug bool) *slog.Logger {
 // connect opens the engine with the global flags.
 func (o *globalOptions) connect(ctx context.Context) (*swarm.Client, error) {
 	return swarm.Connect(ctx, swarm.ConnectOptions{Host: o.host, Context: o.context, ReadOnly: o.readOnly, InsecureTransport: o.insecureTransport})
-}
-
-// openSource opens the property source with the global flags.
-func (o *globalOptions) openSource(ctx context.Context) (s3.Source, error) {
-	return s3.Open(ctx, s3.Options{URI: o.source, Endpoint: o.s3Endpoint, ReadOnly: o.readOnly})
 }
