@@ -1,11 +1,8 @@
 package s3
 
 import (
-	"bytes"
 	"context"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -35,71 +32,15 @@ func sopsInputType(key string) string {
 	return string(format)
 }
 
-// sopsTool is the real sops binary: on PATH, or where scripts/test installs it.
-func sopsTool(t *testing.T) string {
-	t.Helper()
-	if p, err := exec.LookPath("sops"); err == nil {
-		return p
-	}
-	cache, _ := os.UserCacheDir()
-	if p := filepath.Join(cache, "secretdeck", "bin", "sops"); fileExists(p) {
-		return p
-	}
-	return testrig.Tool(t, "sops") // skips, or fails when integration is required
-}
-
-func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }
-
-// ageKey makes an age key pair with the real age-keygen: the key file's
-// path and its public key.
-func ageKey(t *testing.T) (file, recipient string) {
-	t.Helper()
-	keygen := testrig.Tool(t, "age-keygen")
-	file = filepath.Join(t.TempDir(), "key.txt")
-	if out, err := exec.Command(keygen, "-o", file).CombinedOutput(); err != nil {
-		t.Fatalf("age-keygen: %v\n%s", err, out)
-	}
-	data, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		if r, ok := strings.CutPrefix(line, "# public key: "); ok {
-			return file, r
-		}
-	}
-	t.Fatal("age-keygen wrote no public key")
-	return "", ""
-}
-
-// sopsEncrypt encrypts plain (given on stdin: the test's clear text never
-// touches the disk either) for recipient with the real sops.
+// sopsEncrypt encrypts a property file for recipient with the real sops.
 func sopsEncrypt(t *testing.T, recipient, key, plain string) string {
 	t.Helper()
-	typ := sopsInputType(key)
-	cmd := exec.Command(sopsTool(t), "encrypt", "--age", recipient, "--input-type", typ, "--output-type", typ, "/dev/stdin")
-	cmd.Stdin = strings.NewReader(plain)
-	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("sops encrypt %s: %v\n%s", key, err, stderr.String())
-	}
-	return string(out)
+	return testrig.SOPSEncrypt(t, recipient, sopsInputType(key), plain)
 }
 
-// noAgeKeys leaves SOPS no age key but those the test sets.
-func noAgeKeys(t *testing.T) {
-	t.Setenv("SOPS_AGE_KEY_FILE", "")
-	os.Unsetenv("SOPS_AGE_KEY_FILE")
-	t.Setenv("SOPS_AGE_KEY", "")
-	os.Unsetenv("SOPS_AGE_KEY")
-	t.Setenv("SOPS_AGE_KEY_CMD", "")
-	os.Unsetenv("SOPS_AGE_KEY_CMD")
-	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
-	t.Setenv("HOME", t.TempDir())
-}
+func ageKey(t *testing.T) (string, string) { return testrig.AgeKey(t) }
+
+func noAgeKeys(t *testing.T) { testrig.NoAgeKeys(t) }
 
 func load(t *testing.T, opts Options) *model.SourceSnapshot {
 	t.Helper()
