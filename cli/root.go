@@ -220,7 +220,7 @@ space stages a fix, p previews the plan, a applies it, ? shows keys.`,
 	f := root.PersistentFlags()
 	f.StringVarP(&opts.host, "host", "H", "", "Docker daemon socket to connect to (unix://, tcp://, ssh://user@host)")
 	f.StringVarP(&opts.context, "context", "c", "", "docker context to use (default: DOCKER_CONTEXT or the current context)")
-	f.StringVar(&opts.source, "source", os.Getenv("SECRETDECK_SOURCE"), "property source: s3://bucket/prefix or a folder (env SECRETDECK_SOURCE)")
+	f.StringVar(&opts.source, "source", os.Getenv("SECRETDECK_SOURCE"), "property source: s3://bucket/prefix, a folder, or azkv://vault[/prefix] (Azure Key Vault); SOPS-encrypted files are decrypted in memory (env SECRETDECK_SOURCE)")
 	f.StringVar(&opts.s3Endpoint, "s3-endpoint", "", "S3 endpoint URL for S3-compatible servers (default: AWS_ENDPOINT_URL_S3 or AWS)")
 	f.StringVar(&opts.env, "env", os.Getenv("SECRETDECK_ENV"), "environment of the property files, e.g. prod (env SECRETDECK_ENV)")
 	f.BoolVar(&opts.debug, "debug", false, "log what secretdeck does to stderr (never values)")
