@@ -1,6 +1,7 @@
 package s3
 
 import (
+	"os"
 	"strings"
 	"testing"
 
@@ -25,10 +26,23 @@ func FuzzSOPSDetect(f *testing.F) {
 	for _, s := range seeds {
 		f.Add(string(s.format), []byte(s.data))
 	}
+	// No age key anywhere: decoding goes as far as the data key.
+	empty := f.TempDir()
+	for k, v := range map[string]string{"SOPS_AGE_KEY_FILE": "", "SOPS_AGE_KEY": "", "SOPS_AGE_KEY_CMD": "", "HOME": empty, "XDG_CONFIG_HOME": empty} {
+		old, had := os.LookupEnv(k)
+		os.Setenv(k, v)
+		if v == "" {
+			os.Unsetenv(k)
+		}
+		f.Cleanup(func() {
+			if had {
+				os.Setenv(k, old)
+			} else {
+				os.Unsetenv(k)
+			}
+		})
+	}
 	f.Fuzz(func(t *testing.T, format string, data []byte) {
-		t.Setenv("SOPS_AGE_KEY_FILE", "")
-		t.Setenv("HOME", t.TempDir())
-		t.Setenv("XDG_CONFIG_HOME", t.TempDir())
 		fm := model.Format(format)
 		out, how, err := decode("f", fm, data)
 		if _, isSOPS := sopsStore(fm, data); !isSOPS {
