@@ -2,12 +2,16 @@ package cli
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
+	"net/url"
 	"time"
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/secretdeck/secretdeck/azkv"
 	"github.com/secretdeck/secretdeck/model"
+	"github.com/secretdeck/secretdeck/s3"
 )
 
 // world is what secretdeck knows at one moment: the swarm, and the property
@@ -62,4 +66,16 @@ func (o *globalOptions) logger() *slog.Logger {
 		return slog.New(slog.DiscardHandler)
 	}
 	return o.log
+}
+
+// openSource opens the property source with the global flags; its scheme
+// picks the kind: s3://bucket/prefix, azkv://vault[/prefix], or a folder
+// (a path, or file://).
+func (o *globalOptions) openSource(ctx context.Context) (s3.Source, error) {
+	if u, err := url.Parse(o.source); err == nil && u.Scheme == azkv.Scheme {
+		return azkv.Open(azkv.Options{URI: o.source, ReadOnly: o.readOnly, ErrReadOnly: s3.ErrReadOnly})
+	} else if err == nil && len(u.Scheme) > 1 && u.Scheme != "s3" && u.Scheme != "file" { // C:\ is a folder
+		return nil, fmt.Errorf("--source %q: unknown scheme %s:// (give s3://bucket/prefix, azkv://vault[/prefix], or a folder)", o.source, u.Scheme)
+	}
+	return s3.Open(ctx, s3.Options{URI: o.source, Endpoint: o.s3Endpoint, ReadOnly: o.readOnly})
 }

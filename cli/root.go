@@ -16,7 +16,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/secretdeck/secretdeck/model"
-	"github.com/secretdeck/secretdeck/s3"
 	"github.com/secretdeck/secretdeck/swarm"
 )
 
@@ -223,7 +222,7 @@ refresh (r) reads again only the files that changed.`,
 	f := root.PersistentFlags()
 	f.StringVarP(&opts.host, "host", "H", "", "Docker daemon socket to connect to (unix://, tcp://, ssh://user@host)")
 	f.StringVarP(&opts.context, "context", "c", "", "docker context to use (default: DOCKER_CONTEXT or the current context)")
-	f.StringVar(&opts.source, "source", os.Getenv("SECRETDECK_SOURCE"), "property source: s3://bucket/prefix or a folder (env SECRETDECK_SOURCE)")
+	f.StringVar(&opts.source, "source", os.Getenv("SECRETDECK_SOURCE"), "property source: s3://bucket/prefix, a folder, or azkv://vault[/prefix] (Azure Key Vault); SOPS-encrypted files are decrypted in memory (env SECRETDECK_SOURCE)")
 	f.StringVar(&opts.s3Endpoint, "s3-endpoint", "", "S3 endpoint URL for S3-compatible servers (default: AWS_ENDPOINT_URL_S3 or AWS)")
 	f.StringVar(&opts.env, "env", os.Getenv("SECRETDECK_ENV"), "environment of the property files, e.g. prod (env SECRETDECK_ENV)")
 	f.BoolVar(&opts.debug, "debug", false, "log what secretdeck does to stderr (never values)")
@@ -261,9 +260,4 @@ func newLogger(w io.Writer, debug bool) *slog.Logger {
 // connect opens the engine with the global flags.
 func (o *globalOptions) connect(ctx context.Context) (*swarm.Client, error) {
 	return swarm.Connect(ctx, swarm.ConnectOptions{Host: o.host, Context: o.context, ReadOnly: o.readOnly, InsecureTransport: o.insecureTransport})
-}
-
-// openSource opens the property source with the global flags.
-func (o *globalOptions) openSource(ctx context.Context) (s3.Source, error) {
-	return s3.Open(ctx, s3.Options{URI: o.source, Endpoint: o.s3Endpoint, ReadOnly: o.readOnly})
 }

@@ -22,9 +22,11 @@ func (o *globalOptions) loadSource(ctx context.Context, src s3.Source, env strin
 	if err != nil {
 		return nil, err
 	}
-	st, err := s3.LoadStacks(ctx, src, snap.Env)
-	if err != nil {
-		return nil, err
+	st := &s3.Stacks{}
+	if s3.HoldsFiles(src) { // a vault holds no stack file
+		if st, err = s3.LoadStacks(ctx, src, snap.Env); err != nil {
+			return nil, err
+		}
 	}
 	byStack := map[string]model.StackFile{}
 	for _, f := range st.Files {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/secretdeck/secretdeck/azkv"
 	"github.com/secretdeck/secretdeck/internal/report"
 	"github.com/secretdeck/secretdeck/model"
 )
@@ -120,6 +121,7 @@ type serviceStatus struct {
 
 type sourceStatus struct {
 	URI          string             `json:"uri"`
+	Backend      string             `json:"backend"` // s3, folder or azkv
 	Env          string             `json:"env"`
 	Environments []string           `json:"environments"`
 	Files        []fileStatus       `json:"files"`
@@ -140,6 +142,9 @@ type fileStatus struct {
 	Size         int64             `json:"size"`
 	Keys         []string          `json:"keys"`
 	Error        *model.ParseError `json:"error,omitempty"`
+	// Via says how the values were obtained: plain (as stored), sops+age
+	// (decrypted in memory), azkv (fetched from Key Vault).
+	Via string `json:"via"`
 	// Delivery says how the file's values reach its service, and why.
 	Delivery *model.Delivery `json:"delivery,omitempty"`
 }
@@ -208,7 +213,7 @@ func newStatusReport(w *world) statusReport {
 }
 
 func newSourceStatus(src *model.SourceSnapshot, deliveries []model.Delivery) *sourceStatus {
-	st := &sourceStatus{URI: src.URI, Env: src.Env, Environments: src.Envs, Files: []fileStatus{}, Configs: src.Configs, Ignored: src.Ignored}
+	st := &sourceStatus{URI: src.URI, Backend: backendOf(src.URI), Env: src.Env, Environments: src.Envs, Files: []fileStatus{}, Configs: src.Configs, Ignored: src.Ignored}
 	if st.Configs == nil {
 		st.Configs = []model.ConfigFile{}
 	}
@@ -216,7 +221,7 @@ func newSourceStatus(src *model.SourceSnapshot, deliveries []model.Delivery) *so
 		fs := fileStatus{
 			Key: f.Key, Service: f.Service, Format: f.Format, ETag: f.ETag, VersionID: f.VersionID,
 			LastModified: f.LastModified.UTC().Format("2006-01-02T15:04:05Z"), Size: f.Size,
-			Keys: make([]string, 0, len(f.Entries)), Error: f.Err,
+			Keys: make([]string, 0, len(f.Entries)), Error: f.Err, Via: cmp.Or(f.Via, "plain"),
 		}
 		for _, e := range f.Entries {
 			fs.Keys = append(fs.Keys, e.Key)
@@ -244,9 +249,9 @@ func (r statusReport) writeText(out io.Writer) error {
 		s.ClusterID, s.NodeRole, plural(s.Nodes, "node"), nodes, plural(s.Secrets, "secret"),
 		plural(s.Configs, "config"), plural(s.Services, "service"), plural(s.Tasks, "task"))
 	if r.Source == nil {
-		w.Printf("Source   none (give --source s3://bucket/prefix or a folder to compare with property files)\n")
+		w.Printf("Source   none (give --source s3://bucket/prefix, azkv://vault or a folder to compare with property files)\n")
 	} else {
-		w.Printf("Source   %s · env %s (environments: %s) · %s\n", r.Source.URI, r.Source.Env,
+		w.Printf("Source   %s (%s) · env %s (environments: %s) · %s\n", r.Source.URI, r.Source.Backend, r.Source.Env,
 			strings.Join(r.Source.Environments, ", "), r.Source.summary())
 		w.Printf("Binding  %s\n", r.Source.Binding)
 	}
@@ -285,7 +290,7 @@ func (r statusReport) writeText(out io.Writer) error {
 	if r.Source != nil {
 		w.Printf("\nPROPERTY FILES (%s)\n", r.Source.Env)
 		tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "FILE\tSERVICE\tFORMAT\tVERSION\tKEYS")
+		fmt.Fprintln(tw, "FILE\tSERVICE\tFORMAT\tVIA\tVERSION\tKEYS")
 		for _, f := range r.Source.Files {
 			version := f.VersionID
 			if version == "" {
@@ -297,7 +302,7 @@ func (r statusReport) writeText(out io.Writer) error {
 			} else if keys == "" {
 				keys = "(empty)"
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", f.Key, f.Service, f.Format, short(report.Dash(version), 12), keys)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", f.Key, f.Service, f.Format, f.Via, short(report.Dash(version), 12), keys)
 		}
 		w.Flush(tw)
 		if len(r.Source.Configs) > 0 {
@@ -347,6 +352,17 @@ func configStatuses(s *model.SwarmSnapshot, drift *model.DriftReport) []configSt
 		out = append(out, st)
 	}
 	return out
+}
+
+// backendOf names the kind of source a URI picks, as openSource does.
+func backendOf(uri string) string {
+	switch {
+	case strings.HasPrefix(uri, "s3://"):
+		return "s3"
+	case strings.HasPrefix(uri, azkv.Scheme+"://"):
+		return "azkv"
+	}
+	return "folder"
 }
 
 func (s *sourceStatus) summary() string {

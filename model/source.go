@@ -60,6 +60,7 @@ type PropertyFile struct {
 	Entries      []Entry     `json:"entries"` // sorted by key; empty when Err is set
 	Raw          Value       `json:"-"`       // the file's bytes, for whole-file secrets
 	Err          *ParseError `json:"error,omitempty"`
+	Via          string      `json:"via,omitempty"` // how the values were obtained: "" as stored, "sops+age" decrypted in memory, "azkv" from Key Vault
 }
 
 // Shared reports whether the file holds entries shared by several services.

@@ -34,6 +34,7 @@ type cachedFile struct {
 	raw             model.Value
 	entries         []model.Entry
 	err             *model.ParseError
+	via             string // how it was obtained: plain, sops+age…
 }
 
 // cachedRaw is an object's bytes, as read.
@@ -65,7 +66,7 @@ func (c *readCache) reuse(f *model.PropertyFile, stamp string) bool {
 		return false
 	}
 	f.ETag, f.VersionID = e.etag, e.versionID
-	f.Raw, f.Entries, f.Err = e.raw, e.entries, e.err
+	f.Raw, f.Entries, f.Err, f.Via = e.raw, e.entries, e.err, e.via
 	return true
 }
 
@@ -73,7 +74,7 @@ func (c *readCache) reuse(f *model.PropertyFile, stamp string) bool {
 func (c *readCache) keep(f *model.PropertyFile, stamp string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.files[f.Key] = cachedFile{stamp: stamp, etag: f.ETag, versionID: f.VersionID, raw: f.Raw, entries: f.Entries, err: f.Err}
+	c.files[f.Key] = cachedFile{stamp: stamp, etag: f.ETag, versionID: f.VersionID, raw: f.Raw, entries: f.Entries, err: f.Err, via: f.Via}
 }
 
 // rawOf returns an object's bytes when it is unchanged since they were read.

@@ -24,6 +24,9 @@ var ErrReadOnly = errors.New("read-only: secretdeck was started with --read-only
 // source has none. The creation is create-only (If-None-Match: * on S3,
 // a hard link in a folder): when two operators race, one key wins and both use it.
 func EnsureKey(ctx context.Context, src Source) (model.FingerprintKey, error) {
+	if ks, ok := src.(KeyStore); ok {
+		return ks.EnsureKey(ctx)
+	}
 	s, ok := src.(*source)
 	if !ok {
 		return model.FingerprintKey{}, errors.New("this source cannot store a fingerprint key")
@@ -100,6 +103,9 @@ func (f *folder) createOnly(_ context.Context, key string, data []byte) ([]byte,
 // path — and a copy is never overwritten: a second apply of the same plan
 // goes to <planID>.2.jsonl, and so on.
 func WriteAudit(ctx context.Context, src Source, planID string, data []byte) error {
+	if as, ok := src.(AuditStore); ok {
+		return as.WriteAudit(ctx, planID, data)
+	}
 	s, ok := src.(*source)
 	if !ok {
 		return errors.New("this source cannot store an audit log")

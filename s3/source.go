@@ -240,6 +240,9 @@ func (s *source) readAll(ctx context.Context, objects []object, files []*model.P
 			}
 			defer s.cache.keep(f, stamp)
 			f.VersionID, f.ETag = o.versionID, o.etag
+			if data, f.Via, f.Err = decode(f.Key, f.Format, data); f.Err != nil {
+				return nil // not decrypted: said on the file, the others load
+			}
 			f.Raw = model.NewValue(data)
 			if f.IsFileSecret() {
 				return nil // the bytes are the value: nothing to parse
