@@ -134,6 +134,11 @@ func runApply(cmd *cobra.Command, global *globalOptions, opts *applyOptions, arg
 			return err
 		}
 	}
+	// The operator lock (cli/lock.go): another apply's is refused now,
+	// before the preview and the question; executePlan takes it.
+	if err := refuseIfLocked(cmd.Context(), global); err != nil {
+		return err
+	}
 	report.StackDiffs(p, w.source)
 	if err := report.Plan(out, p); err != nil {
 		return err
@@ -165,6 +170,7 @@ func runApply(cmd *cobra.Command, global *globalOptions, opts *applyOptions, arg
 }
 
 // executePlan is apply's one code path, for the command and the TUI: connect,
+// take the source's operator lock (released at the end, whatever the end),
 // check the plan against the swarm and the source now (env is the
 // environment asked for, "" for the plan's), make sure the source has a
 // fingerprint key, apply every step of the plan, and audit each locally and
@@ -178,11 +184,18 @@ func executePlan(ctx context.Context, global *globalOptions, p *model.RotationPl
 	if err := c.CanWrite(); err != nil && !global.readOnly {
 		return nil, fmt.Errorf("nothing applied: %w", err)
 	}
-	snap, err := c.Snapshot(ctx)
+	src, err := global.openSource(ctx)
 	if err != nil {
 		return nil, err
 	}
-	src, err := global.openSource(ctx)
+	// The operator lock (cli/lock.go), before the swarm is read for the
+	// check: what is checked is then what no other apply changes.
+	release, err := takeLock(ctx, src, p)
+	if err != nil {
+		return nil, err
+	}
+	defer release(warn)
+	snap, err := c.Snapshot(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -131,6 +131,7 @@ func (l *worldLoader) Load(ctx context.Context, env string) (*common.Data, error
 			return nil, err
 		}
 		d.Drift = model.Drift(model.DriftInput{Swarm: snap, Source: d.Source, Manifest: d.Source.Manifest, Key: d.Source.Key})
+		d.Lock = lockLine(ctx, l.source) // the operator lock (cli/lock.go)
 	}
 	if recs, err := l.audit.read(); err == nil {
 		for _, r := range recs {

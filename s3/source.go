@@ -55,6 +55,8 @@ type backend interface {
 	read(ctx context.Context, o *object) ([]byte, error) // may set o.versionID and o.etag
 	createOnly(ctx context.Context, key string, data []byte) ([]byte, error)
 	replace(ctx context.Context, key string, data []byte, version string) (string, error) // the new version
+	readKey(ctx context.Context, key string) ([]byte, string, error)                      // data and version; a missing key is os.ErrNotExist
+	remove(ctx context.Context, key, version string) error                                // version "": the newest
 }
 
 // Open checks opts and returns the source; it does not touch the network.
