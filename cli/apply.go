@@ -260,7 +260,7 @@ func executePlan(ctx context.Context, global *globalOptions, p *model.RotationPl
 			return
 		}
 		if err := s3.WriteAudit(context.WithoutCancel(ctx), src, p.ID, shared.Bytes()); err != nil {
-			warn("the audit log could not be copied to the source: " + oneLine(err.Error()))
+			warn("the audit log could not be copied to the source (" + oneLine(err.Error()) + "): this machine's log has every step, `secretdeck audit` shows it")
 		}
 	}()
 	res, err := model.Apply(ctx, in)
@@ -268,7 +268,7 @@ func executePlan(ctx context.Context, global *globalOptions, p *model.RotationPl
 	if o.RestoreSource && errors.As(err, &failed) {
 		err = restoreSources(context.WithoutCancel(ctx), src, p, failed, in.Progress)
 	}
-	return res, err
+	return res, nextStep(err, p) // cli/lock.go
 }
 
 // restoreSources puts back, after a failed apply that restarted services

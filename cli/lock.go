@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -113,4 +114,17 @@ func lockLine(ctx context.Context, src s3.Source) string {
 		return ""
 	}
 	return holder.Describe(time.Now())
+}
+
+// nextStep adds to a failed apply's error what finishes the job when the
+// failure could not be undone (the engine stopped answering, a rollback
+// failed): drift names the plan, and --revert or --resume ends it. Said
+// once, in the same line.
+func nextStep(err error, p *model.RotationPlan) error {
+	var failed *model.ApplyError
+	if !errors.As(err, &failed) || !strings.Contains(failed.Result.Summary, "NOT undone") {
+		return err
+	}
+	return fmt.Errorf("%w; once the engine answers, `secretdeck drift` names plan %s: `secretdeck apply --revert %s` undoes the rest, or `--resume %s` finishes it",
+		err, p.ID, p.ID, p.ID)
 }
