@@ -58,6 +58,9 @@ func newFaultCase(t *testing.T, host, avoid string, n int, newValue string) *fau
 	t.Setenv("XDG_STATE_HOME", f.state)
 	f.sw = newRigSwarmOn(t, host)
 	p := f.sw.prefix
+	// An old version secretdeck made, which nothing mounts: the plan's
+	// prune step removes it.
+	f.sw.secret("tok_v0", "fault-Value-Zero", map[string]string{model.LabelLogical: p + "tok", model.LabelVersion: "0"})
 	f.sw.secret("tok_v1", "fault-Value-One", nil)
 	var names []string
 	for i := range n {

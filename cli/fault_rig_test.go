@@ -133,3 +133,36 @@ func TestFaultS3UnreachableAfterCreate(t *testing.T) {
 		t.Errorf("promise: %s, want back", got)
 	}
 }
+
+// kill -9 of apply at each of its steps (create, update, watch, prune): the
+// lock it leaves is removed with unlock, and then --resume finishes the plan
+// or --revert undoes it, from wherever it stopped.
+func TestFaultKilledAtEachStep(t *testing.T) {
+	testrig.Managers(t)
+	for _, step := range []string{"create", "update", "watch", "remove"} {
+		for _, revert := range []bool{false, true} {
+			name := step + "/resume"
+			if revert {
+				name = step + "/revert"
+			}
+			t.Run(name, func(t *testing.T) {
+				f := newFaultCase(t, testrig.Docker(t), "", 2, "fault-Value-Two")
+				run := f.startApply(nil)
+				if !run.until(t, step, "") {
+					t.Fatalf("apply ended before a %s step:\n%s", step, run.output())
+				}
+				run.kill9(t)
+				id := run.planID()
+				if l := lockObject(t, f.srv, f.bucket); !strings.Contains(l, id) {
+					t.Errorf("kill -9 at %s left the lock %q, want plan %s's", step, l, id)
+				}
+				f.releaseLeftLock(id, run.output())
+				got := f.promise(id, revert)
+				t.Logf("killed at %s: %s", step, got)
+				if step == "remove" && got != "rotated" {
+					t.Errorf("killed while pruning, after every service was verified: %s, want rotated", got)
+				}
+			})
+		}
+	}
+}
