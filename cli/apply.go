@@ -56,6 +56,11 @@ A plan whose new values come from one environment but that replaces secrets
 labelled (secretdeck.env) for another is shown with a warning, and needs
 that environment's name typed — or --cross-env next to --yes.
 
+Apply holds the source's operator lock (.secretdeck/lock) from before its
+first change to its end: another apply on the same source is refused in one
+line naming the holder, changing nothing. "secretdeck unlock ID" removes the
+lock a killed apply left; then --resume or --revert ends its plan.
+
 Asks for confirmation (the environment's name for a protected one) unless
 --yes, which is required when stdin is not a terminal.`,
 		Example: `  secretdeck apply --source s3://ops-config/services --env prod
@@ -189,12 +194,15 @@ func executePlan(ctx context.Context, global *globalOptions, p *model.RotationPl
 		return nil, err
 	}
 	// The operator lock (cli/lock.go), before the swarm is read for the
-	// check: what is checked is then what no other apply changes.
-	release, err := takeLock(ctx, src, p)
-	if err != nil {
-		return nil, err
+	// check: what is checked is then what no other apply changes. Read-only
+	// changes nothing to lock: its adapters refuse every write.
+	if !global.readOnly {
+		release, err := takeLock(ctx, src, p)
+		if err != nil {
+			return nil, err
+		}
+		defer release(warn)
 	}
-	defer release(warn)
 	snap, err := c.Snapshot(ctx)
 	if err != nil {
 		return nil, err
