@@ -44,6 +44,15 @@ func grantBoth(p string) string {
 	return fmt.Sprintf("services:\n  shared:\n    keys:\n      %stok: {services: [%sa, %sb]}\n", p, p, p)
 }
 
+// unlockAfterKill removes the lock an apply killed with -9 left, as the
+// operator does before --resume or --revert (source: "--source", URI).
+func unlockAfterKill(t *testing.T, id string, source ...string) {
+	t.Helper()
+	if r := runCLI(t, append([]string{"unlock", id}, source...)...); r.code != 0 {
+		t.Fatalf("unlock %s after kill -9: %s", id, r.all())
+	}
+}
+
 // findingsOf counts drift's findings about the test's own objects.
 func findingsOf(t *testing.T, prefix string, args ...string) []string {
 	t.Helper()

@@ -17,7 +17,7 @@ type awaySwarm struct {
 	fails int
 }
 
-var errAway = errors.New("Cannot connect to the Docker daemon")
+var errAway = errors.New("cannot connect to the Docker daemon")
 
 func (a *awaySwarm) Tasks(ctx context.Context, id string) ([]Task, error) {
 	a.mu.Lock()
@@ -51,7 +51,7 @@ func TestWatchReadsAgainAnEngineThatWasAway(t *testing.T) {
 	if res.Services["b"] != "verified" {
 		t.Errorf("b is %q, want verified", res.Services["b"])
 	}
-	if len(retried) != 1 || retried[0].Service != "b" || !strings.Contains(retried[0].Detail, "Cannot connect") {
+	if len(retried) != 1 || retried[0].Service != "b" || !strings.Contains(retried[0].Detail, errAway.Error()) {
 		t.Errorf("retrying said %+v, want once for b with the cause", retried)
 	}
 }
