@@ -56,6 +56,11 @@ A plan whose new values come from one environment but that replaces secrets
 labelled (secretdeck.env) for another is shown with a warning, and needs
 that environment's name typed — or --cross-env next to --yes.
 
+Apply holds the source's operator lock (.secretdeck/lock) from before its
+first change to its end: another apply on the same source is refused in one
+line naming the holder, changing nothing. "secretdeck unlock ID" removes the
+lock a killed apply left; then --resume or --revert ends its plan.
+
 Asks for confirmation (the environment's name for a protected one) unless
 --yes, which is required when stdin is not a terminal.`,
 		Example: `  secretdeck apply --source s3://ops-config/services --env prod
@@ -134,6 +139,11 @@ func runApply(cmd *cobra.Command, global *globalOptions, opts *applyOptions, arg
 			return err
 		}
 	}
+	// The operator lock (cli/lock.go): another apply's is refused now,
+	// before the preview and the question; executePlan takes it.
+	if err := refuseIfLocked(cmd.Context(), global); err != nil {
+		return err
+	}
 	report.StackDiffs(p, w.source)
 	if err := report.Plan(out, p); err != nil {
 		return err
@@ -165,6 +175,7 @@ func runApply(cmd *cobra.Command, global *globalOptions, opts *applyOptions, arg
 }
 
 // executePlan is apply's one code path, for the command and the TUI: connect,
+// take the source's operator lock (released at the end, whatever the end),
 // check the plan against the swarm and the source now (env is the
 // environment asked for, "" for the plan's), make sure the source has a
 // fingerprint key, apply every step of the plan, and audit each locally and
@@ -178,11 +189,21 @@ func executePlan(ctx context.Context, global *globalOptions, p *model.RotationPl
 	if err := c.CanWrite(); err != nil && !global.readOnly {
 		return nil, fmt.Errorf("nothing applied: %w", err)
 	}
-	snap, err := c.Snapshot(ctx)
+	src, err := global.openSource(ctx)
 	if err != nil {
 		return nil, err
 	}
-	src, err := global.openSource(ctx)
+	// The operator lock (cli/lock.go), before the swarm is read for the
+	// check: what is checked is then what no other apply changes. Read-only
+	// changes nothing to lock: its adapters refuse every write.
+	if !global.readOnly {
+		release, err := takeLock(ctx, src, p)
+		if err != nil {
+			return nil, err
+		}
+		defer release(warn)
+	}
+	snap, err := c.Snapshot(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -247,7 +268,7 @@ func executePlan(ctx context.Context, global *globalOptions, p *model.RotationPl
 			return
 		}
 		if err := s3.WriteAudit(context.WithoutCancel(ctx), src, p.ID, shared.Bytes()); err != nil {
-			warn("the audit log could not be copied to the source: " + oneLine(err.Error()))
+			warn("the audit log could not be copied to the source (" + oneLine(err.Error()) + "): this machine's log has every step, `secretdeck audit` shows it")
 		}
 	}()
 	res, err := model.Apply(ctx, in)
@@ -255,7 +276,7 @@ func executePlan(ctx context.Context, global *globalOptions, p *model.RotationPl
 	if o.RestoreSource && errors.As(err, &failed) {
 		err = restoreSources(context.WithoutCancel(ctx), src, p, failed, in.Progress)
 	}
-	return res, err
+	return res, nextStep(err, p) // cli/lock.go
 }
 
 // restoreSources puts back, after a failed apply that restarted services

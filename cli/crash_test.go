@@ -115,6 +115,7 @@ func TestApplyKilledMidwayIsLaggingThenResumedOrReverted(t *testing.T) {
 	if n := lagging(id); n != 2 {
 		t.Fatalf("after kill -9: %d services lagging with plan %s, want 2", n, id)
 	}
+	unlockAfterKill(t, id, args[2:4]...)
 	if r := runCLI(t, append([]string{"apply", "--yes", "--resume", id}, args[:6]...)...); r.code != 0 {
 		t.Fatalf("resume: %s\n%s", r.stdout, r.stderr)
 	}
@@ -133,6 +134,7 @@ func TestApplyKilledMidwayIsLaggingThenResumedOrReverted(t *testing.T) {
 	if n := lagging(id2); n != 2 {
 		t.Fatalf("after the second kill: %d lagging with %s, want 2", n, id2)
 	}
+	unlockAfterKill(t, id2, args[2:4]...)
 	if r := runCLI(t, append([]string{"apply", "--yes", "--revert", id2}, args[:6]...)...); r.code != 0 {
 		t.Fatalf("revert: %s\n%s", r.stdout, r.stderr)
 	}

@@ -51,8 +51,8 @@ func TestApplyAcrossEnvironments(t *testing.T) {
 		t.Fatalf("api mounts %v", got)
 	}
 	for k := range s3c.Writes() {
-		if !strings.Contains(k, "/.secretdeck/audit/") {
-			t.Errorf("apply wrote %s; the source had its key, only the audit copy is written", k)
+		if !strings.Contains(k, "/.secretdeck/audit/") && !strings.HasSuffix(k, "/.secretdeck/lock") {
+			t.Errorf("apply wrote %s; the source had its key, only the audit copy (and the operator lock) is written", k)
 		}
 	}
 }

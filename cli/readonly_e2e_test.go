@@ -91,6 +91,7 @@ func TestReadOnlyEveryCommandCountedAtBothEnds(t *testing.T) {
 		{[]string{"apply", "--yes"}, "apply changes the swarm"},
 		{[]string{"apply", planFile, "--yes"}, "apply changes the swarm"},
 		{[]string{"prune", "--keep", "0", "--yes"}, "prune removes secrets"},
+		{[]string{"unlock", "p-20261130-101500-aaaa"}, "unlock changes the source"},
 	} {
 		docker.Reset()
 		s3c.Reset()

@@ -84,6 +84,7 @@ type worldLoader struct {
 	client *swarm.Client
 	source s3.Source
 	last   *model.SwarmSnapshot
+	lock   string // who holds the operator lock, as the last source load saw
 }
 
 func (l *worldLoader) connect(ctx context.Context) (*swarm.Client, error) {
@@ -171,7 +172,18 @@ func (l *worldLoader) LoadSource(ctx context.Context, env string, progress func(
 	if progress != nil {
 		ctx = s3.WithProgress(ctx, progress)
 	}
-	return l.global.loadSource(ctx, src, env)
+	snap, err := l.global.loadSource(ctx, src, env)
+	if err != nil {
+		return nil, err
+	}
+	lock := ""
+	if s3.LockListed(src) {
+		lock = lockLine(ctx, src) // the operator lock (cli/lock.go)
+	}
+	l.mu.Lock()
+	l.lock = lock
+	l.mu.Unlock()
+	return snap, nil
 }
 
 // Join implements tui.StreamLoader: the swarm side with the source and
@@ -181,6 +193,9 @@ func (l *worldLoader) Join(swarm *common.Data, source *model.SourceSnapshot) *co
 	if source != nil {
 		d.Source = source
 		d.Drift = model.Drift(model.DriftInput{Swarm: d.Swarm, Source: source, Manifest: source.Manifest, Key: source.Key})
+		l.mu.Lock()
+		d.Lock = l.lock
+		l.mu.Unlock()
 	}
 	return &d
 }

@@ -580,15 +580,32 @@ func (in ApplyInput) watch(ctx context.Context, sc ServiceChange, refs, configs 
 	deadline := time.Now().Add(in.Options.Timeout)
 	last := ""
 	failedSeen := map[string]bool{}
+	var away time.Time // since when reads fail: the engine restarting, a connection re-dialled
 	for {
 		svc, err := in.Swarm.Service(ctx, sc.ServiceID)
-		if err != nil {
-			return err
+		var tasks []Task
+		if err == nil {
+			tasks, err = in.Swarm.Tasks(ctx, sc.ServiceID)
 		}
-		tasks, err := in.Swarm.Tasks(ctx, sc.ServiceID)
 		if err != nil {
-			return err
+			// The rollout goes on in the swarm while its engine does not
+			// answer: read again, for a while, rather than roll back
+			// through an engine that is away (which fails too).
+			if away.IsZero() {
+				away = time.Now()
+				in.Progress(Step{Plan: in.Plan.ID, Service: sc.Service, Action: "watch", Result: "retrying", Detail: err.Error()})
+			}
+			if time.Now().After(deadline) || time.Since(away) > engineAwayGrace {
+				return err
+			}
+			select {
+			case <-ctx.Done():
+				return context.Cause(ctx)
+			case <-time.After(in.Options.Poll):
+			}
+			continue
 		}
+		away = time.Time{}
 		state := "updating"
 		if svc.UpdateStatus != nil && svc.UpdateStatus.State != "" {
 			state = svc.UpdateStatus.State
@@ -621,6 +638,10 @@ func (in ApplyInput) watch(ctx context.Context, sc ServiceChange, refs, configs 
 		}
 	}
 }
+
+// engineAwayGrace is how long a watch reads again an engine that does not
+// answer (a restart takes seconds) before it fails the rollout.
+const engineAwayGrace = time.Minute
 
 // nodes is what verification knows of the nodes: nil (wait for every task)
 // under --wait-for-all-nodes.

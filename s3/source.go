@@ -10,6 +10,7 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -55,6 +56,8 @@ type backend interface {
 	read(ctx context.Context, o *object) ([]byte, error) // may set o.versionID and o.etag
 	createOnly(ctx context.Context, key string, data []byte) ([]byte, error)
 	replace(ctx context.Context, key string, data []byte, version string) (string, error) // the new version
+	readKey(ctx context.Context, key string) ([]byte, string, error)                      // data and version; a missing key is os.ErrNotExist
+	remove(ctx context.Context, key, version string) error                                // version "": the newest
 }
 
 // Open checks opts and returns the source; it does not touch the network.
@@ -85,6 +88,9 @@ type source struct {
 	b     backend
 	opts  Options
 	cache *readCache // what earlier Loads read, in memory (s3/cache.go)
+	// lockListed: the last Load's listing held the operator lock
+	// (LockListed), so a refresh reads the lock only when there is one.
+	lockListed atomic.Bool
 }
 
 func (s *source) URI() string { return s.b.uri() }
@@ -105,8 +111,10 @@ func (s *source) Load(ctx context.Context, env string) (*model.SourceSnapshot, e
 	byEnv := map[string][]*model.PropertyFile{}
 	configs := map[string][]*model.ConfigFile{} // by env
 	var keyObj, manifestObj *object
+	lock := false
 	for i := range objects {
 		o := &objects[i]
+		lock = lock || o.key == LockPath
 		switch {
 		case o.key == model.FingerprintKeyPath:
 			keyObj = o
@@ -153,6 +161,7 @@ func (s *source) Load(ctx context.Context, env string) (*model.SourceSnapshot, e
 			})
 		}
 	}
+	s.lockListed.Store(lock)
 	for e := range byEnv {
 		snap.Envs = append(snap.Envs, e)
 	}

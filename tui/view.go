@@ -63,6 +63,9 @@ func (a *App) header() string {
 			badges = append(badges, st.Badge.Render(" WRONG SWARM "))
 		}
 	}
+	if a.data != nil && a.data.Lock != "" { // the status line says whose
+		badges = append(badges, st.Badge.Render(" LOCKED "))
+	}
 	if a.opts.ReadOnly {
 		badges = append(badges, st.Badge.Render(" READ-ONLY "))
 	}
@@ -164,6 +167,9 @@ func (a *App) statusLine() string {
 	text := a.status
 	if text == "" && !a.loadedAt.IsZero() {
 		text = "loaded at " + a.loadedAt.Format("15:04:05")
+	}
+	if a.status == "" && a.data != nil && a.data.Lock != "" {
+		text = "source locked by " + a.data.Lock + " · " + text
 	}
 	if p := a.sourceProgress(); p != "" && a.data != nil { // tui/stream.go
 		text = a.spinner.View() + " " + p + " " + text

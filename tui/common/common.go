@@ -20,6 +20,9 @@ type Data struct {
 	Source *model.SourceSnapshot // nil without --source
 	Drift  *model.DriftReport    // nil without --source
 	Audit  []AuditEntry          // this machine's audit log, oldest first
+	// Lock is who holds the source's operator lock, in one line ("plan …
+	// (user@host, pid …) since …"); "" when none is held.
+	Lock string
 }
 
 // AuditEntry is one line of the audit log (never a value).
