@@ -53,6 +53,13 @@ const (
 	// KindExpired: a mounted secret is older than the max-age of
 	// secretdeck.yaml's age policy; a rotation makes a new version.
 	KindExpired Kind = "expired"
+	// KindImageHistoryExposure: the history of an image a service runs
+	// (`docker history`) holds a source value in clear (high), or a
+	// credential-like build arg or ENV with a literal (medium).
+	KindImageHistoryExposure Kind = "image-history-exposure"
+	// KindImageUnchecked: the engine secretdeck is connected to does not
+	// hold an image a service runs, so its history could not be checked.
+	KindImageUnchecked Kind = "image-unchecked"
 )
 
 // Kinds lists every kind, in the order of the README's drift table.
@@ -60,7 +67,7 @@ var Kinds = []Kind{
 	KindMissing, KindNotMounted, KindStale, KindUnverifiable, KindLagging, KindTargetMismatch,
 	KindOrphan, KindUndeclared, KindUnknownService, KindRuntimeStale, KindEnvExposure,
 	KindStackOwned, KindUnparsable, KindOversize, KindUnauthorizedMount, KindWiring, KindPreviousSpecExposure, KindOpenGrant, KindCertExpiry, KindStackPinned, KindStackReverted, KindStackFileSecret,
-	KindExpired,
+	KindExpired, KindImageHistoryExposure, KindImageUnchecked,
 }
 
 // Severity orders findings: what to look at first.
@@ -96,6 +103,7 @@ var severityOf = map[Kind]Severity{
 	KindRuntimeStale: SeverityMedium, KindWiring: SeverityMedium, KindCertExpiry: SeverityMedium, KindExpired: SeverityMedium, KindUnparsable: SeverityMedium, KindOversize: SeverityMedium,
 	KindOrphan: SeverityLow, KindUndeclared: SeverityLow, KindUnknownService: SeverityLow,
 	KindStackOwned: SeverityInfo, KindOpenGrant: SeverityInfo,
+	KindImageHistoryExposure: SeverityHigh, KindImageUnchecked: SeverityInfo,
 }
 
 // Action is what would fix a finding.
@@ -119,18 +127,23 @@ const (
 	ActionUpdateStack   Action = "update-stack-file"
 	ActionFixSourceFile Action = "fix-source-file"
 	ActionDeclare       Action = "declare-services"
+	ActionRebuildImage  Action = "rebuild-image"
 )
 
 // Finding is one thing out of line between the source and the swarm.
 type Finding struct {
-	Kind        Kind     `json:"kind"`
-	Severity    Severity `json:"severity"`
-	Service     string   `json:"service,omitempty"`
-	Logical     string   `json:"logical,omitempty"` // logical secret
-	Secret      string   `json:"secret,omitempty"`  // swarm secret name
-	File        string   `json:"file,omitempty"`    // property file key
-	Key         string   `json:"key,omitempty"`     // entry key, or env var name
-	Plan        string   `json:"plan,omitempty"`    // plan id, for lagging
+	Kind     Kind     `json:"kind"`
+	Severity Severity `json:"severity"`
+	Service  string   `json:"service,omitempty"`
+	Logical  string   `json:"logical,omitempty"` // logical secret
+	Secret   string   `json:"secret,omitempty"`  // swarm secret name
+	File     string   `json:"file,omitempty"`    // property file key
+	Key      string   `json:"key,omitempty"`     // entry key, or env var name
+	Plan     string   `json:"plan,omitempty"`    // plan id, for lagging
+	// Image and Layer: an image a service runs, and the entry of its
+	// history (1 = the newest, as `docker history` lists them).
+	Image       string   `json:"image,omitempty"`
+	Layer       int      `json:"layer,omitempty"`
 	Explanation string   `json:"explanation"`
 	Actions     []Action `json:"actions"`
 	// Command fixes the finding, ready to paste: secretdeck's own where it
@@ -142,7 +155,11 @@ type Finding struct {
 
 // ID identifies a finding across runs, for selecting it in a plan.
 func (f *Finding) ID() string {
-	return strings.Join([]string{string(f.Kind), f.Service, f.Logical, f.Secret, f.File, f.Key}, "/")
+	id := strings.Join([]string{string(f.Kind), f.Service, f.Logical, f.Secret, f.File, f.Key}, "/")
+	if f.Image != "" { // only image findings name one: other IDs stay as plan files hold them
+		id += "/" + f.Image
+	}
+	return id
 }
 
 func newFinding(k Kind, explanation string, actions ...Action) Finding {
@@ -155,10 +172,10 @@ func newFinding(k Kind, explanation string, actions ...Action) Finding {
 // the same order. `drift` sorts by it (SortByUrgency) and its help is
 // written from it (UrgencyText).
 var Urgency = []Kind{
-	KindEnvExposure, KindPreviousSpecExposure, KindUnauthorizedMount, KindStale, KindMissing, KindLagging, KindStackReverted, KindStackPinned,
+	KindEnvExposure, KindPreviousSpecExposure, KindImageHistoryExposure, KindUnauthorizedMount, KindStale, KindMissing, KindLagging, KindStackReverted, KindStackPinned,
 	KindCertExpiry, KindStackFileSecret, KindExpired, KindNotMounted, KindUnverifiable, KindTargetMismatch, KindRuntimeStale, KindWiring, KindUnparsable, KindOversize,
 	KindOrphan, KindUndeclared, KindUnknownService,
-	KindStackOwned, KindOpenGrant,
+	KindStackOwned, KindOpenGrant, KindImageUnchecked,
 }
 
 // UrgencyText is Urgency in words: "env-exposure, previous-spec-exposure, …
@@ -199,6 +216,7 @@ func sortBy(fs []Finding, kinds []Kind) {
 			cmp.Compare(a.Secret, b.Secret),
 			cmp.Compare(a.File, b.File),
 			cmp.Compare(a.Key, b.Key),
+			cmp.Compare(a.Image, b.Image),
 		)
 	})
 }
