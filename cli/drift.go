@@ -47,7 +47,7 @@ Exit code: 0 no drift, 2 drift found, 1 error.`,
 			if global.source == "" {
 				return errNeedSource
 			}
-			w, err := loadWorld(cmd.Context(), global)
+			w, err := loadWorldWithImages(cmd.Context(), global)
 			if err != nil {
 				return err
 			}
@@ -71,7 +71,7 @@ Exit code: 0 no drift, 2 drift found, 1 error.`,
 
 // drift compares the loaded source with the loaded swarm.
 func (w *world) drift() *model.DriftReport {
-	return model.Drift(model.DriftInput{Swarm: w.swarm, Source: w.source, Manifest: w.source.Manifest, Key: w.source.Key})
+	return model.Drift(model.DriftInput{Swarm: w.swarm, Source: w.source, Manifest: w.source.Manifest, Key: w.source.Key, Images: w.images})
 }
 
 // driftOutput is the stable shape of `drift --json`.
@@ -193,6 +193,10 @@ func subject(f model.Finding) string {
 	add("secret", f.Secret)
 	if f.Secret == "" {
 		add("logical", f.Logical)
+	}
+	add("image", f.Image)
+	if f.Layer > 0 {
+		add("history entry", fmt.Sprint(f.Layer))
 	}
 	add("file", f.File)
 	add("key", f.Key)

@@ -56,7 +56,7 @@ func runReport(cmd *cobra.Command, global *globalOptions, opts *reportOptions) e
 	if err != nil {
 		return usageError{cmd, fmt.Errorf("--since: %w", err)}
 	}
-	w, err := loadWorld(cmd.Context(), global)
+	w, err := loadWorldWithImages(cmd.Context(), global)
 	if err != nil {
 		return err
 	}

@@ -130,7 +130,12 @@ func (l *worldLoader) Load(ctx context.Context, env string) (*common.Data, error
 		if d.Source, err = l.global.loadSource(ctx, l.source, env); err != nil {
 			return nil, err
 		}
-		d.Drift = model.Drift(model.DriftInput{Swarm: snap, Source: d.Source, Manifest: d.Source.Manifest, Key: d.Source.Key})
+		images, err := c.ImageHistories(ctx, snap.ServiceImages())
+		if err != nil {
+			l.dropClient()
+			return nil, err
+		}
+		d.Drift = model.Drift(model.DriftInput{Swarm: snap, Source: d.Source, Manifest: d.Source.Manifest, Key: d.Source.Key, Images: images})
 	}
 	if recs, err := l.audit.read(); err == nil {
 		for _, r := range recs {
