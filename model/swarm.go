@@ -148,6 +148,7 @@ type Task struct {
 	CreatedAt    time.Time `json:"createdAt"`
 	UpdatedAt    time.Time `json:"updatedAt"`
 	SecretIDs    []string  `json:"secretIds,omitempty"`
+	ConfigIDs    []string  `json:"configIds,omitempty"`
 }
 
 // IsJob reports whether the service is a job: its tasks run to completion.

@@ -190,5 +190,11 @@ func convertTask(t *swarm.Task) model.Task {
 			out.SecretIDs[i] = r.SecretID
 		}
 	}
+	if cs := t.Spec.ContainerSpec; cs != nil && len(cs.Configs) > 0 {
+		out.ConfigIDs = make([]string, len(cs.Configs))
+		for i, r := range cs.Configs {
+			out.ConfigIDs[i] = r.ConfigID
+		}
+	}
 	return out
 }
