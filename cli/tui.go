@@ -40,6 +40,7 @@ func runTUI(cmd *cobra.Command, global *globalOptions) error {
 	app := tui.New(tui.Options{
 		Loader: loader, Env: global.env, ReadOnly: global.readOnly, NoReveal: global.noReveal, Ctx: ctx,
 		NewPlanID: newPlanID, ApplyOptions: global.apply, AcceptExposedValue: global.acceptExposed,
+		WriteReport: writeWorkbenchReport,
 		// The plan's environment is the one the workbench shows (e may have
 		// switched it), so the check compares the plan with itself there.
 		Apply: func(ctx context.Context, p *model.RotationPlan, o model.ApplyOptions, progress func(model.Step)) (*model.ApplyResult, error) {

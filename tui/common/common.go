@@ -70,6 +70,10 @@ type Common struct {
 	Engine Engine
 	// ReadOnly refuses every change (started with --read-only).
 	ReadOnly bool
+	// WriteReport writes the incident report of d (what `secretdeck
+	// report --format md` writes, never a value) to the file path, mode
+	// 0600; nil: this build cannot.
+	WriteReport func(path string, d *Data) error
 	// Ctx is the app's lifetime: work a pane starts in the background (an
 	// apply) is cancelled with it. Panes never store a context of their own.
 	Ctx context.Context
