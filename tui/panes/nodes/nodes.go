@@ -57,7 +57,7 @@ func New(c *common.Common) *list.Pane {
 		Columns: []table.Column{
 			{Title: "HOSTNAME", Width: 8, Flex: 2, Middle: true}, {Title: "ID", Width: 12}, {Title: "ROLE", Width: 7},
 			{Title: "AVAIL", Width: 6}, {Title: "STATE", Width: 7}, {Title: "ADDRESS", Width: 9, Flex: 1},
-			{Title: "ENGINE", Width: 7}, {Title: "EXPOSES", Width: 7},
+			{Title: "ENGINE", Width: 7, Flex: 1}, {Title: "EXPOSES", Width: 7},
 		},
 		Rows: func(d *common.Data) []table.Row {
 			p.relabel(d)
@@ -244,9 +244,8 @@ func (p *pane) promptKey(lp *list.Pane, msg tea.KeyPressMsg) tea.Cmd {
 		p.input.Blur()
 		// The Cmd copies what it needs: the data on screen now.
 		write, d := p.c.WriteReport, lp.Data()
-		return tea.Batch(status("writing the incident report to "+path+"…", false), func() tea.Msg {
-			return reportWrittenMsg{path: path, err: write(path, d)}
-		})
+		// A local file, written at once: its confirmation line follows.
+		return func() tea.Msg { return reportWrittenMsg{path: path, err: write(path, d)} }
 	}
 	var cmd tea.Cmd
 	p.input, cmd = p.input.Update(msg)
