@@ -37,7 +37,7 @@ func TestTUINodesPaneInARealTerminal(t *testing.T) {
 	api := sw.runningService("api", nil, "api_tok_v1:tok:0:0:0444")
 	sw.waitRunning(api)
 	bucket := srv.NewBucket(t, map[string]string{
-		model.FingerprintKeyPath: string(keyBytes),
+		model.FingerprintKeyPath:  string(keyBytes),
 		p + "api.properties.prod": "tok = " + current + "\n",
 	})
 	info, err := sw.api.Info(context.Background(), client.InfoOptions{})
