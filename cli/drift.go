@@ -34,6 +34,11 @@ reading a secret back: a secret secretdeck created carries a keyed fingerprint
 (HMAC-SHA256 with the key in .secretdeck/fingerprint-key of the source) in its
 labels, and a secret made outside secretdeck is reported as unverifiable.
 
+It also reads, from the engine, the history of every image the services run
+(` + "`docker history`" + ` shows build args in clear): a source value there is
+image-history-exposure (high), a credential-like ARG or ENV with a literal too
+(medium); an image the engine does not hold is image-unchecked. Never pulled.
+
 Findings, most urgent first:
   ` + strings.ReplaceAll(model.UrgencyText(), "; ", ";\n  ") + `.
 Each ends with the command that fixes it, ready to paste (the $ line).

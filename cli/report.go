@@ -29,14 +29,16 @@ func newReportCommand(global *globalOptions) *cobra.Command {
 		Long: `Write the record of the swarm for an incident ticket: when and by whom it
 was made, the endpoint and swarm, every node (role, availability, state,
 address, engine) and what an attacker on it could read (a manager: every
-secret), every drift finding (with --source), the age of every secret
+secret), every drift finding (with --source; credentials in clear in the
+history of the images the services run included), the age of every secret
 (oldest first; expired ones marked), and the timeline of this machine's
 audit log in the window --since (rotations, reveals, prunes).
 
 It holds no secret value: names, dates, counts and the verdicts of keyed
 fingerprints only. --format md reads as a document; --format json is the
 same data, its shape documented in the README (version 1). --out writes the
-file with mode 0600.`,
+file with mode 0600. The workbench writes the same document: W in its Nodes
+pane.`,
 		Example: `  secretdeck report --source s3://ops-config/services --env prod --out incident.md
   secretdeck report --format json --since 30d --out incident.json`,
 		Args: cobra.NoArgs,

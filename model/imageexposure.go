@@ -14,10 +14,8 @@ import (
 // hold is said to be unchecked. Findings name the image, the history entry
 // and the variable, never the value; the entry is named by its position
 // and its layer ID, never by a digest of its text, which holds the value.
+// Without histories (nil: not read) it finds nothing.
 func (d *drifter) imageExposures() {
-	if d.in.Images == nil {
-		return
-	}
 	runBy := map[string][]string{}
 	for _, svc := range d.in.Swarm.Services {
 		runBy[svc.Spec.Image] = append(runBy[svc.Spec.Image], svc.Name)

@@ -155,16 +155,26 @@ func assignments(instruction, s string, bareNames bool) []BuildVar {
 	return out
 }
 
-// untilNextAssignment splits s at the first space followed by NAME=.
+// untilNextAssignment splits s at the first run of spaces followed by a
+// word NAME=…; in one pass (each word is looked at once), so that a long
+// entry costs its length, not its square.
 func untilNextAssignment(s string) (value, rest string) {
 	for i := 0; i < len(s); i++ {
 		if s[i] != ' ' {
 			continue
 		}
-		next := strings.TrimLeft(s[i:], " ")
-		if name, _, ok := strings.Cut(next, "="); ok && validVarName(name) {
-			return s[:i], next
+		j := i
+		for j < len(s) && s[j] == ' ' {
+			j++
 		}
+		word := s[j:]
+		if k := strings.IndexByte(word, ' '); k >= 0 {
+			word = word[:k]
+		}
+		if name, _, ok := strings.Cut(word, "="); ok && validVarName(name) {
+			return s[:i], s[j:]
+		}
+		i = j - 1
 	}
 	return s, ""
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 )
 
 func describeVars(vs []BuildVar) string {
@@ -49,6 +50,34 @@ func TestParseCreatedBy(t *testing.T) {
 		if got := describeVars(ParseCreatedBy(NewValueString(c.in))); got != c.want {
 			t.Errorf("ParseCreatedBy(%q) = %q, want %q", c.in, got, c.want)
 		}
+	}
+}
+
+// A history entry holds at most maxBuildVars variables as read: whoever
+// builds the image decides how many it has.
+func TestParseCreatedByIsBounded(t *testing.T) {
+	var pairs, env []string
+	for i := range 1000 {
+		pairs = append(pairs, fmt.Sprintf("A%d=%d", i, i))
+		env = append(env, fmt.Sprintf("E%d=x", i))
+	}
+	for _, s := range []string{"|1000 " + strings.Join(pairs, " ") + " /bin/sh -c true", "ENV " + strings.Join(env, " "), "ARG " + strings.Join(env, " ")} {
+		if n := len(ParseCreatedBy(NewValueString(s))); n != maxBuildVars {
+			t.Errorf("%.20s…: %d vars, want the bound %d", s, n, maxBuildVars)
+		}
+	}
+	// Only the first maxCreatedBy bytes are read…
+	long := "ENV A=" + strings.Repeat("x", maxCreatedBy) + " SECRET_TOKEN=abcdefgh"
+	if vars := ParseCreatedBy(NewValueString(long)); len(vars) != 1 || vars[0].Name != "A" {
+		t.Errorf("past the bound: %q", describeVars(vars)[:20])
+	}
+	// …in time proportional to them: spaces and words without = at length.
+	start := time.Now()
+	for _, s := range []string{"ENV A=" + strings.Repeat("a ", maxCreatedBy/2), "|2 A=" + strings.Repeat(" b", maxCreatedBy/2), "ENV A=x" + strings.Repeat(" ", maxCreatedBy/2) + "y"} {
+		ParseCreatedBy(NewValueString(s))
+	}
+	if took := time.Since(start); took > time.Second {
+		t.Errorf("64 KiB of words took %v", took)
 	}
 }
 
@@ -131,7 +160,7 @@ func TestImageHistoryExposure(t *testing.T) {
 			base().image("shop/web:1", "RUN |1 GITHUB_TOKEN=ghp_notinthesource /bin/sh -c make # buildkit"),
 			[]string{"image-history-exposure medium web shop/web:1 layer 1 key GITHUB_TOKEN file "}},
 		{"a credential-like name without a literal: nothing",
-			base().image("shop/web:1", "/bin/sh -c #(nop)  ARG NPM_TOKEN", "/bin/sh -c #(nop)  ENV DB_PASSWORD_FILE=/run/secrets/db", "ENV KEY_DIR=/etc/keys"),
+			base().image("shop/web:1", "/bin/sh -c #(nop)  ARG NPM_TOKEN", "/bin/sh -c #(nop)  ENV DB_PASSWORD_FILE=/run/secrets/db", "ENV KEY_DIR=/etc/keys", "ENV API_KEY=/run/secrets/api_key"),
 			[]string{}},
 		{"one finding per image and name, the newest entry; the source value outranks a literal",
 			base().image("shop/web:1", "|1 NPM_TOKEN=other-literal /bin/sh -c a", "|1 NPM_TOKEN="+token+" /bin/sh -c b", "|1 NPM_TOKEN="+token+" /bin/sh -c c"),
