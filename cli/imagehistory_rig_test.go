@@ -159,4 +159,23 @@ func TestImageHistoryExposureForReal(t *testing.T) {
 		t.Errorf("report --format json: exit %d\n%s", r.code, r.stderr)
 	}
 	leak.Check(t, "the output of drift and report", seen.String(), token)
+
+	// The workbench loads the same: its Drift pane lists the finding.
+	log, err := openAuditLog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	loader := &worldLoader{global: &globalOptions{host: testrig.Docker(t), source: "s3://" + bucket, env: "prod"}, audit: log}
+	defer loader.close()
+	d, err := loader.Load(context.Background(), "prod")
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, f := range d.Findings() {
+		found = found || f.Kind == "image-history-exposure" && f.Image == tag && f.Key == "NPM_TOKEN"
+	}
+	if !found {
+		t.Errorf("the workbench's drift has no image-history-exposure for %s", tag)
+	}
 }

@@ -123,6 +123,34 @@ func TestStageWhatANodeExposed(t *testing.T) {
 	if !c.Staging.Empty() {
 		t.Errorf("unstaged: %+v", c.Staging)
 	}
+	// A node that exposed only api_db_pass: the other secrets' findings,
+	// fixable as they are, are not part of its plan.
+	d2 := withNodes(tuitest.Data())
+	d2.Swarm.Tasks = d2.Swarm.Tasks[:1]
+	p2, c2, ts2 := newPane(d2)
+	only := tuitest.Press(p2, ts2, "down", "down", "space")
+	if !slices.Equal(only, []tea.Msg{common.StageMsg{Kind: common.StageNode, Key: "n3cccccccccccccccccccccccc", On: true, Logicals: "api_db_pass"}}) {
+		t.Fatalf("worker1 running api only: %v", only)
+	}
+	c2.Staging.Apply(only[0].(common.StageMsg))
+	var fixableElsewhere int
+	for _, f := range d2.Findings() {
+		if model.Fixable(f) && f.Logical != "api_db_pass" {
+			fixableElsewhere++
+			if c2.Staging.Selects(f) {
+				t.Errorf("%s is selected: the node never had it", f.ID())
+			}
+		}
+	}
+	if fixableElsewhere == 0 {
+		t.Fatal("the fixture has no fixable finding outside api_db_pass: this check proves nothing")
+	}
+	// Unstaging another node leaves this one staged.
+	c2.Staging.Apply(common.StageMsg{Kind: common.StageNode, Key: "n1aaaaaaaaaaaaaaaaaaaaaaaa"})
+	if c2.Staging.Node != "n3cccccccccccccccccccccccc" {
+		t.Errorf("unstaging another node unstaged this one: %+v", c2.Staging)
+	}
+
 	// Staging something else replaces the node's exposure.
 	c.Staging.Apply(got[0].(common.StageMsg))
 	c.Staging.Apply(common.StageMsg{Kind: common.StageLogical, Key: "payment_key", On: true})
