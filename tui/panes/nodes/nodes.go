@@ -51,8 +51,7 @@ func New(c *common.Common) *list.Pane {
 	}
 	p.help = []key.Binding{stage, c.Keys.Unstage, c.Keys.Preview, report}
 	p.detailHelp = []key.Binding{stage, report}
-	var lp *list.Pane
-	lp = list.New(c, list.Spec{
+	return list.New(c, list.Spec{
 		Name: Name,
 		Columns: []table.Column{
 			{Title: "HOSTNAME", Width: 8, Flex: 2, Middle: true}, {Title: "ID", Width: 12}, {Title: "ROLE", Width: 7},
@@ -75,7 +74,6 @@ func New(c *common.Common) *list.Pane {
 			return p.prompt(w)
 		},
 	})
-	return lp
 }
 
 // relabel makes help say why staging cannot work: a plan needs the source.
