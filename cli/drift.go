@@ -34,6 +34,11 @@ reading a secret back: a secret secretdeck created carries a keyed fingerprint
 (HMAC-SHA256 with the key in .secretdeck/fingerprint-key of the source) in its
 labels, and a secret made outside secretdeck is reported as unverifiable.
 
+It also reads, from the engine, the history of every image the services run
+(` + "`docker history`" + ` shows build args in clear): a source value there is
+image-history-exposure (high), a credential-like ARG or ENV with a literal too
+(medium); an image the engine does not hold is image-unchecked. Never pulled.
+
 Findings, most urgent first:
   ` + strings.ReplaceAll(model.UrgencyText(), "; ", ";\n  ") + `.
 Each ends with the command that fixes it, ready to paste (the $ line).
@@ -47,7 +52,7 @@ Exit code: 0 no drift, 2 drift found, 1 error.`,
 			if global.source == "" {
 				return errNeedSource
 			}
-			w, err := loadWorld(cmd.Context(), global)
+			w, err := loadWorldWithImages(cmd.Context(), global)
 			if err != nil {
 				return err
 			}
@@ -71,7 +76,7 @@ Exit code: 0 no drift, 2 drift found, 1 error.`,
 
 // drift compares the loaded source with the loaded swarm.
 func (w *world) drift() *model.DriftReport {
-	return model.Drift(model.DriftInput{Swarm: w.swarm, Source: w.source, Manifest: w.source.Manifest, Key: w.source.Key})
+	return model.Drift(model.DriftInput{Swarm: w.swarm, Source: w.source, Manifest: w.source.Manifest, Key: w.source.Key, Images: w.images})
 }
 
 // driftOutput is the stable shape of `drift --json`.
@@ -199,6 +204,10 @@ func subject(f model.Finding) string {
 	add("config", f.Config)
 	if f.Secret == "" && f.Config == "" {
 		add("logical", f.Logical)
+	}
+	add("image", f.Image)
+	if f.Layer > 0 {
+		add("history entry", fmt.Sprint(f.Layer))
 	}
 	add("file", f.File)
 	add("key", f.Key)

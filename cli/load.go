@@ -19,11 +19,25 @@ import (
 type world struct {
 	swarm  *model.SwarmSnapshot
 	source *model.SourceSnapshot
+	// images: the histories of the images the services run (nil: not
+	// read; only drift and report look for credentials in them).
+	images []model.ImageHistory
 }
 
 // loadWorld reads the swarm and the property source concurrently: the two
 // round trips are independent, so the wait is the slower of the two.
 func loadWorld(ctx context.Context, opts *globalOptions) (*world, error) {
+	return loadWorldImages(ctx, opts, false)
+}
+
+// loadWorldWithImages is loadWorld that also reads, from the same engine,
+// the history of every image the services run (with a source only: the
+// history is compared with its values).
+func loadWorldWithImages(ctx context.Context, opts *globalOptions) (*world, error) {
+	return loadWorldImages(ctx, opts, opts.source != "")
+}
+
+func loadWorldImages(ctx context.Context, opts *globalOptions, images bool) (*world, error) {
 	var w world
 	g, ctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
@@ -34,9 +48,13 @@ func loadWorld(ctx context.Context, opts *globalOptions) (*world, error) {
 		}
 		defer c.Close()
 		w.swarm, err = c.Snapshot(ctx)
-		if err == nil {
-			opts.logger().Debug("swarm loaded", "endpoint", w.swarm.Endpoint.Host,
-				"secrets", len(w.swarm.Secrets), "services", len(w.swarm.Services), "took", time.Since(start))
+		if err != nil {
+			return err
+		}
+		opts.logger().Debug("swarm loaded", "endpoint", w.swarm.Endpoint.Host,
+			"secrets", len(w.swarm.Secrets), "services", len(w.swarm.Services), "took", time.Since(start))
+		if images {
+			w.images, err = c.ImageHistories(ctx, w.swarm.ServiceImages())
 		}
 		return err
 	})

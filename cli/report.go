@@ -5,12 +5,14 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/secretdeck/secretdeck/internal/report"
 	"github.com/secretdeck/secretdeck/model"
+	"github.com/secretdeck/secretdeck/tui/common"
 )
 
 type reportOptions struct {
@@ -27,14 +29,16 @@ func newReportCommand(global *globalOptions) *cobra.Command {
 		Long: `Write the record of the swarm for an incident ticket: when and by whom it
 was made, the endpoint and swarm, every node (role, availability, state,
 address, engine) and what an attacker on it could read (a manager: every
-secret), every drift finding (with --source), the age of every secret
+secret), every drift finding (with --source; credentials in clear in the
+history of the images the services run included), the age of every secret
 (oldest first; expired ones marked), and the timeline of this machine's
 audit log in the window --since (rotations, reveals, prunes).
 
 It holds no secret value: names, dates, counts and the verdicts of keyed
 fingerprints only. --format md reads as a document; --format json is the
 same data, its shape documented in the README (version 1). --out writes the
-file with mode 0600.`,
+file with mode 0600. The workbench writes the same document: W in its Nodes
+pane.`,
 		Example: `  secretdeck report --source s3://ops-config/services --env prod --out incident.md
   secretdeck report --format json --since 30d --out incident.json`,
 		Args: cobra.NoArgs,
@@ -56,7 +60,7 @@ func runReport(cmd *cobra.Command, global *globalOptions, opts *reportOptions) e
 	if err != nil {
 		return usageError{cmd, fmt.Errorf("--since: %w", err)}
 	}
-	w, err := loadWorld(cmd.Context(), global)
+	w, err := loadWorldWithImages(cmd.Context(), global)
 	if err != nil {
 		return err
 	}
@@ -95,6 +99,37 @@ func runReport(cmd *cobra.Command, global *globalOptions, opts *reportOptions) e
 	}
 	fmt.Fprintf(cmd.OutOrStdout(), "Report written to %s (mode 0600, no values in it).\n", opts.out)
 	return nil
+}
+
+// workbenchReportWindow is the audit timeline's window of a report written
+// from the workbench: report's default --since.
+const workbenchReportWindow = 7 * 24 * time.Hour
+
+// writeWorkbenchReport writes what `secretdeck report --format md --out
+// path` writes, from the data the workbench shows (the swarm, the source
+// and its drift, this machine's audit log as last loaded): mode 0600,
+// never a value. A path starting with ~/ is in the home directory.
+func writeWorkbenchReport(path string, d *common.Data) error {
+	if d == nil || d.Swarm == nil {
+		return fmt.Errorf("nothing loaded yet: wait for the swarm, then write the report")
+	}
+	if rest, ok := strings.CutPrefix(path, "~/"); ok {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return err
+		}
+		path = filepath.Join(home, rest)
+	}
+	now := time.Now()
+	in := model.IncidentInput{Swarm: d.Swarm, Source: d.Source, Drift: d.Drift, Operator: userAtHost(), Now: now, Since: now.Add(-workbenchReportWindow)}
+	for _, r := range d.Audit {
+		in.Audit = append(in.Audit, model.AuditEvent{Time: r.Time, User: r.User, Swarm: r.Swarm, Plan: r.Plan, Action: r.Action, Subject: r.Subject, Result: r.Result})
+	}
+	var b bytes.Buffer
+	if err := report.IncidentMarkdown(&b, model.NewIncidentReport(in)); err != nil {
+		return err
+	}
+	return writePrivate(path, b.Bytes())
 }
 
 // writePrivate writes data to name with mode 0600 whatever was there: a

@@ -191,10 +191,11 @@ Property files are named <service>.<format>.<env> (my_service.json.prod) or
 <env>/<service>.<format>, in json, properties, env or yaml.
 
 Without a command, secretdeck opens its terminal UI (80×24 at least; NO_COLOR
-is honoured): panes for Secrets, Services, Properties, Drift, Plan and Audit;
-space stages a fix, p previews the plan, a applies it, ? shows keys. The
-swarm shows as soon as it is read while the property files stream in; a
-refresh (r) reads again only the files that changed.`,
+is honoured): panes for Secrets, Services, Configs, Properties, Drift, Plan,
+Audit and Nodes; space stages a fix (in Nodes: all a node exposed), p
+previews the plan, a applies it, W (in Nodes) writes the incident report, ?
+shows keys. The swarm shows as soon as it is read while the property files
+stream in; a refresh (r) reads again only the files that changed.`,
 		Example: `  # The workbench (a terminal UI) on the prod property files
   secretdeck --source s3://ops-config/services --env prod
 

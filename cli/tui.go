@@ -40,6 +40,7 @@ func runTUI(cmd *cobra.Command, global *globalOptions) error {
 	app := tui.New(tui.Options{
 		Loader: loader, Env: global.env, ReadOnly: global.readOnly, NoReveal: global.noReveal, Ctx: ctx,
 		NewPlanID: newPlanID, ApplyOptions: global.apply, AcceptExposedValue: global.acceptExposed,
+		WriteReport: writeWorkbenchReport,
 		// The plan's environment is the one the workbench shows (e may have
 		// switched it), so the check compares the plan with itself there.
 		Apply: func(ctx context.Context, p *model.RotationPlan, o model.ApplyOptions, progress func(model.Step)) (*model.ApplyResult, error) {
@@ -135,6 +136,14 @@ func (l *worldLoader) LoadSwarm(ctx context.Context) (*common.Data, error) {
 		return nil, err
 	}
 	d := &common.Data{Swarm: snap}
+	if l.global.source != "" {
+		// The images' histories are the swarm side's: drift compares them
+		// with the source once it is read (Join).
+		if d.Images, err = c.ImageHistories(ctx, snap.ServiceImages()); err != nil {
+			l.dropClient()
+			return nil, err
+		}
+	}
 	if recs, err := l.audit.read(); err == nil {
 		for _, r := range recs {
 			d.Audit = append(d.Audit, common.AuditEntry{Time: r.Time, User: r.User, Plan: r.Plan, Action: r.Action,
@@ -192,7 +201,7 @@ func (l *worldLoader) Join(swarm *common.Data, source *model.SourceSnapshot) *co
 	d := *swarm
 	if source != nil {
 		d.Source = source
-		d.Drift = model.Drift(model.DriftInput{Swarm: d.Swarm, Source: source, Manifest: source.Manifest, Key: source.Key})
+		d.Drift = model.Drift(model.DriftInput{Swarm: d.Swarm, Source: source, Manifest: source.Manifest, Key: source.Key, Images: d.Images})
 		l.mu.Lock()
 		d.Lock = l.lock
 		l.mu.Unlock()

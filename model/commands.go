@@ -74,6 +74,16 @@ func (d *drifter) command(f *Finding) (command, hint string) {
 	case KindStackOwned:
 		return ShellCommand("docker", "service", "inspect", "--format", "{{json .Spec.TaskTemplate.ContainerSpec.Secrets}}", f.Service),
 			"after a rotation, name these secrets in the stack file of " + d.services[f.Service].Stack + " before the next `docker stack deploy`"
+	case KindImageHistoryExposure:
+		hint = "rebuild " + Printable(f.Image) + " with the credential as a build secret (`RUN --mount=type=secret`) rather than a build arg or ENV, and remove the old image from the registry and the nodes"
+		if f.File != "" {
+			hint += "; the value was readable: put a new one in " + f.File + " and rotate it"
+		} else {
+			hint += "; the value was readable: change it where it is used"
+		}
+		return "", hint
+	case KindImageUnchecked:
+		return "", "on a node that holds it, `" + ShellCommand("docker", "history", "--no-trunc", Printable(f.Image)) + "` shows what it was built with"
 	case KindOpenGrant:
 		return ShellCommand("secretdeck", "inspect", "secret", f.Logical), "lists who mounts it now: declare those that should in " + ManifestPath
 	case KindUndeclared:

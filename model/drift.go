@@ -2,6 +2,7 @@ package model
 
 import (
 	"cmp"
+	"crypto/sha256"
 	"fmt"
 	"path"
 	"slices"
@@ -17,6 +18,9 @@ type DriftInput struct {
 	Manifest *Manifest      // nil: conventions only
 	Key      FingerprintKey // zero: the source has no key yet
 	Now      time.Time      // for certificates' expiry; zero: the clock
+	// Images are the histories of the images the services run, as the
+	// connected engine holds them; nil: not looked at.
+	Images []ImageHistory
 }
 
 // DesiredSecret is one logical secret the source asks for.
@@ -77,8 +81,10 @@ type drifter struct {
 	// moveHints: the manifest line that would let a plan fix an
 	// env-exposure finding (by ID) that it cannot fix yet.
 	moveHints map[string]string
-	report    *DriftReport
-	scanner   *ValueScanner // the source's values, for text that is not secret
+	// valueIndex: the source's values by hash (sourceValues).
+	valueIndex map[[sha256.Size]byte][]sourceValue
+	report     *DriftReport
+	scanner    *ValueScanner // the source's values, for text that is not secret
 }
 
 // Drift compares the desired state with the swarm and returns every finding,
@@ -109,6 +115,7 @@ func Drift(in DriftInput) *DriftReport {
 	d.orphans()
 	d.undeclared()
 	d.exposures()
+	d.imageExposures()
 	d.runtimeStale()
 	d.wiring()
 	d.stacks()

@@ -28,6 +28,7 @@ type world struct {
 	source SourceSnapshot
 	man    *Manifest
 	key    FingerprintKey
+	images []ImageHistory
 }
 
 func newWorld() *world {
@@ -89,6 +90,12 @@ func (w *world) file(key, service string, entries ...string) *world {
 
 func (w *world) drift() *DriftReport {
 	return Drift(DriftInput{Swarm: &w.swarm, Source: &w.source, Manifest: w.man, Key: w.key})
+}
+
+// driftWithImages is drift with the images' histories looked at.
+func (w *world) driftWithImages() *DriftReport {
+	images := append([]ImageHistory{}, w.images...)
+	return Drift(DriftInput{Swarm: &w.swarm, Source: &w.source, Manifest: w.man, Key: w.key, Images: images})
 }
 
 // kinds lists "kind service/logical/secret" of findings, for compact asserts.

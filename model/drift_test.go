@@ -224,7 +224,7 @@ func TestDriftListsTheMostUrgentFirst(t *testing.T) {
 			got = append(got, string(f.Kind))
 		}
 	}
-	if want := "env-exposure, previous-spec-exposure, unauthorized-mount, stale, missing, lagging"; strings.Join(got, ", ") != want || !strings.HasPrefix(UrgencyText(), want+", stack-reverted, stack-pinned, config-exposure, config-stale (high); ") {
+	if want := "env-exposure, previous-spec-exposure, unauthorized-mount, stale, missing, lagging"; strings.Join(got, ", ") != want || !strings.HasPrefix(UrgencyText(), "env-exposure, previous-spec-exposure, image-history-exposure, unauthorized-mount, stale, missing, lagging, stack-reverted, stack-pinned, config-exposure, config-stale (high); ") {
 		t.Errorf("high findings in the order %v; help says %q", got, UrgencyText())
 	}
 	if len(Urgency) != len(Kinds) {

@@ -53,15 +53,7 @@ type sourceValue struct {
 // like credentials and hold a literal. Values are compared in memory (hashed
 // for the lookup, then compared in constant time) and never printed.
 func (d *drifter) exposures() {
-	index := map[[sha256.Size]byte][]sourceValue{}
-	for _, f := range d.in.Source.Files {
-		for _, e := range f.Entries {
-			if e.Value.Len() >= minComparedValue {
-				h := sha256.Sum256(e.Value.bytes())
-				index[h] = append(index[h], sourceValue{e.Value, f.Key, e.Key})
-			}
-		}
-	}
+	index := d.sourceValues()
 	for _, svc := range d.in.Swarm.Services {
 		for _, ev := range svc.Spec.Env {
 			var f Finding
@@ -114,6 +106,24 @@ func (d *drifter) previousExposures(svc *Service, index map[[sha256.Size]byte][]
 		f.Service, f.Key = svc.Name, ev.Name
 		d.add(f)
 	}
+}
+
+// sourceValues indexes the source's values long enough to be compared,
+// by their hash, for lookup: built once per Drift.
+func (d *drifter) sourceValues() map[[sha256.Size]byte][]sourceValue {
+	if d.valueIndex != nil {
+		return d.valueIndex
+	}
+	d.valueIndex = map[[sha256.Size]byte][]sourceValue{}
+	for _, f := range d.in.Source.Files {
+		for _, e := range f.Entries {
+			if e.Value.Len() >= minComparedValue {
+				h := sha256.Sum256(e.Value.bytes())
+				d.valueIndex[h] = append(d.valueIndex[h], sourceValue{e.Value, f.Key, e.Key})
+			}
+		}
+	}
+	return d.valueIndex
 }
 
 func lookup(index map[[sha256.Size]byte][]sourceValue, v Value) (sourceValue, bool) {

@@ -60,6 +60,13 @@ const (
 	KindConfigNotMounted Kind = "config-not-mounted"
 	KindConfigOrphan     Kind = "config-orphan"
 	KindConfigExposure   Kind = "config-exposure"
+	// KindImageHistoryExposure: the history of an image a service runs
+	// (`docker history`) holds a source value in clear (high), or a
+	// credential-like build arg or ENV with a literal (medium).
+	KindImageHistoryExposure Kind = "image-history-exposure"
+	// KindImageUnchecked: the engine secretdeck is connected to does not
+	// hold an image a service runs, so its history could not be checked.
+	KindImageUnchecked Kind = "image-unchecked"
 )
 
 // Kinds lists every kind, in the order of the README's drift table.
@@ -68,6 +75,7 @@ var Kinds = []Kind{
 	KindOrphan, KindUndeclared, KindUnknownService, KindRuntimeStale, KindEnvExposure,
 	KindStackOwned, KindUnparsable, KindOversize, KindUnauthorizedMount, KindWiring, KindPreviousSpecExposure, KindOpenGrant, KindCertExpiry, KindStackPinned, KindStackReverted, KindStackFileSecret,
 	KindExpired, KindConfigStale, KindConfigMissing, KindConfigNotMounted, KindConfigOrphan, KindConfigExposure,
+	KindImageHistoryExposure, KindImageUnchecked,
 }
 
 // Severity orders findings: what to look at first.
@@ -105,6 +113,7 @@ var severityOf = map[Kind]Severity{
 	KindStackOwned: SeverityInfo, KindOpenGrant: SeverityInfo,
 	KindConfigExposure: SeverityHigh, KindConfigStale: SeverityHigh, KindConfigMissing: SeverityMedium,
 	KindConfigNotMounted: SeverityMedium, KindConfigOrphan: SeverityLow,
+	KindImageHistoryExposure: SeverityHigh, KindImageUnchecked: SeverityInfo,
 }
 
 // Action is what would fix a finding.
@@ -128,19 +137,24 @@ const (
 	ActionUpdateStack   Action = "update-stack-file"
 	ActionFixSourceFile Action = "fix-source-file"
 	ActionDeclare       Action = "declare-services"
+	ActionRebuildImage  Action = "rebuild-image"
 )
 
 // Finding is one thing out of line between the source and the swarm.
 type Finding struct {
-	Kind        Kind     `json:"kind"`
-	Severity    Severity `json:"severity"`
-	Service     string   `json:"service,omitempty"`
-	Logical     string   `json:"logical,omitempty"` // logical secret
-	Secret      string   `json:"secret,omitempty"`  // swarm secret name
-	File        string   `json:"file,omitempty"`    // property file key
-	Key         string   `json:"key,omitempty"`     // entry key, or env var name
-	Plan        string   `json:"plan,omitempty"`    // plan id, for lagging
-	Config      string   `json:"config,omitempty"`  // swarm config name
+	Kind     Kind     `json:"kind"`
+	Severity Severity `json:"severity"`
+	Service  string   `json:"service,omitempty"`
+	Logical  string   `json:"logical,omitempty"` // logical secret
+	Secret   string   `json:"secret,omitempty"`  // swarm secret name
+	File     string   `json:"file,omitempty"`    // property file key
+	Key      string   `json:"key,omitempty"`     // entry key, or env var name
+	Plan     string   `json:"plan,omitempty"`    // plan id, for lagging
+	Config   string   `json:"config,omitempty"`  // swarm config name
+	// Image and Layer: an image a service runs, and the entry of its
+	// history (1 = the newest, as `docker history` lists them).
+	Image       string   `json:"image,omitempty"`
+	Layer       int      `json:"layer,omitempty"`
 	Explanation string   `json:"explanation"`
 	Actions     []Action `json:"actions"`
 	// Command fixes the finding, ready to paste: secretdeck's own where it
@@ -156,8 +170,11 @@ type Finding struct {
 // ID identifies a finding across runs, for selecting it in a plan.
 func (f *Finding) ID() string {
 	id := strings.Join([]string{string(f.Kind), f.Service, f.Logical, f.Secret, f.File, f.Key}, "/")
-	if f.Config != "" {
+	if f.Config != "" { // only config findings name one: other IDs stay as plan files hold them
 		id += "/config:" + f.Config
+	}
+	if f.Image != "" { // only image findings name one
+		id += "/" + f.Image
 	}
 	return id
 }
@@ -172,11 +189,11 @@ func newFinding(k Kind, explanation string, actions ...Action) Finding {
 // the same order. `drift` sorts by it (SortByUrgency) and its help is
 // written from it (UrgencyText).
 var Urgency = []Kind{
-	KindEnvExposure, KindPreviousSpecExposure, KindUnauthorizedMount, KindStale, KindMissing, KindLagging, KindStackReverted, KindStackPinned,
+	KindEnvExposure, KindPreviousSpecExposure, KindImageHistoryExposure, KindUnauthorizedMount, KindStale, KindMissing, KindLagging, KindStackReverted, KindStackPinned,
 	KindConfigExposure, KindConfigStale,
 	KindCertExpiry, KindStackFileSecret, KindExpired, KindConfigMissing, KindNotMounted, KindConfigNotMounted, KindUnverifiable, KindTargetMismatch, KindRuntimeStale, KindWiring, KindUnparsable, KindOversize,
 	KindOrphan, KindConfigOrphan, KindUndeclared, KindUnknownService,
-	KindStackOwned, KindOpenGrant,
+	KindStackOwned, KindOpenGrant, KindImageUnchecked,
 }
 
 // UrgencyText is Urgency in words: "env-exposure, previous-spec-exposure, …
@@ -218,6 +235,7 @@ func sortBy(fs []Finding, kinds []Kind) {
 			cmp.Compare(a.File, b.File),
 			cmp.Compare(a.Key, b.Key),
 			cmp.Compare(a.Config, b.Config),
+			cmp.Compare(a.Image, b.Image),
 		)
 	})
 }

@@ -23,6 +23,10 @@ type NodeDetail struct {
 	Secrets []NodeSecret `json:"secrets"`
 	// Removed counts secrets its past tasks mounted that no longer exist.
 	Removed int `json:"removedSecrets,omitempty"`
+	// Configs are the configs its tasks mount now or mounted (a manager
+	// holds every one, AllConfigs, in the Raft store too).
+	Configs    []NodeConfig `json:"configs"`
+	AllConfigs int          `json:"allConfigs"`
 }
 
 // NodeSecret is one secret a node's tasks mount or mounted.
@@ -87,5 +91,6 @@ func (s *SwarmSnapshot) InspectNode(name string) (*NodeDetail, error) {
 	}
 	slices.SortFunc(d.Secrets, func(a, b NodeSecret) int { return strings.Compare(a.Name, b.Name) })
 	d.Removed = len(removed)
+	d.Configs, d.AllConfigs = s.nodeConfigs(n.ID, serviceName), len(s.Configs)
 	return d, nil
 }

@@ -41,3 +41,28 @@ func TestInspectNode(t *testing.T) {
 		t.Errorf("the manager: %+v, %v", m, err)
 	}
 }
+
+// A node's tasks get the configs they mount there too: now and in the
+// history the swarm keeps; a config removed since is left out.
+func TestInspectNodeConfigs(t *testing.T) {
+	w := incident()
+	w.swarm.Configs = append(w.swarm.Configs, Config{ID: "cfg-nginx", Name: "nginx_conf_v2"}, Config{ID: "cfg-old", Name: "app_yaml_v1"})
+	w.swarm.Tasks = append(w.swarm.Tasks,
+		Task{ID: "t-c1", ServiceID: "svc-web", NodeID: "w1", DesiredState: "running", State: "running", ConfigIDs: []string{"cfg-nginx"}},
+		Task{ID: "t-c2", ServiceID: "svc-api", NodeID: "w1", DesiredState: "shutdown", State: "shutdown", ConfigIDs: []string{"cfg-old", "cfg-nginx", "cfg-removed"}},
+		Task{ID: "t-c3", ServiceID: "svc-api", NodeID: "m1", DesiredState: "running", State: "running", ConfigIDs: []string{"cfg-old"}})
+	d, err := w.swarm.InspectNode("worker-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, c := range d.Configs {
+		got = append(got, fmt.Sprintf("%s now=%v %s %d", c.Name, c.Now, strings.Join(c.Services, ","), c.Tasks))
+	}
+	if want := "app_yaml_v1 now=false api 1; nginx_conf_v2 now=true api,web 2"; strings.Join(got, "; ") != want {
+		t.Errorf("configs of worker-1: %q, want %q", strings.Join(got, "; "), want)
+	}
+	if d.AllConfigs != 2 {
+		t.Errorf("AllConfigs %d", d.AllConfigs)
+	}
+}

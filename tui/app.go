@@ -19,6 +19,7 @@ import (
 	"github.com/secretdeck/secretdeck/tui/panes/audit"
 	"github.com/secretdeck/secretdeck/tui/panes/configs"
 	"github.com/secretdeck/secretdeck/tui/panes/drift"
+	"github.com/secretdeck/secretdeck/tui/panes/nodes"
 	"github.com/secretdeck/secretdeck/tui/panes/plan"
 	"github.com/secretdeck/secretdeck/tui/panes/properties"
 	"github.com/secretdeck/secretdeck/tui/panes/secrets"
@@ -69,6 +70,9 @@ type Options struct {
 	AcceptExposedValue bool
 	// NewPlanID names a plan (nil: a time-based id).
 	NewPlanID func() string
+	// WriteReport writes the incident report to a file (nil: the Nodes
+	// pane's report key says it cannot).
+	WriteReport func(path string, d *common.Data) error
 }
 
 // App is the root model.
@@ -155,12 +159,12 @@ func New(o Options) *App {
 	keyMap := keys.Default()
 	keyMap.Reveal.SetHelp("x", "reveal "+o.RevealFor.String())
 	c := &common.Common{Styles: styles.Default(), Keys: keyMap, Now: o.Now, Tick: o.Tick, Audit: o.Audit, NoReveal: o.NoReveal,
-		RevealFor: o.RevealFor, Staging: common.NewStaging(), ApplyOptions: o.ApplyOptions, ReadOnly: o.ReadOnly, Ctx: o.Ctx,
-		Engine: engine{apply: o.Apply, options: o.ApplyOptions, acceptExposed: o.AcceptExposedValue, newID: o.NewPlanID, now: o.Now}}
+		RevealFor: o.RevealFor, Staging: common.NewStaging(), ApplyOptions: o.ApplyOptions, ReadOnly: o.ReadOnly, Ctx: o.Ctx, WriteReport: o.WriteReport}
+	c.Engine = engine{apply: o.Apply, options: o.ApplyOptions, acceptExposed: o.AcceptExposedValue, newID: o.NewPlanID, now: o.Now, staging: c.Staging}
 	planPane := plan.New(c)
 	a := &App{
 		c: c, opts: o, env: o.Env, filters: map[string]string{},
-		panes:    []common.Pane{secrets.New(c), services.New(c), configs.New(c), properties.New(c), drift.New(c), planPane, audit.New(c)},
+		panes:    []common.Pane{secrets.New(c), services.New(c), configs.New(c), properties.New(c), drift.New(c), planPane, audit.New(c), nodes.New(c)},
 		planPane: planPane,
 		spinner:  spinner.New(spinner.WithSpinner(spinner.MiniDot)),
 		help:     help.New(),

@@ -383,6 +383,10 @@ func TestGoldenScreens(t *testing.T) {
 		{"plan", []string{":", "drift", "enter", "down", "space", "p"}},
 		{"confirm", []string{":", "drift", "enter", "down", "space", "p", "a"}},
 		{"plan-empty", []string{":", "plan", "enter"}},
+		{"nodes", []string{":", "nodes", "enter"}},
+		{"nodes-detail", []string{":", "nodes", "enter", "enter"}},
+		{"help-nodes", []string{":", "nodes", "enter", "?"}},
+		{"nodes-report", []string{":", "nodes", "enter", "W"}},
 	}
 	for _, size := range [][2]int{{80, 24}, {120, 40}} {
 		for _, c := range cases {

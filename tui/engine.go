@@ -23,6 +23,8 @@ type engine struct {
 	acceptExposed bool
 	newID         func() string
 	now           func() time.Time
+	// staging: a node staged there makes the plan its incident plan.
+	staging *common.Staging
 }
 
 func (e engine) input(d *common.Data) model.PlanInput {
@@ -37,6 +39,15 @@ func (e engine) Plan(d *common.Data, sel func(model.Finding) bool) (*model.Rotat
 	// finding only (Staging.Selects).
 	in.Revoke = true
 	in.AcceptExposed = e.acceptExposed
+	if e.staging != nil && e.staging.Node != "" {
+		// What `plan --exposed-on-node` makes, from the data on screen: a
+		// node removed since is an error, never a plan of nothing.
+		x, err := model.ExposedOnNode(d.Swarm, d.Drift, d.Key(), e.staging.Node)
+		if err != nil {
+			return nil, err
+		}
+		in.Exposure = x
+	}
 	return withDiffs(model.NewPlan(in))(d)
 }
 

@@ -59,6 +59,9 @@ func newTestApp(t testing.TB, w, h int, opts ...func(*Options)) (*App, *tuitest.
 		Loader: &fakeLoader{data: tuitest.Data()}, Env: "prod", Now: tuitest.Now, Tick: ts.Tick,
 		Audit:     log.Record,
 		NewPlanID: func() string { return "p-golden" },
+		// The report key's prompt and help as a build with a writer shows
+		// them; the Nodes pane's tests check what it writes.
+		WriteReport: func(string, *common.Data) error { return nil },
 	}
 	for _, f := range opts {
 		f(&o)

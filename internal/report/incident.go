@@ -87,6 +87,8 @@ func IncidentMarkdown(out io.Writer, r *model.IncidentReport) error {
 		w.Printf("%d. **%s** %s: %s\n", i+1, f.Severity, code(string(f.Kind)), mdText(f.Explanation))
 		if f.Command != "" {
 			w.Printf("   Fix: %s\n", code(f.Command))
+		} else if f.Hint != "" { // image findings: no command fixes them
+			w.Printf("   To do: %s\n", mdText(f.Hint))
 		}
 	}
 	if len(r.Findings) > 0 {

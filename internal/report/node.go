@@ -24,6 +24,9 @@ func NodeDetail(out io.Writer, d *model.NodeDetail) error {
 	w.Printf("Tasks         %d meant to run, %d in the history the swarm keeps\n", d.Running, d.History)
 	if d.HoldsEverySecret {
 		w.Printf("\nAs a manager it holds the Raft store: EVERY secret of the swarm (%d), whatever runs on it.\n", d.AllSecrets)
+		if d.AllConfigs > 0 {
+			w.Printf("And every config (%d).\n", d.AllConfigs)
+		}
 		w.Printf("If it is compromised: secretdeck plan --exposed-on-node %s\n", n.ID)
 	}
 	w.Printf("\nSECRETS ITS TASKS MOUNT OR MOUNTED\n")
@@ -43,6 +46,19 @@ func NodeDetail(out io.Writer, d *model.NodeDetail) error {
 	}
 	if d.Removed > 0 {
 		w.Printf("And %d secret(s) removed since.\n", d.Removed)
+	}
+	if len(d.Configs) > 0 {
+		w.Printf("\nCONFIGS ITS TASKS MOUNT OR MOUNTED (Docker shows a config's content to whoever can inspect it)\n")
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "CONFIG\tNOW\tSERVICES\tTASKS")
+		for _, c := range d.Configs {
+			now := "no (history)"
+			if c.Now {
+				now = "yes"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\n", c.Name, now, strings.Join(c.Services, ", "), c.Tasks)
+		}
+		w.Flush(tw)
 	}
 	w.Printf("The swarm keeps only the last tasks of each slot (TaskHistoryRetentionLimit): earlier tasks may have run here too.\n")
 	return w.Err()

@@ -19,7 +19,10 @@ type Data struct {
 	Swarm  *model.SwarmSnapshot
 	Source *model.SourceSnapshot // nil without --source
 	Drift  *model.DriftReport    // nil without --source
-	Audit  []AuditEntry          // this machine's audit log, oldest first
+	// Images are the histories of the images the services run, as the
+	// engine holds them (read with the swarm, compared once the source is).
+	Images []model.ImageHistory
+	Audit  []AuditEntry // this machine's audit log, oldest first
 	// Lock is who holds the source's operator lock, in one line ("plan …
 	// (user@host, pid …) since …"); "" when none is held.
 	Lock string
@@ -73,6 +76,10 @@ type Common struct {
 	Engine Engine
 	// ReadOnly refuses every change (started with --read-only).
 	ReadOnly bool
+	// WriteReport writes the incident report of d (what `secretdeck
+	// report --format md` writes, never a value) to the file path, mode
+	// 0600; nil: this build cannot.
+	WriteReport func(path string, d *Data) error
 	// Ctx is the app's lifetime: work a pane starts in the background (an
 	// apply) is cancelled with it. Panes never store a context of their own.
 	Ctx context.Context

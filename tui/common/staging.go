@@ -14,6 +14,13 @@ type Staging struct {
 	Findings map[string]bool // by Finding.ID
 	Logicals map[string]bool
 	Services map[string]bool
+	// Node, when set (a node's ID), makes the plan an incident plan: what
+	// `plan --exposed-on-node` makes, the engine's exposure of the node.
+	// It stands alone: staging it unstages the rest, and staging anything
+	// else unstages it. NodeLogicals are what it exposed when staged, to
+	// mark rows; the plan asks the engine again.
+	Node         string
+	NodeLogicals map[string]bool
 }
 
 // NewStaging returns an empty staging.
@@ -26,6 +33,9 @@ func NewStaging() *Staging {
 // only on its own finding: staging a secret or a service never takes a
 // mount away.
 func (s *Staging) Selects(f model.Finding) bool {
+	if s.Node != "" {
+		return model.Fixable(f) && f.Kind != model.KindUnauthorizedMount && s.NodeLogicals[f.Logical]
+	}
 	if f.Kind == model.KindUnauthorizedMount {
 		return model.Fixable(f) && s.Findings[f.ID()]
 	}
@@ -33,15 +43,19 @@ func (s *Staging) Selects(f model.Finding) bool {
 }
 
 // Empty reports whether nothing is staged.
-func (s *Staging) Empty() bool {
-	return len(s.Findings)+len(s.Logicals)+len(s.Services) == 0
-}
+func (s *Staging) Empty() bool { return s.Count() == 0 }
 
 // Clear unstages everything.
 func (s *Staging) Clear() { *s = *NewStaging() }
 
 // Count is how many items are staged.
-func (s *Staging) Count() int { return len(s.Findings) + len(s.Logicals) + len(s.Services) }
+func (s *Staging) Count() int {
+	n := len(s.Findings) + len(s.Logicals) + len(s.Services)
+	if s.Node != "" {
+		n++
+	}
+	return n
+}
 
 // StageKind says what a StageMsg stages.
 type StageKind int
@@ -57,6 +71,9 @@ const (
 	// StageClear unstages everything (Key and On do not matter): u in the
 	// Plan pane.
 	StageClear
+	// StageNode is what a node exposed (Key: its ID; Logicals: the
+	// logical secrets exposed), as `plan --exposed-on-node`.
+	StageNode
 )
 
 // String names k as the panes say it.
@@ -70,6 +87,8 @@ func (k StageKind) String() string {
 		return "service"
 	case StageClear:
 		return "everything"
+	case StageNode:
+		return "node's exposure"
 	}
 	return fmt.Sprintf("StageKind(%d)", int(k))
 }
@@ -80,6 +99,10 @@ type StageMsg struct {
 	Kind StageKind
 	Key  string
 	On   bool
+	// Logicals: for StageNode, the logical secrets the node exposed,
+	// separated by spaces (no name holds one), so that the message stays
+	// comparable.
+	Logicals string
 }
 
 // Apply records m. A kind it does not know is a bug in the caller: it
@@ -96,16 +119,37 @@ func (s *Staging) Apply(m StageMsg) {
 	case StageClear:
 		s.Clear()
 		return
+	case StageNode:
+		s.stageNode(m)
+		return
 	default:
 		panic("common: stage " + m.Kind.String() + ": no such kind")
 	}
 	if m.Key == "" {
 		return // a row that names nothing stages nothing
 	}
+	if m.On && s.Node != "" { // an incident plan stands alone
+		s.Node, s.NodeLogicals = "", nil
+	}
 	if m.On {
 		set[m.Key] = true
 	} else {
 		delete(set, m.Key)
+	}
+}
+
+// stageNode makes the plan the node's incident plan, alone; or unstages it.
+func (s *Staging) stageNode(m StageMsg) {
+	switch {
+	case m.Key == "":
+	case m.On:
+		s.Clear()
+		s.Node, s.NodeLogicals = m.Key, map[string]bool{}
+		for _, l := range strings.Fields(m.Logicals) {
+			s.NodeLogicals[l] = true
+		}
+	case s.Node == m.Key:
+		s.Node, s.NodeLogicals = "", nil
 	}
 }
 

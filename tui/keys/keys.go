@@ -15,6 +15,8 @@ type KeyMap struct {
 	Stage, Unstage, Preview, Apply key.Binding
 	Resume, Revert                 key.Binding
 	AllSwarms                      key.Binding
+	// Report writes the incident report to a file (Nodes pane).
+	Report key.Binding
 	// Answers to a prompt or a dialog: Confirm (y) and Deny (n) answer a
 	// question, Submit (enter) takes what was typed, Cancel (esc) closes it.
 	Confirm, Deny, Submit, Cancel key.Binding
@@ -49,6 +51,7 @@ func Default() *KeyMap {
 		Resume:    key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "resume half-done plan")),
 		Revert:    key.NewBinding(key.WithKeys("V"), key.WithHelp("V", "revert half-done plan")),
 		AllSwarms: key.NewBinding(key.WithKeys("w"), key.WithHelp("w", "all swarms / this one")),
+		Report:    key.NewBinding(key.WithKeys("W"), key.WithHelp("W", "write incident report")),
 		Confirm:   key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "yes")),
 		Deny:      key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "no")),
 		Submit:    key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "ok")),
