@@ -98,7 +98,7 @@ func TestInspectSecretShowsEveryVersionsConsumers(t *testing.T) {
 func TestDriftListsWhatItsHelpSays(t *testing.T) {
 	w := newNamesWorld(t)
 	help := runCLI(t, "drift", "--help").stdout
-	if !strings.Contains(help, "env-exposure, previous-spec-exposure, unauthorized-mount, stale, missing, lagging, stack-reverted, stack-pinned (high);") {
+	if !strings.Contains(help, "env-exposure, previous-spec-exposure, image-history-exposure, unauthorized-mount, stale, missing, lagging, stack-reverted, stack-pinned (high);") {
 		t.Errorf("drift --help does not state the order:\n%s", help)
 	}
 	r := w.run(t, "drift", "--json")
