@@ -85,26 +85,8 @@ func chooseConfig(in PlanInput, p *RotationPlan, vs []SecretVersion, dc DesiredC
 // mode of the ref it replaces unless the manifest sets them (Docker's
 // defaults, 0/0/0444, for a new mount).
 func swapConfigRef(refs []FileRef, dc DesiredConfig, target chosen) []FileRef {
-	ref := FileRef{ID: target.ID, Name: target.Name, Target: dc.Target, UID: "0", GID: "0", Mode: 0o444}
 	at := slices.IndexFunc(refs, func(r FileRef) bool { return r.Target == dc.Target })
-	if at >= 0 {
-		ref.UID, ref.GID, ref.Mode = refs[at].UID, refs[at].GID, refs[at].Mode
-	}
-	if dc.policy.UID != nil {
-		ref.UID = *dc.policy.UID
-	}
-	if dc.policy.GID != nil {
-		ref.GID = *dc.policy.GID
-	}
-	if dc.policy.Mode != nil {
-		ref.Mode = uint32(*dc.policy.Mode)
-	}
-	out := slices.Clone(refs)
-	if at >= 0 {
-		out[at] = ref
-		return out
-	}
-	return append(out, ref)
+	return placeRef(refs, at, FileRef{ID: target.ID, Name: target.Name, Target: dc.Target}, dc.policy.UID, dc.policy.GID, dc.policy.Mode)
 }
 
 // revertConfigs is what svc mounts once the configs a reverted plan created

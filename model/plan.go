@@ -567,18 +567,25 @@ func swapRef(refs []FileRef, ix *versionIndex, ds DesiredSecret, target chosen) 
 			}
 		}
 	}
-	ref := FileRef{ID: target.ID, Name: target.Name, Target: ds.Target, UID: "0", GID: "0", Mode: 0o444}
+	return placeRef(refs, at, FileRef{ID: target.ID, Name: target.Name, Target: ds.Target}, ds.Mount.UID, ds.Mount.GID, ds.Mount.Mode)
+}
+
+// placeRef puts ref in a copy of refs at index at (appended when at < 0),
+// with the uid, gid and mode of the ref it replaces (Docker's defaults,
+// 0/0/0444, for a new mount), unless the manifest sets them.
+func placeRef(refs []FileRef, at int, ref FileRef, uid, gid *string, mode *FileMode) []FileRef {
+	ref.UID, ref.GID, ref.Mode = "0", "0", 0o444
 	if at >= 0 {
 		ref.UID, ref.GID, ref.Mode = refs[at].UID, refs[at].GID, refs[at].Mode
 	}
-	if ds.Mount.UID != nil {
-		ref.UID = *ds.Mount.UID
+	if uid != nil {
+		ref.UID = *uid
 	}
-	if ds.Mount.GID != nil {
-		ref.GID = *ds.Mount.GID
+	if gid != nil {
+		ref.GID = *gid
 	}
-	if ds.Mount.Mode != nil {
-		ref.Mode = uint32(*ds.Mount.Mode)
+	if mode != nil {
+		ref.Mode = uint32(*mode)
 	}
 	out := slices.Clone(refs)
 	if at >= 0 {
