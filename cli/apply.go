@@ -161,11 +161,19 @@ func runApply(cmd *cobra.Command, global *globalOptions, opts *applyOptions, arg
 		return err
 	}
 
-	fmt.Fprintf(out, "\nApplying plan %s…\n", p.ID)
 	ctx, stop := interruptTwiceToStop(cmd.Context(), cmd.ErrOrStderr())
 	defer stop()
+	// "Applying" is said with the first step, once the lock is held and the
+	// plan checked: an apply refused by another's lock never says it.
+	announced := false
 	res, err := executePlan(ctx, global, p, opts.apply, global.env,
-		func(s model.Step) { fmt.Fprintln(out, progressLine(s)) },
+		func(s model.Step) {
+			if !announced {
+				announced = true
+				fmt.Fprintf(out, "\nApplying plan %s…\n", p.ID)
+			}
+			fmt.Fprintln(out, progressLine(s))
+		},
 		func(warning string) { fmt.Fprintln(cmd.ErrOrStderr(), "secretdeck: warning: "+warning) })
 	if err != nil {
 		return err
