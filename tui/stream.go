@@ -3,6 +3,7 @@ package tui
 import (
 	"context"
 	"fmt"
+	"sync"
 
 	tea "charm.land/bubbletea/v2"
 
@@ -99,7 +100,19 @@ func (a *App) loadSource(l StreamLoader, seq int) tea.Cmd {
 	go func() {
 		ctx, cancel := context.WithTimeout(parent, loadTimeout)
 		defer cancel()
+		var mu sync.Mutex
+		shown := -1 // the last percent sent
 		src, err := l.LoadSource(ctx, env, func(done, total int) {
+			// A frame is drawn after every message: one per percent, not
+			// one per file (1,000 frames of 10,000 rows cost a second).
+			mu.Lock()
+			pct := done * 100 / max(total, 1)
+			send := pct != shown
+			shown = pct
+			mu.Unlock()
+			if !send {
+				return
+			}
 			select { // the newest count wins; the screen needs no other
 			case <-progress:
 			default:
