@@ -8,6 +8,7 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -98,5 +99,55 @@ func TestTUIShowsTheSwarmWhileTheSourceLoads(t *testing.T) {
 	term.keys("Escape", "q")
 	for i, s := range screens {
 		leak.Check(t, fmt.Sprintf("screen %d", i), s, current, old, "st-Other-Value")
+	}
+}
+
+// The workbench's refresh reads the source through the source it opened
+// first, which keeps what it read: an idle refresh is a listing, no read.
+func TestWorkbenchRefreshReadsOnlyWhatChanged(t *testing.T) {
+	srv := useRigS3(t)
+	p := testrig.UniqueName("wr") + "_"
+	files := map[string]string{model.FingerprintKeyPath: string(bytes.Repeat([]byte{4}, model.FingerprintKeySize))}
+	for i := range 3 {
+		files[fmt.Sprintf("%ssvc%d.env.prod", p, i)] = "A=wr-Value\n"
+	}
+	bucket := srv.NewBucket(t, files)
+	counter := testrig.CountingS3Proxy(t, srv.Endpoint)
+	l := &worldLoader{global: &globalOptions{source: "s3://" + bucket, s3Endpoint: counter.Endpoint, env: "prod"}}
+	reads := func() (lists, gets int) {
+		for k, n := range counter.Hits() {
+			switch {
+			case k == "GET /"+bucket || k == "GET /"+bucket+"/":
+				lists += n
+			case strings.HasPrefix(k, "GET /"+bucket+"/"):
+				gets += n
+			}
+		}
+		counter.Reset()
+		return lists, gets
+	}
+	var mu sync.Mutex
+	var progress []int // done*10+total, called from the reading goroutines
+	first, err := l.LoadSource(t.Context(), "prod", func(done, total int) {
+		mu.Lock()
+		defer mu.Unlock()
+		progress = append(progress, done*10+total)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lists, gets := reads(); lists != 1 || gets != 4 || len(first.Files) != 3 {
+		t.Fatalf("first load: %d listings, %d reads, %d files", lists, gets, len(first.Files))
+	}
+	if len(progress) == 0 || progress[0] != 3 || !slices.Contains(progress, 33) {
+		t.Errorf("progress (done*10+total): %v", progress)
+	}
+	srv.Put(t, bucket, p+"svc1.env.prod", "A=wr-Value-2\n")
+	second, err := l.LoadSource(t.Context(), "prod", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lists, gets := reads(); lists != 1 || gets != 1 || len(second.Files) != 3 {
+		t.Errorf("refresh after one change: %d listings, %d reads (want 1 and 1)", lists, gets)
 	}
 }

@@ -3,6 +3,7 @@ package tui
 import (
 	"context"
 	"fmt"
+	"sync"
 
 	tea "charm.land/bubbletea/v2"
 
@@ -34,6 +35,7 @@ type stream struct {
 	swarmBusy, sourceBusy bool
 	swarm                 *common.Data          // the newest swarm side read
 	swarmAt               int                   // the load swarm came from
+	sourceAfterSwarm      bool                  // the source starts when the swarm is in (the first load)
 	sourceNeeds           int                   // the swarm load asked with the source's: the source waits for it
 	source                *model.SourceSnapshot // the newest source read (of a.env)
 	done, total           int                   // files of the source read so far, while it loads
@@ -85,7 +87,14 @@ func (a *App) loadStream(l StreamLoader, source bool) tea.Cmd {
 		st.sourceSeq++
 		st.sourceBusy, st.done, st.total = true, 0, 0
 		st.sourceNeeds = st.swarmSeq
-		cmds = append(cmds, a.loadSource(l, st.sourceSeq))
+		if st.swarm == nil {
+			// Nothing on screen yet: the swarm is read first, alone (the
+			// source's reads would slow it on a busy machine), and the
+			// source starts when it is in.
+			st.sourceAfterSwarm = true
+		} else {
+			cmds = append(cmds, a.loadSource(l, st.sourceSeq))
+		}
 	}
 	return tea.Batch(cmds...)
 }
@@ -99,7 +108,19 @@ func (a *App) loadSource(l StreamLoader, seq int) tea.Cmd {
 	go func() {
 		ctx, cancel := context.WithTimeout(parent, loadTimeout)
 		defer cancel()
+		var mu sync.Mutex
+		shown := -1 // the last percent sent
 		src, err := l.LoadSource(ctx, env, func(done, total int) {
+			// A frame is drawn after every message: one per percent, not
+			// one per file (1,000 frames of 10,000 rows cost a second).
+			mu.Lock()
+			pct := done * 100 / max(total, 1)
+			send := pct != shown
+			shown = pct
+			mu.Unlock()
+			if !send {
+				return
+			}
 			select { // the newest count wins; the screen needs no other
 			case <-progress:
 			default:
@@ -136,7 +157,12 @@ func (a *App) updateStream(msg tea.Msg) (cmd tea.Cmd, ok bool) {
 		if msg.err == nil {
 			st.swarm, st.swarmAt = msg.data, msg.seq
 		}
-		return a.settle(), true
+		var next tea.Cmd
+		if st.sourceAfterSwarm {
+			st.sourceAfterSwarm = false
+			next = a.loadSource(a.opts.Loader.(StreamLoader), st.sourceSeq)
+		}
+		return tea.Batch(a.settle(), next), true
 	case sourceProgressMsg:
 		if msg.seq != st.sourceSeq {
 			return msg.next, true // the channel is drained to its end all the same

@@ -27,6 +27,19 @@ type Row struct {
 	Key    string
 	Cells  []string
 	Styles []*lipgloss.Style
+	// Make, when set and Cells is nil, makes the cells and their styles
+	// when the row is drawn or filtered, and nothing keeps them: ten
+	// thousand rows off screen hold no text.
+	Make func() ([]string, []*lipgloss.Style)
+}
+
+// cells returns the row's cells and styles, made now if they are made
+// on demand.
+func (r *Row) cells() ([]string, []*lipgloss.Style) {
+	if r.Cells == nil && r.Make != nil {
+		return r.Make()
+	}
+	return r.Cells, r.Styles
 }
 
 // Model is the table's state.
@@ -84,7 +97,8 @@ func (m *Model) applyFilter() {
 }
 
 func matches(r Row, f string) bool {
-	for _, c := range r.Cells {
+	cells, _ := r.cells()
+	for _, c := range cells {
 		if strings.Contains(strings.ToLower(c), f) {
 			return true
 		}
@@ -175,14 +189,14 @@ func (m *Model) View() string {
 	b.WriteString(m.styles.Header.Render("  " + m.line(titles, nil, ws)))
 	end := min(m.offset+m.height, len(m.visible))
 	for i := m.offset; i < end; i++ {
-		r := m.rows[m.visible[i]]
+		cells, st := m.rows[m.visible[i]].cells()
 		b.WriteByte('\n')
 		// The marker keeps the selection visible without colour (NO_COLOR,
 		// a screen reader, a copy of the screen).
 		if i == m.cursor {
-			b.WriteString("› " + m.styles.Selected.Render(m.line(r.Cells, nil, ws)))
+			b.WriteString("› " + m.styles.Selected.Render(m.line(cells, nil, ws)))
 		} else {
-			b.WriteString("  " + m.line(r.Cells, r.Styles, ws))
+			b.WriteString("  " + m.line(cells, st, ws))
 		}
 	}
 	for i := end - m.offset; i < m.height; i++ {

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/secretdeck/secretdeck/tui/styles"
@@ -166,5 +167,40 @@ func TestCursorClamps(t *testing.T) {
 	}
 	if !m.Select("s1") || m.Select("s5") {
 		t.Error("Select finds only rows that pass the filter")
+	}
+}
+
+// Rows made on demand make their cells only when drawn (the rows on
+// screen) or filtered, and the table keeps none of them.
+func TestRowsMadeOnDemand(t *testing.T) {
+	made := map[string]int{}
+	rows := make([]table.Row, 10000)
+	for i := range rows {
+		key := fmt.Sprint("s", i)
+		rows[i] = table.Row{Key: key, Make: func() ([]string, []*lipgloss.Style) {
+			made[key]++
+			return []string{fmt.Sprintf("secret_%05d_v1", i), "ok"}, nil
+		}}
+	}
+	m := newTable(80, 11, rows) // 10 rows on screen
+	if len(made) != 0 {
+		t.Fatalf("rows made before anything is drawn: %d", len(made))
+	}
+	view := m.View()
+	if len(made) != 10 || !strings.Contains(view, "secret_00009_v1") || strings.Contains(view, "secret_00010_v1") {
+		t.Fatalf("drawing made %d rows:\n%s", len(made), view)
+	}
+	m.Move(5000)
+	clear(made)
+	if view := m.View(); len(made) != 10 || !strings.Contains(view, "secret_05000_v1") {
+		t.Fatalf("after a move, drawing made %d rows:\n%s", len(made), view)
+	}
+	clear(made)
+	m.SetFilter("secret_0999")
+	if m.Len() != 10 || len(made) != 10000 {
+		t.Fatalf("filter: %d rows pass, %d made", m.Len(), len(made))
+	}
+	if r, _ := m.Selected(); r.Cells != nil {
+		t.Fatal("the table kept a row's cells")
 	}
 }

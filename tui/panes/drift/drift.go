@@ -9,6 +9,7 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
 
 	"github.com/secretdeck/secretdeck/model"
 	"github.com/secretdeck/secretdeck/tui/common"
@@ -39,13 +40,14 @@ func New(c *common.Common) *list.Pane {
 func rows(c *common.Common, d *common.Data) []table.Row {
 	fs := d.Findings()
 	keys := findingKeys(fs)
-	out := make([]table.Row, 0, len(fs))
-	for i, f := range fs {
-		out = append(out, table.Row{
-			Key:    keys[i],
-			Cells:  []string{common.Mark(c.Staging.Selects(f), f.Severity.String()), string(f.Kind), Subject(f), actions(f)},
-			Styles: common.SeverityStyles(c, f.Severity, 0, 1), // shared by the rows of a severity
-		})
+	out := make([]table.Row, len(fs))
+	for i := range fs {
+		// The cells are made when the row is drawn or filtered (table.Row.Make).
+		out[i] = table.Row{Key: keys[i], Make: func() ([]string, []*lipgloss.Style) {
+			f := fs[i]
+			return []string{common.Mark(c.Staging.Selects(f), f.Severity.String()), string(f.Kind), Subject(f), actions(f)},
+				common.SeverityStyles(c, f.Severity, 0, 1) // shared by the rows of a severity
+		}}
 	}
 	return out
 }

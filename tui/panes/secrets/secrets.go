@@ -6,6 +6,7 @@ package secrets
 import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
 
 	"strconv"
 	"strings"
@@ -58,16 +59,21 @@ func rows(c *common.Common, d *common.Data) []table.Row {
 		}
 	}
 	state := fingerprintStates(d)
-	out := make([]table.Row, 0, len(d.Swarm.Secrets))
-	for _, s := range d.Swarm.Secrets {
-		v := s.LogicalVersion()
-		r := table.Row{Key: s.Name, Cells: []string{
-			common.Mark(c.Staging.Logicals[v.Logical] || staged[s.Name], s.Name), v.Logical, strconv.Itoa(v.N), state(s, v.Logical), strconv.Itoa(used[s.ID]),
-			common.Age(c.Now(), s.CreatedAt), "",
+	secrets := d.Swarm.Secrets
+	out := make([]table.Row, len(secrets))
+	for i := range secrets {
+		// The cells are made when the row is drawn or filtered (table.Row.Make).
+		out[i] = table.Row{Key: secrets[i].Name, Make: func() ([]string, []*lipgloss.Style) {
+			s := &secrets[i]
+			v := s.LogicalVersion()
+			r := table.Row{Cells: []string{
+				common.Mark(c.Staging.Logicals[v.Logical] || staged[s.Name], s.Name), v.Logical, strconv.Itoa(v.N), state(*s, v.Logical), strconv.Itoa(used[s.ID]),
+				common.Age(c.Now(), s.CreatedAt), "",
+			}}
+			sev, ok := worst[s.Name]
+			common.BadgeOf(c, &r, 6, sev, ok)
+			return r.Cells, r.Styles
 		}}
-		sev, ok := worst[s.Name]
-		common.BadgeOf(c, &r, 6, sev, ok)
-		out = append(out, r)
 	}
 	return out
 }
