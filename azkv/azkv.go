@@ -52,9 +52,9 @@ const KeyName = "secretdeck-fingerprint-key"
 // Errors a Key Vault source returns; returned errors wrap them.
 var (
 	ErrNoCredentials = errors.New("no Azure credentials")
-	ErrAccessDenied  = errors.New("Key Vault refused access")
-	ErrThrottled     = errors.New("Key Vault is throttling requests")
-	ErrNoAuditCopy   = errors.New("Key Vault keeps no audit copy")
+	ErrAccessDenied  = errors.New("access to the vault refused")
+	ErrThrottled     = errors.New("the vault is throttling requests")
+	ErrNoAuditCopy   = errors.New("a vault keeps no audit copy")
 )
 
 // Options say which vault to open and how.
@@ -272,8 +272,8 @@ func (s *Source) mapSecret(name string, p *azsecrets.SecretProperties) (e entry,
 		return e, false, "a secretdeck tag holds a character that cannot be shown"
 	case !tagged:
 		parts := strings.Split(rest, "--")
-		if len(parts) != 3 || slices.Contains(parts, "") {
-			return e, false, "" // another application's secret
+		if len(parts) != 3 || slices.Contains(parts, "") || !printable(rest) {
+			return e, false, "" // another application's secret (Key Vault allows no other name)
 		}
 		e.env, e.service, e.key = parts[0], parts[1], parts[2]
 	}

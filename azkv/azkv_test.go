@@ -133,6 +133,22 @@ func (v *vault) server() *fake.Server {
 			resp.SetResponse(http.StatusOK, azsecrets.GetSecretResponse{Secret: azsecrets.Secret{ID: p.ID, Value: to.Ptr(vs[i].value), Attributes: p.Attributes, Tags: p.Tags}}, nil)
 			return
 		},
+		UpdateSecretProperties: func(_ context.Context, name, ver string, params azsecrets.UpdateSecretPropertiesParameters, _ *azsecrets.UpdateSecretPropertiesOptions) (resp azfake.Responder[azsecrets.UpdateSecretPropertiesResponse], errResp azfake.ErrorResponder) {
+			v.mu.Lock()
+			defer v.mu.Unlock()
+			vs := v.secrets[name]
+			i := slices.IndexFunc(vs, func(x version) bool { return x.id == ver })
+			if i < 0 {
+				errResp.SetResponseError(http.StatusNotFound, "SecretNotFound")
+				return
+			}
+			if a := params.SecretAttributes; a != nil && a.Enabled != nil {
+				vs[i].enabled = *a.Enabled
+			}
+			p := props(name, vs[i], true)
+			resp.SetResponse(http.StatusOK, azsecrets.UpdateSecretPropertiesResponse{Secret: azsecrets.Secret{ID: p.ID, Attributes: p.Attributes}}, nil)
+			return
+		},
 		SetSecret: func(_ context.Context, name string, params azsecrets.SetSecretParameters, _ *azsecrets.SetSecretOptions) (resp azfake.Responder[azsecrets.SetSecretResponse], errResp azfake.ErrorResponder) {
 			tags := map[string]string{}
 			for k, t := range params.Tags {

@@ -17,7 +17,7 @@ import (
 func defaultCredential() (azcore.TokenCredential, error) {
 	cred, err := azidentity.NewDefaultAzureCredential(nil)
 	if err != nil {
-		return nil, fmt.Errorf("Azure credentials: %s", firstLine(err.Error()))
+		return nil, fmt.Errorf("the Azure credential chain: %s", firstLine(err.Error()))
 	}
 	return cred, nil
 }
@@ -43,9 +43,9 @@ func (s *Source) explain(err error) error {
 		case http.StatusTooManyRequests:
 			return tagged(ErrThrottled, "Key Vault %s throttled the requests (429) longer than secretdeck waits: try again in a minute", s.vault)
 		case http.StatusNotFound:
-			return fmt.Errorf("Key Vault %s: not found (%s)", s.vault, re.ErrorCode)
+			return fmt.Errorf("vault %s: not found (%s)", s.vault, re.ErrorCode)
 		}
-		return fmt.Errorf("Key Vault %s answered %d %s", s.vault, re.StatusCode, re.ErrorCode)
+		return fmt.Errorf("vault %s answered %d %s", s.vault, re.StatusCode, re.ErrorCode)
 	}
 	var refused *azidentity.AuthenticationFailedError
 	if errors.As(err, &refused) || strings.Contains(err.Error(), "failed to acquire a token") {
@@ -55,7 +55,7 @@ func (s *Source) explain(err error) error {
 	if strings.Contains(msg, "no such host") {
 		return fmt.Errorf("no Key Vault at %s (the name does not resolve): check --source", s.vault)
 	}
-	return fmt.Errorf("Key Vault %s: %s", s.vault, firstLine(msg))
+	return fmt.Errorf("vault %s: %s", s.vault, firstLine(msg))
 }
 
 func firstLine(s string) string {

@@ -43,18 +43,23 @@ func (s *Source) readKey(ctx context.Context) (model.FingerprintKey, error) {
 // oldestKeyVersion is the fingerprint key's oldest enabled version; "" when
 // it has none.
 func (s *Source) oldestKeyVersion(ctx context.Context) (string, error) {
+	return s.oldestVersion(ctx, s.keyName())
+}
+
+// oldestVersion is secret name's oldest enabled version; "" when it has none.
+func (s *Source) oldestVersion(ctx context.Context, name string) (string, error) {
 	var (
 		oldest  string
 		created time.Time
 	)
-	pager := s.client.NewListSecretPropertiesVersionsPager(s.keyName(), nil)
+	pager := s.client.NewListSecretPropertiesVersionsPager(name, nil)
 	for pager.More() {
 		page, err := pager.NextPage(ctx)
 		if err != nil {
 			if isNotFound(err) {
 				return "", nil
 			}
-			return "", fmt.Errorf("list the versions of %s: %w", s.keyName(), s.explain(err))
+			return "", fmt.Errorf("list the versions of %s: %w", name, s.explain(err))
 		}
 		for _, p := range page.Value {
 			if p == nil || p.ID == nil || !enabled(p) || p.Attributes == nil || p.Attributes.Created == nil {

@@ -3,15 +3,20 @@ package s3
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
 	"time"
 
+	"filippo.io/age"
 	"github.com/getsops/sops/v3"
 	"github.com/getsops/sops/v3/aes"
+	sopsage "github.com/getsops/sops/v3/age"
 	"github.com/getsops/sops/v3/config"
 	"github.com/getsops/sops/v3/logging"
 	sopsdotenv "github.com/getsops/sops/v3/stores/dotenv"
@@ -65,6 +70,24 @@ func decode(key string, format model.Format, data []byte) (plain []byte, how str
 	// secretdeck send this machine's credentials there.
 	if !onlyAge(&tree.Metadata) {
 		return fail(fmt.Sprintf("SOPS: encrypted for %s: secretdeck decrypts with age keys only (add an age recipient with sops updatekeys)", strings.Join(kinds, ", ")))
+	}
+	// The age keys are given to SOPS, read here, so that SOPS never looks
+	// for more: an SSH key or a passphrase-protected identity would make it
+	// ask for a passphrase on the terminal — under the workbench's screen,
+	// whenever a file's writer names such a key.
+	ids, err := ageIdentities()
+	if err != nil {
+		return fail("SOPS: " + err.Error())
+	}
+	if len(ids) == 0 {
+		return fail(fmt.Sprintf("SOPS: no age key to decrypt it (for %s): set SOPS_AGE_KEY_FILE or SOPS_AGE_KEY", strings.Join(ageRecipients(tree.Metadata), ", ")))
+	}
+	for _, g := range tree.Metadata.KeyGroups {
+		for _, k := range g {
+			if mk, ok := k.(*sopsage.MasterKey); ok {
+				ids.ApplyToMasterKey(mk)
+			}
+		}
 	}
 	dataKey, err := tree.Metadata.GetDataKey()
 	if err != nil {
@@ -152,6 +175,46 @@ func ageRecipients(md sops.Metadata) []string {
 		return []string{"no age recipient"}
 	}
 	return out
+}
+
+// maxAgeKeys bounds what is read of an age key file.
+const maxAgeKeys = 1 << 20
+
+// ageIdentities reads the age keys as SOPS finds them — SOPS_AGE_KEY,
+// SOPS_AGE_KEY_FILE, else <config>/sops/age/keys.txt — as plain X25519
+// identities only: no SSH key, no passphrase-protected identity, no plugin,
+// no SOPS_AGE_KEY_CMD, so nothing ever prompts or runs.
+func ageIdentities() (sopsage.ParsedIdentities, error) {
+	var ids sopsage.ParsedIdentities
+	if v, ok := os.LookupEnv("SOPS_AGE_KEY"); ok {
+		parsed, err := age.ParseIdentities(strings.NewReader(v))
+		if err != nil {
+			return nil, errors.New("SOPS_AGE_KEY holds no age key secretdeck reads (AGE-SECRET-KEY-1… lines)")
+		}
+		ids = append(ids, parsed...)
+	}
+	file, named := os.LookupEnv("SOPS_AGE_KEY_FILE")
+	if !named {
+		if dir, err := os.UserConfigDir(); err == nil {
+			file = filepath.Join(dir, "sops", "age", "keys.txt")
+		}
+	}
+	if file == "" {
+		return ids, nil
+	}
+	f, err := os.Open(file)
+	if errors.Is(err, os.ErrNotExist) && !named {
+		return ids, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("cannot read the age keys in %s: %v", file, errors.Unwrap(err))
+	}
+	defer f.Close()
+	parsed, err := age.ParseIdentities(io.LimitReader(f, maxAgeKeys))
+	if err != nil {
+		return nil, fmt.Errorf("%s holds no age key secretdeck reads (AGE-SECRET-KEY-1… lines; SSH keys and passphrase-protected files are not read)", file)
+	}
+	return append(ids, parsed...), nil
 }
 
 var silenceOnce sync.Once

@@ -3,6 +3,8 @@ package s3
 import (
 	"context"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -244,5 +246,32 @@ func TestSOPSDetection(t *testing.T) {
 		if _, got := sopsStore(c.format, []byte(c.data)); got != c.want {
 			t.Errorf("%s %q: SOPS %v, want %v", c.format, c.data, got, c.want)
 		}
+	}
+}
+
+// TestSOPSReadsNoSSHKeyAndNeverPrompts: the age keys come from
+// SOPS_AGE_KEY(_FILE) or keys.txt only. A file encrypted for the operator's
+// SSH key (whose public half anyone may know) is reported, never decrypted
+// with ~/.ssh/id_ed25519 — SOPS would, and for a protected key it would ask
+// for the passphrase on the terminal, under the workbench's screen.
+func TestSOPSReadsNoSSHKeyAndNeverPrompts(t *testing.T) {
+	keygen := testrig.Tool(t, "ssh-keygen")
+	noAgeKeys(t)
+	home := os.Getenv("HOME")
+	if err := os.MkdirAll(filepath.Join(home, ".ssh"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	key := filepath.Join(home, ".ssh", "id_ed25519")
+	if out, err := exec.Command(keygen, "-q", "-t", "ed25519", "-N", "", "-f", key).CombinedOutput(); err != nil {
+		t.Fatalf("ssh-keygen: %v\n%s", err, out)
+	}
+	pub, err := os.ReadFile(key + ".pub")
+	if err != nil {
+		t.Fatal(err)
+	}
+	enc := sopsEncrypt(t, strings.TrimSpace(string(pub)), "api.json.prod", `{"a": "ssh-pw-7Qx"}`)
+	got := sopsEntries(load(t, Options{URI: writeFolder(t, map[string]string{"api.json.prod": enc})}))
+	if w := "ERR api.json.prod: SOPS: no age key to decrypt it"; !strings.HasPrefix(got["api.json.prod"], w) {
+		t.Errorf("got %q, want %q…", got["api.json.prod"], w)
 	}
 }
