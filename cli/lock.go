@@ -30,7 +30,11 @@ func takeLock(ctx context.Context, src s3.Source, p *model.RotationPlan) (releas
 	}
 	return func(warn func(string)) {
 		err := s3.ReleaseLock(context.WithoutCancel(ctx), src, p.ID)
-		if err != nil && !errors.Is(err, s3.ErrNoLock) {
+		var held *s3.LockHeldError
+		switch {
+		case errors.As(err, &held): // unlocked meanwhile, and taken by another apply
+			warn(fmt.Sprintf("the lock %s is now held by %s, not by plan %s: left as it is", s3.LockPath, held.Holder.Describe(time.Now()), p.ID))
+		case err != nil && !errors.Is(err, s3.ErrNoLock):
 			warn(fmt.Sprintf("the lock %s of plan %s could not be removed (%s): once no apply runs, run `secretdeck unlock %s`",
 				s3.LockPath, p.ID, oneLine(err.Error()), p.ID))
 		}
