@@ -109,25 +109,63 @@ func (e *BadLockError) Error() string {
 // applies racing, exactly one gets it. A lock already there is a
 // *LockHeldError (stale when older than staleAfter), never taken over.
 func AcquireLock(ctx context.Context, src Source, l Lock, staleAfter time.Duration) error {
-	s, ok := src.(*source)
+	lb, ok := lockBackendOf(src)
 	if !ok {
 		return errors.New("this source cannot hold a lock")
 	}
-	if s.opts.ReadOnly {
+	if lb.readOnly {
 		return fmt.Errorf("create %s: %w", LockPath, ErrReadOnly)
 	}
 	data, err := json.Marshal(l)
 	if err != nil {
 		return err
 	}
-	stored, err := s.b.createOnly(ctx, LockPath, append(data, '\n'))
+	stored, err := lb.create(ctx, append(data, '\n'))
 	if err != nil {
-		return fmt.Errorf("nothing changed: cannot take the lock %s in %s: %w", LockPath, s.URI(), err)
+		return fmt.Errorf("nothing changed: cannot take the lock %s in %s: %w", LockPath, src.URI(), err)
 	}
 	if bytes.Equal(stored, append(data, '\n')) {
 		return nil
 	}
-	return heldError(s.URI(), stored, staleAfter)
+	return heldError(src.URI(), stored, staleAfter)
+}
+
+// LockStore is a source that keeps the operator lock itself (azkv: a Key
+// Vault secret, no create-only write).
+type LockStore interface {
+	// CreateLock tries to take the lock with data and returns what the lock
+	// holds afterwards: data itself when it was taken.
+	CreateLock(ctx context.Context, data []byte) ([]byte, error)
+	// ReadLockData returns the lock's data and version; os.ErrNotExist
+	// when no one holds it.
+	ReadLockData(ctx context.Context) ([]byte, string, error)
+	// RemoveLock releases the lock held at version.
+	RemoveLock(ctx context.Context, version string) error
+}
+
+// lockBackend is where a source keeps its lock: a file source's
+// .secretdeck/lock, or a LockStore's own (which refuses writes in
+// read-only mode itself).
+type lockBackend struct {
+	readOnly bool
+	create   func(ctx context.Context, data []byte) ([]byte, error)
+	read     func(ctx context.Context) ([]byte, string, error)
+	remove   func(ctx context.Context, version string) error
+}
+
+func lockBackendOf(src Source) (*lockBackend, bool) {
+	switch s := src.(type) {
+	case *source:
+		return &lockBackend{
+			readOnly: s.opts.ReadOnly,
+			create:   func(ctx context.Context, data []byte) ([]byte, error) { return s.b.createOnly(ctx, LockPath, data) },
+			read:     func(ctx context.Context) ([]byte, string, error) { return s.b.readKey(ctx, LockPath) },
+			remove:   func(ctx context.Context, version string) error { return s.b.remove(ctx, LockPath, version) },
+		}, true
+	case LockStore:
+		return &lockBackend{create: s.CreateLock, read: s.ReadLockData, remove: s.RemoveLock}, true
+	}
+	return nil, false
 }
 
 func heldError(uri string, stored []byte, staleAfter time.Duration) error {
@@ -143,17 +181,22 @@ func heldError(uri string, stored []byte, staleAfter time.Duration) error {
 // LockListed reports whether the last Load of src listed a lock: a
 // refresh reads the lock (ReadLock) only then, so an idle one stays one
 // listing and no read.
+// A LockStore lists nothing: its lock is read each time.
 func LockListed(src Source) bool {
-	s, ok := src.(*source)
-	return ok && s.lockListed.Load()
+	if s, ok := src.(*source); ok {
+		return s.lockListed.Load()
+	}
+	_, ok := src.(LockStore)
+	return ok
 }
 
+// ReadLock returns the lock's holder, nil when none holds it.
 func ReadLock(ctx context.Context, src Source) (*Lock, error) {
-	s, ok := src.(*source)
+	lb, ok := lockBackendOf(src)
 	if !ok {
 		return nil, nil
 	}
-	data, _, err := s.b.readKey(ctx, LockPath)
+	data, _, err := lb.read(ctx)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil
 	}
@@ -162,7 +205,7 @@ func ReadLock(ctx context.Context, src Source) (*Lock, error) {
 	}
 	l, err := ParseLock(data)
 	if err != nil {
-		return nil, &BadLockError{Source: s.URI(), Reason: err.Error()}
+		return nil, &BadLockError{Source: src.URI(), Reason: err.Error()}
 	}
 	return &l, nil
 }
@@ -170,18 +213,18 @@ func ReadLock(ctx context.Context, src Source) (*Lock, error) {
 // CheckLock refuses, before anything is asked or changed, when the source
 // holds a lock; the lock itself is taken later by AcquireLock.
 func CheckLock(ctx context.Context, src Source, staleAfter time.Duration) error {
-	s, ok := src.(*source)
+	lb, ok := lockBackendOf(src)
 	if !ok {
 		return nil
 	}
-	data, _, err := s.b.readKey(ctx, LockPath)
+	data, _, err := lb.read(ctx)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil
 	}
 	if err != nil {
-		return fmt.Errorf("nothing changed: cannot read the lock %s in %s: %w", LockPath, s.URI(), err)
+		return fmt.Errorf("nothing changed: cannot read the lock %s in %s: %w", LockPath, src.URI(), err)
 	}
-	return heldError(s.URI(), data, staleAfter)
+	return heldError(src.URI(), data, staleAfter)
 }
 
 // ReleaseLock removes the source's lock if plan holds it. A lock of another
@@ -190,14 +233,14 @@ func CheckLock(ctx context.Context, src Source, staleAfter time.Duration) error 
 // good: a delete marker would stay the key's newest version, and a server
 // that counts it as an object (versitygw) would then refuse every lock.
 func ReleaseLock(ctx context.Context, src Source, plan string) error {
-	s, ok := src.(*source)
+	lb, ok := lockBackendOf(src)
 	if !ok {
 		return errors.New("this source cannot hold a lock")
 	}
-	if s.opts.ReadOnly {
+	if lb.readOnly {
 		return fmt.Errorf("remove %s: %w", LockPath, ErrReadOnly)
 	}
-	data, version, err := s.b.readKey(ctx, LockPath)
+	data, version, err := lb.read(ctx)
 	if errors.Is(err, os.ErrNotExist) {
 		return ErrNoLock
 	}
@@ -206,12 +249,12 @@ func ReleaseLock(ctx context.Context, src Source, plan string) error {
 	}
 	holder, err := ParseLock(data)
 	if err != nil {
-		return &BadLockError{Source: s.URI(), Reason: err.Error()}
+		return &BadLockError{Source: src.URI(), Reason: err.Error()}
 	}
 	if holder.Plan != plan {
-		return &LockHeldError{Source: s.URI(), Holder: holder, Now: time.Now()}
+		return &LockHeldError{Source: src.URI(), Holder: holder, Now: time.Now()}
 	}
-	return s.b.remove(ctx, LockPath, version)
+	return lb.remove(ctx, version)
 }
 
 // readKey reads one object of the bucket and its version ID ("" when the
