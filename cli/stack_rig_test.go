@@ -172,6 +172,9 @@ func TestLocalStackFileIsEdited(t *testing.T) {
 		t.Fatal(err)
 	}
 	deployStack(t, name, data)
+	// Running, the service is past the allocator's own write of it (its
+	// endpoint), which would make the plan's version stale.
+	sw.waitRunning(sw.serviceID("api"))
 	bucket := srv.NewBucket(t, map[string]string{p + "api.properties.prod": "api_token = local-New-Value-2\n"})
 	r := runCLI(t, "apply", "--yes", "--service", p+"api", "--stack-file", name+"="+file,
 		"--host", testrig.Docker(t), "--source", "s3://"+bucket, "--env", "prod")
