@@ -130,8 +130,8 @@ func configSecrets(cs []Config) []Secret {
 
 // LogicalVersion says what c is a version of, by the rules of secrets.
 func (c *Config) LogicalVersion() SecretVersion {
-	s := configSecrets([]Config{*c})
-	v := versionOf(&s[0])
+	s := Secret{ID: c.ID, Name: c.Name, Labels: c.Labels}
+	v := versionOf(&s)
 	v.Secret = nil // a copy: only Logical, N and Managed mean anything
 	return v
 }

@@ -11,6 +11,7 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
 
 	"github.com/secretdeck/secretdeck/internal/report"
 	"github.com/secretdeck/secretdeck/model"
@@ -59,28 +60,33 @@ func rows(c *common.Common, d *common.Data) []table.Row {
 			}
 		}
 	}
-	findings := map[string][]model.Finding{}
+	worst := common.Worst{}
 	staged := map[string]bool{}
 	for _, f := range d.Findings() {
 		if f.Config != "" {
-			findings[f.Config] = append(findings[f.Config], f)
+			worst.Add(f.Config, &f)
 			staged[f.Config] = staged[f.Config] || c.Staging.Selects(f)
 		}
 	}
-	out := make([]table.Row, 0, len(d.Swarm.Configs))
-	for i := range d.Swarm.Configs {
-		cf := &d.Swarm.Configs[i]
-		v := cf.LogicalVersion()
-		name := cf.Name
-		if cf.Templating != "" {
-			name += " (tmpl)"
-		}
-		r := table.Row{Key: cf.Name, Cells: []string{
-			common.Mark(c.Staging.Logicals[v.Logical] || staged[cf.Name], name), v.Logical, strconv.Itoa(v.N), size(cf.Size),
-			strconv.Itoa(used[cf.ID]), common.Age(c.Now(), cf.CreatedAt), "",
+	configs := d.Swarm.Configs
+	out := make([]table.Row, len(configs))
+	for i := range configs {
+		// The cells are made when the row is drawn or filtered (table.Row.Make).
+		out[i] = table.Row{Key: configs[i].Name, Make: func() ([]string, []*lipgloss.Style) {
+			cf := &configs[i]
+			v := cf.LogicalVersion()
+			name := cf.Name
+			if cf.Templating != "" {
+				name += " (tmpl)"
+			}
+			r := table.Row{Cells: []string{
+				common.Mark(c.Staging.Logicals[v.Logical] || staged[cf.Name], name), v.Logical, strconv.Itoa(v.N), size(cf.Size),
+				strconv.Itoa(used[cf.ID]), common.Age(c.Now(), cf.CreatedAt), "",
+			}}
+			sev, ok := worst[cf.Name]
+			common.BadgeOf(c, &r, 6, sev, ok)
+			return r.Cells, r.Styles
 		}}
-		common.Badge(c, &r, 6, findings[cf.Name])
-		out = append(out, r)
 	}
 	return out
 }
