@@ -90,6 +90,11 @@ func TestSOPSSourcesShowTheSameDriftAndPlans(t *testing.T) {
 		}
 		var drift []string
 		for _, f := range out.Findings {
+			// The test's own findings: other tests change the shared rig
+			// between two runs of drift.
+			if !strings.HasPrefix(f.Service+f.Secret+f.File+f.Logical, p) {
+				continue
+			}
 			if f.File == p+"other.json.prod" {
 				if !strings.HasPrefix(name, "encrypted") || f.Kind != "unparsable" || !strings.Contains(f.Explanation, "wrong key") {
 					t.Errorf("%s: the foreign file's finding: %+v", name, f)
@@ -99,7 +104,7 @@ func TestSOPSSourcesShowTheSameDriftAndPlans(t *testing.T) {
 			js, _ := json.Marshal(f)
 			drift = append(drift, string(js))
 		}
-		views[name] = view{drift: strings.Join(drift, "\n"), plan: say(uri, "plan")}
+		views[name] = view{drift: strings.Join(drift, "\n"), plan: say(uri, "plan", "--service", svc)}
 	}
 	want := views["plain folder"]
 	if !strings.Contains(want.drift, "stale") || !strings.Contains(want.drift, "missing") || !strings.Contains(want.plan, svc+"_token_v1") {
