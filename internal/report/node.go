@@ -11,7 +11,16 @@ import (
 
 // NodeDetail writes what `inspect node` shows: the node, and the secrets an
 // attacker on it could read.
-func NodeDetail(out io.Writer, d *model.NodeDetail) error {
+func NodeDetail(out io.Writer, d *model.NodeDetail) error { return NodeDetailWidth(out, d, 0) }
+
+// narrowDetail is the width under which a node's secrets are listed without
+// their logical secret (the name says it, mostly): at 80 columns the table
+// would wrap.
+const narrowDetail = 100
+
+// NodeDetailWidth is NodeDetail for a screen width columns wide (0: any).
+func NodeDetailWidth(out io.Writer, d *model.NodeDetail, width int) error {
+	narrow := width > 0 && width < narrowDetail
 	w := NewWriter(out)
 	n := d.Node
 	w.Printf("Node          %s (%s)\n", dash(n.Hostname), n.ID)
@@ -34,11 +43,19 @@ func NodeDetail(out io.Writer, d *model.NodeDetail) error {
 		w.Printf("None: no task the swarm remembers ran here with a secret.\n")
 	} else {
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "SECRET\tLOGICAL\tNOW\tSERVICES\tTASKS")
+		if narrow {
+			fmt.Fprintln(tw, "SECRET\tNOW\tSERVICES\tTASKS")
+		} else {
+			fmt.Fprintln(tw, "SECRET\tLOGICAL\tNOW\tSERVICES\tTASKS")
+		}
 		for _, s := range d.Secrets {
 			now := "no (history)"
 			if s.Now {
 				now = "yes"
+			}
+			if narrow {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%d\n", s.Name, now, strings.Join(s.Services, ", "), s.Tasks)
+				continue
 			}
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\n", s.Name, dash(s.Logical), now, strings.Join(s.Services, ", "), s.Tasks)
 		}

@@ -129,7 +129,7 @@ func exposedCounts(s *model.SwarmSnapshot) map[string]int {
 	return out
 }
 
-func detail(d *common.Data, id string, _ int) string {
+func detail(d *common.Data, id string, width int) string {
 	if d == nil || d.Swarm == nil {
 		return ""
 	}
@@ -138,7 +138,7 @@ func detail(d *common.Data, id string, _ int) string {
 		return common.OneLine(err.Error()) + " (it left the swarm: press esc)"
 	}
 	var b strings.Builder
-	_ = report.NodeDetail(&b, nd)
+	_ = report.NodeDetailWidth(&b, nd, width)
 	b.WriteString("\n")
 	if d.Drift == nil {
 		b.WriteString("Without --source, what it exposed cannot be planned for rotation.\n")
