@@ -79,7 +79,16 @@ func (s *SwarmSnapshot) InspectConfig(name string, drift *DriftReport, src *Sour
 		}
 	}
 	if utf8.Valid(c.Data) && !bytes.ContainsRune(c.Data, 0) {
-		d.Content = PrintableText(MaskConfig(c.Data, NewValueScanner(src)))
+		// The drift's index of the source's values when there is one: the
+		// workbench draws this detail on every key press.
+		var sc *ValueScanner
+		if drift != nil {
+			sc = drift.scanner
+		}
+		if sc == nil {
+			sc = NewValueScanner(src)
+		}
+		d.Content = PrintableText(MaskConfig(c.Data, sc))
 	} else {
 		d.Binary = true
 	}

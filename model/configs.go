@@ -352,6 +352,7 @@ func (d *drifter) configMasker() func([]byte) []byte {
 func (d *drifter) valueScanner() *ValueScanner {
 	if d.scanner == nil {
 		d.scanner = NewValueScanner(d.in.Source)
+		d.report.scanner = d.scanner
 	}
 	return d.scanner
 }

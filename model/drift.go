@@ -62,6 +62,9 @@ type DriftReport struct {
 	// Configs are the configs the source asks for, and what each service
 	// mounts at their targets.
 	Configs []DesiredConfig `json:"configs,omitempty"`
+	// scanner is the source's values indexed for configs (valuescan.go),
+	// built once per drift and kept for whoever shows a config.
+	scanner *ValueScanner
 }
 
 // drifter holds the indexes one Drift call builds once.

@@ -75,9 +75,6 @@ func (sc *ValueScanner) find(data []byte, limit int) []valueHit {
 	return hits
 }
 
-// Holds reports whether data holds a source value.
-func (sc *ValueScanner) Holds(data []byte) bool { return len(sc.find(data, 1)) > 0 }
-
 // wordByte reports whether b continues a word: a value found next to one is
 // part of a longer word, not the value.
 func wordByte(b byte) bool {
