@@ -13,8 +13,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"golang.org/x/sync/errgroup"
-
 	"github.com/secretdeck/secretdeck/model"
 )
 
@@ -227,40 +225,36 @@ func (s *source) readAll(ctx context.Context, objects []object, files []*model.P
 		byKey[objects[i].key] = &objects[i]
 	}
 	progress := newProgress(ctx, len(files)) // s3/progress.go
-	g, ctx := errgroup.WithContext(ctx)
-	g.SetLimit(s.opts.Concurrency)
-	for _, f := range files {
+	return eachParallel(ctx, s.opts.Concurrency, len(files), func(ctx context.Context, i int) error {
+		f := files[i]
 		o := byKey[f.Key]
-		g.Go(func() error {
-			defer progress.one()
-			if o.size > MaxFileSize {
-				f.Err = &model.ParseError{File: f.Key, Msg: fmt.Sprintf("file too large (%d bytes; the limit is %d)", o.size, MaxFileSize)}
-				return nil
-			}
-			// An object unchanged since the last Load is not read again
-			// (s3/cache.go); one read now is kept for the next.
-			stamp := stampOf(o)
-			if s.cache.reuse(f, stamp) {
-				return nil
-			}
-			data, err := s.b.read(ctx, o)
-			if err != nil {
-				return err
-			}
-			defer s.cache.keep(f, stamp)
-			f.VersionID, f.ETag = o.versionID, o.etag
-			if data, f.Via, f.Err = decode(f.Key, f.Format, data); f.Err != nil {
-				return nil // not decrypted: said on the file, the others load
-			}
-			f.Raw = model.NewValue(data)
-			if f.IsFileSecret() {
-				return nil // the bytes are the value: nothing to parse
-			}
-			f.Entries, f.Err = Parse(f.Key, f.Format, data)
+		defer progress.one()
+		if o.size > MaxFileSize {
+			f.Err = &model.ParseError{File: f.Key, Msg: fmt.Sprintf("file too large (%d bytes; the limit is %d)", o.size, MaxFileSize)}
 			return nil
-		})
-	}
-	return g.Wait()
+		}
+		// An object unchanged since the last Load is not read again
+		// (s3/cache.go); one read now is kept for the next.
+		stamp := stampOf(o)
+		if s.cache.reuse(f, stamp) {
+			return nil
+		}
+		data, err := s.b.read(ctx, o)
+		if err != nil {
+			return err
+		}
+		defer s.cache.keep(f, stamp)
+		f.VersionID, f.ETag = o.versionID, o.etag
+		if data, f.Via, f.Err = decode(f.Key, f.Format, data); f.Err != nil {
+			return nil // not decrypted: said on the file, the others load
+		}
+		f.Raw = model.NewValue(data)
+		if f.IsFileSecret() {
+			return nil // the bytes are the value: nothing to parse
+		}
+		f.Entries, f.Err = Parse(f.Key, f.Format, data)
+		return nil
+	})
 }
 
 // readConfigs reads the config files of the environment; one larger than
@@ -273,25 +267,21 @@ func (s *source) readConfigs(ctx context.Context, objects []object, files []*mod
 	for i := range objects {
 		byKey[objects[i].key] = &objects[i]
 	}
-	g, ctx := errgroup.WithContext(ctx)
-	g.SetLimit(s.opts.Concurrency)
-	for _, f := range files {
+	return eachParallel(ctx, s.opts.Concurrency, len(files), func(ctx context.Context, i int) error {
+		f := files[i]
 		o := byKey[f.Key]
-		g.Go(func() error {
-			if o.size > model.MaxConfigSize {
-				f.Err = &model.ParseError{File: f.Key, Msg: fmt.Sprintf("file too large (%d bytes; a swarm config must be at most %d)", o.size, model.MaxConfigSize)}
-				return nil
-			}
-			// Through the cache, like every read: an idle reload reads none.
-			v, err := s.readValue(ctx, o)
-			if err != nil {
-				return err
-			}
-			f.VersionID, f.ETag, f.Data = o.versionID, o.etag, v.Bytes()
+		if o.size > model.MaxConfigSize {
+			f.Err = &model.ParseError{File: f.Key, Msg: fmt.Sprintf("file too large (%d bytes; a swarm config must be at most %d)", o.size, model.MaxConfigSize)}
 			return nil
-		})
-	}
-	return g.Wait()
+		}
+		// Through the cache, like every read: an idle reload reads none.
+		v, err := s.readValue(ctx, o)
+		if err != nil {
+			return err
+		}
+		f.VersionID, f.ETag, f.Data = o.versionID, o.etag, v.Bytes()
+		return nil
+	})
 }
 
 // readExtras reads the fingerprint key and the manifest, when present.

@@ -9,8 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"golang.org/x/sync/errgroup"
-
 	"github.com/secretdeck/secretdeck/model"
 	"github.com/secretdeck/secretdeck/stack"
 )
@@ -152,34 +150,29 @@ func (s *source) readStacks(ctx context.Context, objects []object, files []Stack
 	for i := range objects {
 		byKey[objects[i].key] = &objects[i]
 	}
-	g, ctx := errgroup.WithContext(ctx)
-	g.SetLimit(s.opts.Concurrency)
-	for i := range files {
+	return eachParallel(ctx, s.opts.Concurrency, len(files), func(ctx context.Context, i int) error {
 		f := &files[i]
 		if f.Err != nil {
-			continue
+			return nil
 		}
 		o := byKey[f.Key]
-		g.Go(func() error {
-			f.Size, f.LastModified = o.size, o.lastModified
-			if o.size > stack.MaxFileSize {
-				f.Err = tooLarge(f.Key, o.size)
-				return nil
-			}
-			data, err := s.readValue(ctx, o)
-			if err != nil {
-				return err
-			}
-			if data.Len() > stack.MaxFileSize { // it grew since it was listed
-				f.Err = tooLarge(f.Key, int64(data.Len()))
-				return nil
-			}
-			f.Data, f.Size = data, int64(data.Len())
-			f.Version, f.VersionID = o.etag, o.versionID
+		f.Size, f.LastModified = o.size, o.lastModified
+		if o.size > stack.MaxFileSize {
+			f.Err = tooLarge(f.Key, o.size)
 			return nil
-		})
-	}
-	return g.Wait()
+		}
+		data, err := s.readValue(ctx, o)
+		if err != nil {
+			return err
+		}
+		if data.Len() > stack.MaxFileSize { // it grew since it was listed
+			f.Err = tooLarge(f.Key, int64(data.Len()))
+			return nil
+		}
+		f.Data, f.Size = data, int64(data.Len())
+		f.Version, f.VersionID = o.etag, o.versionID
+		return nil
+	})
 }
 
 func tooLarge(key string, size int64) *model.ParseError {
