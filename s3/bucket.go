@@ -30,6 +30,7 @@ var (
 
 type bucket struct {
 	client   *s3.Client
+	get      *getter // reads; nil: through client.GetObject (s3/get.go)
 	name     string
 	prefix   string // "" or "dir/sub" without slashes at the ends
 	endpoint string // for error messages; "" for AWS
@@ -49,9 +50,10 @@ func newBucket(ctx context.Context, opts Options, name, prefix string) (*bucket,
 	}
 	// Keep a connection per parallel read: past the SDK's 10 idle per host,
 	// each read beyond them would dial (and, on AWS, shake hands) anew.
-	loadOpts = append(loadOpts, config.WithHTTPClient(awshttp.NewBuildableClient().WithTransportOptions(func(t *http.Transport) {
+	httpClient := awshttp.NewBuildableClient().WithTransportOptions(func(t *http.Transport) {
 		t.MaxIdleConnsPerHost = max(t.MaxIdleConnsPerHost, opts.Concurrency)
-	})))
+	})
+	loadOpts = append(loadOpts, config.WithHTTPClient(httpClient))
 	cfg, err := config.LoadDefaultConfig(ctx, loadOpts...)
 	if err != nil {
 		return nil, fmt.Errorf("AWS configuration: %w", err)
@@ -73,7 +75,7 @@ func newBucket(ctx context.Context, opts Options, name, prefix string) (*bucket,
 			o.UsePathStyle = true // S3-compatible servers rarely do virtual hosts
 		}
 	})
-	return &bucket{client: client, name: name, prefix: prefix, endpoint: endpoint, pageSize: opts.pageSize}, nil
+	return &bucket{client: client, get: newGetter(ctx, client, httpClient, name), name: name, prefix: prefix, endpoint: endpoint, pageSize: opts.pageSize}, nil
 }
 
 // secretsDirCredentials reads the in-swarm bootstrap credentials, trimmed.
@@ -132,6 +134,20 @@ func (b *bucket) list(ctx context.Context) ([]object, error) {
 }
 
 func (b *bucket) read(ctx context.Context, o *object) ([]byte, error) {
+	if b.get != nil {
+		res, err := b.get.get(ctx, b.keyPrefix()+o.key, MaxFileSize)
+		if err != nil {
+			return nil, fmt.Errorf("read %s/%s: %w", b.uri(), o.key, b.explain(err))
+		}
+		if res.etag != "" {
+			o.etag = res.etag // of the bytes read, which may be newer than the listing
+		}
+		o.versionID = res.versionID
+		if o.versionID == "null" { // versioning never enabled
+			o.versionID = ""
+		}
+		return res.data, nil
+	}
 	res, err := b.client.GetObject(ctx, &s3.GetObjectInput{Bucket: &b.name, Key: aws.String(b.keyPrefix() + o.key)})
 	if err != nil {
 		return nil, fmt.Errorf("read %s/%s: %w", b.uri(), o.key, b.explain(err))
