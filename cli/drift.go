@@ -128,16 +128,14 @@ func (o driftOutput) writeJSON(out io.Writer) error {
 		w.WriteString(",\n  \"findings\": []")
 	default:
 		w.WriteString(",\n  \"findings\": [")
+		var buf []byte
 		for i := range o.Findings {
-			f, err := json.MarshalIndent(&o.Findings[i], "    ", "  ")
-			if err != nil {
-				return err
-			}
 			if i > 0 {
 				w.WriteByte(',')
 			}
 			w.WriteString("\n    ")
-			w.Write(f)
+			buf = appendFinding(buf[:0], &o.Findings[i], "    ")
+			w.Write(buf)
 		}
 		w.WriteString("\n  ]")
 	}
