@@ -22,6 +22,7 @@
 #   floor    the fewest API calls that answer it (bench/floor)
 #   docker   docker service ls -q | xargs docker service inspect
 #   drift    secretdeck drift --json, on the S3 server itself and behind the proxy
+#   drift's floor   the engine's lists and every file read, nothing parsed (bench/floor -bucket)
 #   version  secretdeck version (process start)
 #
 # It uses the rig scripts/testenv starts, honouring its SECRETDECK_TESTENV_*
@@ -81,8 +82,10 @@ cmd[floor]="$tmp/floor -host $DOCKER_HOST -secret $asked"
 cmd[docker]="bash -c 'docker service ls -q | xargs docker service inspect'"
 cmd[drift]="bin/secretdeck drift --source s3://$bucket --env prod --json"
 cmd[drift_slow]="env AWS_ENDPOINT_URL_S3=$slow_s3 bin/secretdeck drift --source s3://$bucket --env prod --json"
+cmd[drift_floor]="$tmp/floor -host $DOCKER_HOST -bucket $bucket -s3-endpoint $AWS_ENDPOINT_URL_S3"
+cmd[drift_floor_slow]="$tmp/floor -host $DOCKER_HOST -bucket $bucket -s3-endpoint $slow_s3"
 cmd[version]="bin/secretdeck version"
-order=(inspect floor docker drift drift_slow version)
+order=(inspect floor docker drift drift_floor drift_slow drift_floor_slow version)
 if [ -n "$baseline" ]; then
   cmd[base_drift]="$baseline drift --source s3://$bucket --env prod --json"
   cmd[base_drift_slow]="env AWS_ENDPOINT_URL_S3=$slow_s3 $baseline drift --source s3://$bucket --env prod --json"
@@ -122,7 +125,9 @@ printf '%-58s %8s %8s\n' "secretdeck inspect secret X --json" "$(ms inspect)" "$
 printf '%-58s %8s %8s\n' "API floor for it (bench/floor)" "$(ms floor)" "$(mb floor)"
 printf '%-58s %8s\n' "docker service ls -q | xargs docker service inspect" "$(ms docker)"
 printf '%-58s %8s %8s   CPU %s ms\n' "secretdeck drift --json (S3 on loopback)" "$(ms drift)" "$(mb drift)" "$(cpu drift)"
+printf '%-58s %8s %8s   CPU %s ms\n' "API floor for it (bench/floor -bucket)" "$(ms drift_floor)" "$(mb drift_floor)" "$(cpu drift_floor)"
 printf '%-58s %8s %8s\n' "secretdeck drift --json (S3 +$delay per request)" "$(ms drift_slow)" "$(mb drift_slow)"
+printf '%-58s %8s %8s\n' "API floor for it (bench/floor -bucket)" "$(ms drift_floor_slow)" "$(mb drift_floor_slow)"
 printf '%-58s %8s %8s   CPU %s ms\n' "secretdeck version" "$(ms version)" "$(mb version)" "$(cpu version)"
 if [ -n "$baseline" ]; then
   printf '%-58s %8s %8s   CPU %s ms\n' "baseline drift --json (S3 on loopback)" "$(ms base_drift)" "$(mb base_drift)" "$(cpu base_drift)"
@@ -132,5 +137,6 @@ fi
 echo
 echo "inspect vs the API floor:    $(ratio "$(ms inspect)" "$(ms floor)")× the floor (target ≤ 1.5×)"
 echo "inspect vs the docker CLI:   $(ratio "$(ms docker)" "$(ms inspect)")× faster (target ≥ 10×)"
-echo "drift on loopback S3:        $(ms drift) ms (target ≤ 500 ms), peak RSS $(mb drift) MB"
+echo "drift on loopback S3:        $(ms drift) ms (target ≤ 500 ms), $(ratio "$(ms drift)" "$(ms drift_floor)")× the floor, peak RSS $(mb drift) MB"
+echo "drift, S3 +$delay per request: $(ms drift_slow) ms, $(ratio "$(ms drift_slow)" "$(ms drift_floor_slow)")× the floor"
 sed 's/^latency: /S3 proxy: /' "$tmp/latency.log"

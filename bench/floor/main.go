@@ -7,7 +7,13 @@
 // tasks of the services that mount it. It is the floor bench/scale.sh
 // compares with.
 //
+// With -bucket, it is the floor of `secretdeck drift`: the lists drift
+// needs of the engine (info, nodes, secrets, configs, services, tasks) and,
+// at the same time, the bucket's listing and one signed GET of every object
+// in it, 64 at a time, the bytes read and dropped.
+//
 //	go run ./bench/floor -host unix:///path/docker.sock -secret NAME
+//	go run ./bench/floor -host unix:///path/docker.sock -bucket B -s3-endpoint URL
 package main
 
 import (
@@ -23,7 +29,18 @@ import (
 func main() {
 	host := flag.String("host", "", "Docker endpoint (required)")
 	name := flag.String("secret", "", "secret to ask about (required)")
+	bucket := flag.String("bucket", "", "drift's floor: read every object of this bucket as well")
+	endpoint := flag.String("s3-endpoint", "", "the S3 endpoint of -bucket")
 	flag.Parse()
+	if *bucket != "" {
+		n, err := driftFloor(context.Background(), *host, *endpoint, *bucket)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "floor:", err)
+			os.Exit(1)
+		}
+		fmt.Println(n, "objects read")
+		return
+	}
 	tasks, err := run(context.Background(), *host, *name)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "floor:", err)
