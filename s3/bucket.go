@@ -136,6 +136,9 @@ func (b *bucket) list(ctx context.Context) ([]object, error) {
 func (b *bucket) read(ctx context.Context, o *object) ([]byte, error) {
 	if b.get != nil {
 		res, err := b.get.get(ctx, b.keyPrefix()+o.key, MaxFileSize)
+		if sdkRecovers(err) {
+			return b.readSDK(ctx, o)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("read %s/%s: %w", b.uri(), o.key, b.explain(err))
 		}
@@ -148,6 +151,19 @@ func (b *bucket) read(ctx context.Context, o *object) ([]byte, error) {
 		}
 		return res.data, nil
 	}
+	return b.readSDK(ctx, o)
+}
+
+// sdkRecovers says whether the SDK's GetObject may read what the source's
+// own GET could not: it corrects this machine's clock by S3's when S3 says
+// they are too far apart.
+func sdkRecovers(err error) bool {
+	var api smithy.APIError
+	return errors.As(err, &api) && api.ErrorCode() == "RequestTimeTooSkewed"
+}
+
+// readSDK reads o with the SDK's GetObject.
+func (b *bucket) readSDK(ctx context.Context, o *object) ([]byte, error) {
 	res, err := b.client.GetObject(ctx, &s3.GetObjectInput{Bucket: &b.name, Key: aws.String(b.keyPrefix() + o.key)})
 	if err != nil {
 		return nil, fmt.Errorf("read %s/%s: %w", b.uri(), o.key, b.explain(err))

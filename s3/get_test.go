@@ -168,3 +168,30 @@ func TestEscapeKey(t *testing.T) {
 		}
 	}
 }
+
+// A clock too far from S3's: the SDK corrects for it, so the read goes
+// through GetObject instead of failing.
+func TestOwnGetLeavesASkewedClockToTheSDK(t *testing.T) {
+	var own, sdk atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Amz-Sdk-Invocation-Id") == "" { // not the SDK's request
+			own.Add(1)
+			w.WriteHeader(http.StatusForbidden)
+			io.WriteString(w, "<Error><Code>RequestTimeTooSkewed</Code></Error>")
+			return
+		}
+		sdk.Add(1)
+		io.WriteString(w, "A=1\n")
+	}))
+	t.Cleanup(srv.Close)
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "secret")
+	b, err := newBucket(context.Background(), Options{Endpoint: srv.URL, Region: "us-east-1", SecretsDir: t.TempDir()}, "props", "")
+	if err != nil || b.get == nil {
+		t.Fatalf("bucket: %v, own GET %v", err, b.get != nil)
+	}
+	data, err := b.read(context.Background(), &object{key: "a.env.prod"})
+	if err != nil || string(data) != "A=1\n" || own.Load() != 1 || sdk.Load() != 1 {
+		t.Errorf("read %q, %v; own GETs %d, SDK GETs %d (want 1 and 1)", data, err, own.Load(), sdk.Load())
+	}
+}
