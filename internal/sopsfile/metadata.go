@@ -29,6 +29,10 @@ type masterKey struct {
 // the same in a file's top level and in a key group.
 var keyKinds = []string{"kms", "gcp_kms", "hckms", "azure_kv", "hc_vault", "pgp", "age"}
 
+// maxMasterKeys bounds the keys of one group: each age entry is tried
+// with every identity, and a file names a handful.
+const maxMasterKeys = 100
+
 var errMetadata = errors.New("metadata SOPS does not write")
 
 // readMetadata reads the `sops` entry as a tree of maps, lists and
@@ -134,6 +138,9 @@ func readGroup(g map[string]any) ([]masterKey, error) {
 			}
 			keys = append(keys, k)
 		}
+	}
+	if len(keys) > maxMasterKeys {
+		return nil, errMetadata
 	}
 	return keys, nil
 }

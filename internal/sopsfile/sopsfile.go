@@ -189,7 +189,7 @@ func (f *File) Decrypt(dataKey []byte) ([]byte, error) {
 		return nil, fail(BadValue, "bad data key")
 	}
 	for _, b := range f.branches {
-		if err := w.branch(b, nil, nil); err != nil {
+		if err := w.branch(b, scope{}); err != nil {
 			return nil, fail(BadValue, "a value does not decrypt")
 		}
 	}

@@ -278,6 +278,7 @@ func TestMetadataSOPSDoesNotWrite(t *testing.T) {
 		{"dotenv value and map", "dotenv", "sops_age=x\nsops_age__list_0__map_enc=x\nsops_lastmodified=2026-01-01T00:00:00Z\nsops_mac=x\n"},
 		{"dotenv huge index", "dotenv", "sops_age__list_99999999999__map_enc=x\nsops_lastmodified=2026-01-01T00:00:00Z\nsops_mac=x\n"},
 		{"no metadata", "ini", "a = 1\n"},
+		{"too many keys", "json", md(`"age": [` + strings.Repeat(age1+`, `, 100) + age1 + `], `)},
 	}
 	for _, c := range unreadable {
 		if _, err := Load(Format(c.typ), []byte(c.file)); reasonOf(err) != Unreadable {

@@ -55,17 +55,70 @@ func newWalker(meta metadata, key []byte) (*walker, error) {
 // mac is the MAC of the values walked, as SOPS writes it (upper-case hex).
 func (w *walker) mac() string { return fmt.Sprintf("%X", w.sum.Sum(nil)) }
 
-// The path of a value is the keys of the mappings down to it (list items
-// add nothing); the comments stack holds, per level, the comments seen
-// since that level's last value.
+// maxAAD bounds a value's path of keys (its additional data): each value
+// authenticates its whole path, so a long key above many values would cost
+// their product. A property file's flattened key is at most 1 KiB anyway.
+const maxAAD = 4 << 10
 
-func (w *walker) branch(b branch, path []string, stack [][]string) error {
-	stack = append(stack, nil)
-	top := len(stack) - 1
+// scope is where a value is: the keys down to it (list items add nothing),
+// whether any of them matches the file's key rule, and, per level of
+// nesting, the comments seen since that level's last value — counted as
+// they are seen, so that a run of comments costs once each, not once per
+// comment after it.
+type scope struct {
+	path   []string
+	aadLen int
+	keys   struct{ unencSuffix, encSuffix, unencRe, encRe bool }
+	levels []commentLevel
+}
+
+// commentLevel counts the comments of one level that match the comment
+// rules, and whether its last one matches the encrypting one.
+type commentLevel struct {
+	unenc, enc int
+	lastEnc    bool
+}
+
+func (w *walker) enterKey(s scope, key string) (scope, error) {
+	s.path = append(s.path[:len(s.path):len(s.path)], key)
+	if s.aadLen += len(key) + 1; s.aadLen > maxAAD {
+		return s, errors.New("a path of keys too long")
+	}
+	m := w.meta
+	s.keys.unencSuffix = s.keys.unencSuffix || m.unencryptedSuffix != "" && strings.HasSuffix(key, m.unencryptedSuffix)
+	s.keys.encSuffix = s.keys.encSuffix || m.encryptedSuffix != "" && strings.HasSuffix(key, m.encryptedSuffix)
+	s.keys.unencRe = s.keys.unencRe || w.unencryptedRe != nil && m.unencryptedRegex != "" && w.unencryptedRe.MatchString(key)
+	s.keys.encRe = s.keys.encRe || w.encryptedRe != nil && m.encryptedRegex != "" && w.encryptedRe.MatchString(key)
+	return s, nil
+}
+
+// enterLevel opens a level of comments for a mapping or a list.
+func enterLevel(s scope) scope {
+	s.levels = append(s.levels[:len(s.levels):len(s.levels)], commentLevel{})
+	return s
+}
+
+// see counts a comment in the current level.
+func (w *walker) see(s scope, text string) {
+	top := &s.levels[len(s.levels)-1]
+	if w.unencryptedCommentRe != nil && w.meta.unencryptedCommentRegex != "" && w.unencryptedCommentRe.MatchString(text) {
+		top.unenc++
+	}
+	top.lastEnc = w.encryptedCommentRe != nil && w.meta.encryptedCommentRegex != "" && w.encryptedCommentRe.MatchString(text)
+	if top.lastEnc {
+		top.enc++
+	}
+}
+
+// valueSeen empties the current level: comments count until the next value.
+func valueSeen(s scope) { s.levels[len(s.levels)-1] = commentLevel{} }
+
+func (w *walker) branch(b branch, s scope) error {
+	s = enterLevel(s)
 	for i, it := range b {
 		if c, ok := it.key.(comment); ok {
-			stack[top] = append(stack[top], c.text)
-			v, err := w.leaf(c, path, stack)
+			w.see(s, c.text)
+			v, err := w.leaf(c, s)
 			if err != nil {
 				return err
 			}
@@ -81,54 +134,57 @@ func (w *walker) branch(b branch, path []string, stack [][]string) error {
 		}
 		c, valueIsComment := it.value.(comment)
 		if valueIsComment {
-			stack[top] = append(stack[top], c.text)
+			w.see(s, c.text)
 		}
 		key, ok := it.key.(string)
 		if !ok {
 			return errors.New("a key that is not a string")
 		}
-		v, err := w.value(it.value, append(path[:len(path):len(path)], key), stack)
+		inner, err := w.enterKey(s, key)
+		if err != nil {
+			return err
+		}
+		v, err := w.value(it.value, inner)
 		if err != nil {
 			return err
 		}
 		b[i].value = v
 		if !valueIsComment {
-			stack[top] = nil
+			valueSeen(s)
 		}
 	}
 	return nil
 }
 
-func (w *walker) list(l []any, path []string, stack [][]string) error {
-	stack = append(stack, nil)
-	top := len(stack) - 1
+func (w *walker) list(l []any, s scope) error {
+	s = enterLevel(s)
 	for i, v := range l {
 		c, isComment := v.(comment)
 		if isComment {
-			stack[top] = append(stack[top], c.text)
+			w.see(s, c.text)
 		}
-		out, err := w.value(v, path, stack)
+		out, err := w.value(v, s)
 		if err != nil {
 			return err
 		}
 		l[i] = out
 		if !isComment {
-			stack[top] = nil
+			valueSeen(s)
 		}
 	}
 	return nil
 }
 
-func (w *walker) value(v any, path []string, stack [][]string) (any, error) {
+func (w *walker) value(v any, s scope) (any, error) {
 	switch v := v.(type) {
 	case branch:
-		return v, w.branch(v, path, stack)
+		return v, w.branch(v, s)
 	case []any:
-		return v, w.list(v, path, stack)
+		return v, w.list(v, s)
 	case nil:
 		return nil, nil
 	case string, int, float64, bool, time.Time, []byte, comment:
-		return w.leaf(v, path, stack)
+		return w.leaf(v, s)
 	}
 	return nil, errors.New("a value of a type SOPS does not walk")
 }
@@ -136,12 +192,12 @@ func (w *walker) value(v any, path []string, stack [][]string) (any, error) {
 // leaf decrypts one scalar or comment when the file's rule says it is
 // encrypted, and hashes the result for the MAC unless it is a comment (or
 // the MAC covers only encrypted values and it is not one).
-func (w *walker) leaf(in any, path []string, stack [][]string) (any, error) {
+func (w *walker) leaf(in any, s scope) (any, error) {
 	c, isComment := in.(comment)
-	encrypted := w.encrypted(path, stack, isComment)
+	encrypted := w.encrypted(s, isComment)
 	v := in
 	if encrypted {
-		aad := strings.Join(path, ":") + ":"
+		aad := strings.Join(s.path, ":") + ":"
 		var err error
 		switch {
 		case isComment:
@@ -151,11 +207,11 @@ func (w *walker) leaf(in any, path []string, stack [][]string) (any, error) {
 				v = c
 			}
 		default:
-			s, ok := in.(string)
+			str, ok := in.(string)
 			if !ok {
 				return nil, errors.New("an encrypted value that is not text")
 			}
-			if v, err = w.decrypt(s, aad); err != nil {
+			if v, err = w.decrypt(str, aad); err != nil {
 				return nil, err
 			}
 		}
@@ -172,53 +228,40 @@ func (w *walker) leaf(in any, path []string, stack [][]string) (any, error) {
 	return v, nil
 }
 
-// encrypted says whether the value at path is encrypted under the file's
-// rule (at most one is set; unencrypted_suffix _unencrypted by default).
-func (w *walker) encrypted(path []string, stack [][]string, isComment bool) bool {
+// encrypted says whether the value at s is encrypted under the file's rule
+// (at most one is set; unencrypted_suffix _unencrypted by default). A
+// comment does not count for itself under encrypted_comment_regex.
+func (w *walker) encrypted(s scope, isComment bool) bool {
 	m := w.meta
-	anyKey := func(match func(string) bool) bool {
-		for _, k := range path {
-			if match(k) {
-				return true
-			}
-		}
-		return false
-	}
 	encrypted := true
-	if m.unencryptedSuffix != "" && anyKey(func(k string) bool { return strings.HasSuffix(k, m.unencryptedSuffix) }) {
+	if m.unencryptedSuffix != "" && s.keys.unencSuffix {
 		encrypted = false
 	}
 	if m.encryptedSuffix != "" {
-		encrypted = anyKey(func(k string) bool { return strings.HasSuffix(k, m.encryptedSuffix) })
+		encrypted = s.keys.encSuffix
 	}
-	if m.unencryptedRegex != "" && w.unencryptedRe != nil && anyKey(w.unencryptedRe.MatchString) {
+	if m.unencryptedRegex != "" && s.keys.unencRe {
 		encrypted = false
 	}
 	if m.encryptedRegex != "" {
-		encrypted = w.encryptedRe != nil && anyKey(w.encryptedRe.MatchString)
+		encrypted = s.keys.encRe
 	}
-	if m.unencryptedCommentRegex != "" && w.unencryptedCommentRe != nil {
-		for _, level := range stack {
-			for _, c := range level {
-				if w.unencryptedCommentRe.MatchString(c) {
-					encrypted = false
-				}
+	if m.unencryptedCommentRegex != "" {
+		for _, l := range s.levels {
+			if l.unenc > 0 {
+				encrypted = false
 			}
 		}
 	}
 	if m.encryptedCommentRegex != "" {
-		encrypted = false
-		last := len(stack) - 1
-		for i, level := range stack {
-			for j, c := range level {
-				if isComment && i == last && j == len(level)-1 {
-					continue // the comment itself does not count
-				}
-				if w.encryptedCommentRe != nil && w.encryptedCommentRe.MatchString(c) {
-					encrypted = true
-				}
-			}
+		n := 0
+		for _, l := range s.levels {
+			n += l.enc
 		}
+		if isComment && s.levels[len(s.levels)-1].lastEnc {
+			n-- // the comment itself
+		}
+		encrypted = n > 0
 	}
 	return encrypted
 }
