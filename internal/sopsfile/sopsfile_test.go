@@ -2,11 +2,15 @@ package sopsfile
 
 import (
 	"bytes"
+	"crypto/aes"
+	"crypto/cipher"
+	"encoding/base64"
 	"errors"
 	"net"
 	"os"
 	"os/exec"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -297,5 +301,63 @@ func TestMetadataSOPSDoesNotWrite(t *testing.T) {
 	one := md(`"key_groups": [{"age": [` + age1 + `]}], `)
 	if f, err := Load(JSON, []byte(one)); err != nil || len(f.AgeRecipients()) != 1 {
 		t.Errorf("one key group: %v", err)
+	}
+}
+
+// encryptForTest writes one value as SOPS does, with key and the path's
+// additional data: the hostile files below need many valid values.
+func encryptForTest(t *testing.T, key []byte, plain, aad string) string {
+	t.Helper()
+	block, err := aes.NewCipher(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gcm, err := cipher.NewGCMWithNonceSize(block, 32)
+	if err != nil {
+		t.Fatal(err)
+	}
+	iv := make([]byte, 32)
+	out := gcm.Seal(nil, iv, []byte(plain), []byte(aad))
+	b64 := base64.StdEncoding.EncodeToString
+	return "ENC[AES256_GCM,data:" + b64(out[:len(out)-16]) + ",iv:" + b64(iv) + ",tag:" + b64(out[len(out)-16:]) + ",type:str]"
+}
+
+// TestHostileFilesCostLittle: files shaped to make the walk quadratic —
+// many values under one long key, a long run of comments under a comment
+// rule — decrypt in bounded time (1 MiB and 256 KiB here; a source reads
+// up to 4 MiB: a quadratic walk takes minutes on 256 KiB of comments).
+func TestHostileFilesCostLittle(t *testing.T) {
+	key := make([]byte, 32)
+	meta := func(extra string) string {
+		return `"lastmodified": "2026-01-01T00:00:00Z", "mac": "x", "version": "3.13.3", "age": [{"recipient": "age1x", "enc": "x"}]` + extra
+	}
+	long := strings.Repeat("k", 4000)
+	var b strings.Builder
+	b.WriteString(`{"` + long + `": {`)
+	for i := 0; b.Len() < 1<<20; i++ {
+		name := strconv.Itoa(i)
+		if i > 0 {
+			b.WriteString(",")
+		}
+		b.WriteString(`"` + name + `": "` + encryptForTest(t, key, "v", long+":"+name+":") + `"`)
+	}
+	b.WriteString(`}, "sops": {` + meta("") + `}}`)
+	comments := strings.Repeat("# c\n", 1<<16) + "a: b\nsops:\n  encrypted_comment_regex: c\n  lastmodified: \"2026-01-01T00:00:00Z\"\n  mac: x\n  age:\n    - recipient: age1x\n      enc: x\n"
+	for _, c := range []struct{ name, typ, file string }{
+		{"values under a long key", "json", b.String()},
+		{"a run of comments", "yaml", comments},
+	} {
+		start := time.Now()
+		f, err := Load(Format(c.typ), []byte(c.file))
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		if _, err := f.Decrypt(key); reasonOf(err) != BadMAC && reasonOf(err) != BadValue {
+			t.Errorf("%s: %v", c.name, err)
+		}
+		if d := time.Since(start); d > 10*time.Second {
+			t.Errorf("%s: %v", c.name, d)
+		}
+		t.Logf("%s: %d bytes in %v", c.name, len(c.file), time.Since(start))
 	}
 }
