@@ -8,23 +8,11 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
-	"sync"
-	"time"
 
 	"filippo.io/age"
-	"github.com/getsops/sops/v3"
-	"github.com/getsops/sops/v3/aes"
-	sopsage "github.com/getsops/sops/v3/age"
-	"github.com/getsops/sops/v3/config"
-	"github.com/getsops/sops/v3/logging"
-	sopsdotenv "github.com/getsops/sops/v3/stores/dotenv"
-	sopsini "github.com/getsops/sops/v3/stores/ini"
-	sopsjson "github.com/getsops/sops/v3/stores/json"
-	sopsyaml "github.com/getsops/sops/v3/stores/yaml"
-	"github.com/sirupsen/logrus"
 
+	"github.com/secretdeck/secretdeck/internal/sopsfile"
 	"github.com/secretdeck/secretdeck/model"
 )
 
@@ -40,136 +28,91 @@ const (
 // plain, its content decrypted IN MEMORY when it carries SOPS metadata (the
 // same syntax, ready for Parse). how says which (ViaPlain, "sops+age"…). A
 // file that cannot be decrypted gets an error that names the file and why,
-// in our words only: SOPS's own messages can quote a MAC computed over the
-// values, or the file's text.
+// in our words only: never a value, a MAC or the file's text.
 func decode(key string, format model.Format, data []byte) (plain []byte, how string, perr *model.ParseError) {
-	store, ok := sopsStore(format, data)
+	sf, ok := sopsStore(format, data)
 	if !ok {
 		return data, ViaPlain, nil
 	}
-	silenceSOPS()
 	how = viaSOPS + "age"
 	fail := func(msg string) ([]byte, string, *model.ParseError) {
 		return nil, how, &model.ParseError{File: key, Msg: msg}
 	}
-	// Whoever writes the bucket writes this file: SOPS's parsers must not
-	// be able to take the process down with it.
+	const unreadable = "carries SOPS metadata but is not a SOPS file this version reads (edited by hand?)"
+	// Whoever writes the bucket writes this file: the parsers are bounded
+	// and return errors, and a slip must still not take the process down.
 	defer func() {
 		if recover() != nil {
-			plain, how, perr = fail("carries SOPS metadata but is not a SOPS file this version reads (edited by hand?)")
+			plain, how, perr = fail(unreadable)
 		}
 	}()
-	tree, err := store.LoadEncryptedFile(data)
+	file, err := sopsfile.Load(sf, data)
 	if err != nil {
-		return fail("carries SOPS metadata but is not a SOPS file this version reads (edited by hand?)")
+		return fail(unreadable)
 	}
-	kinds := keyKinds(tree.Metadata)
 	// Only age keys: every other kind of master key is reached at an
 	// address or through a program the FILE names (a Vault server, a KMS
 	// key, gpg), and whoever can write the file must not be able to make
 	// secretdeck send this machine's credentials there.
-	if !onlyAge(&tree.Metadata) {
-		return fail(fmt.Sprintf("SOPS: encrypted for %s: secretdeck decrypts with age keys only (add an age recipient with sops updatekeys)", strings.Join(kinds, ", ")))
+	recipients := ageRecipients(file)
+	if len(file.AgeRecipients()) == 0 {
+		return fail(fmt.Sprintf("SOPS: encrypted for %s: secretdeck decrypts with age keys only (add an age recipient with sops updatekeys)", strings.Join(file.KeyKinds(), ", ")))
 	}
-	// The age keys are given to SOPS, read here, so that SOPS never looks
-	// for more: an SSH key or a passphrase-protected identity would make it
-	// ask for a passphrase on the terminal — under the workbench's screen,
-	// whenever a file's writer names such a key.
+	// The age keys are read here, as plain X25519 identities: an SSH key
+	// or a passphrase-protected identity would need a passphrase asked on
+	// the terminal — under the workbench's screen, whenever a file's
+	// writer names such a key.
 	ids, err := ageIdentities()
 	if err != nil {
 		return fail("SOPS: " + err.Error())
 	}
+	noKey := fmt.Sprintf("SOPS: no age key to decrypt it (for %s): set SOPS_AGE_KEY_FILE or SOPS_AGE_KEY", strings.Join(recipients, ", "))
 	if len(ids) == 0 {
-		return fail(fmt.Sprintf("SOPS: no age key to decrypt it (for %s): set SOPS_AGE_KEY_FILE or SOPS_AGE_KEY", strings.Join(ageRecipients(tree.Metadata), ", ")))
+		return fail(noKey)
 	}
-	for _, g := range tree.Metadata.KeyGroups {
-		for _, k := range g {
-			if mk, ok := k.(*sopsage.MasterKey); ok {
-				ids.ApplyToMasterKey(mk)
-			}
-		}
+	dataKey, err := file.DataKey(ids)
+	switch reason(err) {
+	case 0:
+	case sopsfile.KeyGroups:
+		return fail("SOPS: encrypted with several key groups (Shamir secret sharing): secretdeck decrypts files with one key group only")
+	case sopsfile.NoKey:
+		return fail(noKey)
+	case sopsfile.WrongKey:
+		return fail(fmt.Sprintf("SOPS: wrong key: none of the age keys given (SOPS_AGE_KEY_FILE, SOPS_AGE_KEY) is one it was encrypted for (%s)", strings.Join(recipients, ", ")))
+	default:
+		return fail(fmt.Sprintf("SOPS: cannot get its data key with the age keys of this machine (it was encrypted for %s)", strings.Join(file.KeyKinds(), ", ")))
 	}
-	dataKey, err := tree.Metadata.GetDataKey()
-	if err != nil {
-		return fail(dataKeyProblem(tree.Metadata, kinds, err))
-	}
-	cipher := aes.NewCipher()
-	mac, err := tree.Decrypt(dataKey, cipher)
-	if err != nil {
+	plain, err = file.Decrypt(dataKey)
+	switch reason(err) {
+	case 0:
+		return plain, how, nil
+	case sopsfile.BadMAC:
+		return fail("SOPS: MAC mismatch, the values are not those the file was encrypted with (changed without SOPS, or tampered with)")
+	case sopsfile.NotEmitted:
+		return fail("SOPS: the decrypted content cannot be written back in its format")
+	default:
 		return fail("SOPS: a value does not decrypt with the file's data key (edited by hand, or copied from another file)")
 	}
-	stored, err := cipher.Decrypt(tree.Metadata.MessageAuthenticationCode, dataKey, tree.Metadata.LastModified.Format(time.RFC3339))
-	if err != nil || stored != mac {
-		return fail("SOPS: MAC mismatch, the values are not those the file was encrypted with (changed without SOPS, or tampered with)")
-	}
-	if plain, err = store.EmitPlainFile(tree.Branches); err != nil {
-		return fail("SOPS: the decrypted content cannot be written back in its format")
-	}
-	return plain, how, nil
 }
 
-// dataKeyProblem says why a SOPS file's data key could not be had: no key
-// of the kind the file needs, or keys that are not the file's.
-func dataKeyProblem(md sops.Metadata, kinds []string, err error) string {
-	why := err.Error()
-	if u, ok := err.(interface{ UserError() string }); ok {
-		why = u.UserError()
+// reason is why sopsfile failed, 0 for no error.
+func reason(err error) sopsfile.Reason {
+	if err == nil {
+		return 0
 	}
-	why = strings.Join(strings.Fields(strings.ReplaceAll(why, "|", " ")), " ") // unwrapped
-	recipients := ageRecipients(md)
-	switch {
-	case strings.Contains(why, "failed to load age identities"):
-		return fmt.Sprintf("SOPS: no age key to decrypt it (for %s): set SOPS_AGE_KEY_FILE or SOPS_AGE_KEY", strings.Join(recipients, ", "))
-	case strings.Contains(why, "did not match any of the recipients") || strings.Contains(why, "no identity matched"):
-		return fmt.Sprintf("SOPS: wrong key: none of the age keys given (SOPS_AGE_KEY_FILE, SOPS_AGE_KEY) is one it was encrypted for (%s)", strings.Join(recipients, ", "))
+	var e *sopsfile.Error
+	if errors.As(err, &e) {
+		return e.Reason
 	}
-	return fmt.Sprintf("SOPS: cannot get its data key with the age keys of this machine (it was encrypted for %s)", strings.Join(kinds, ", "))
-}
-
-// onlyAge keeps the age keys of each key group, and says whether any is left.
-func onlyAge(md *sops.Metadata) bool {
-	n := 0
-	for i, g := range md.KeyGroups {
-		var ages sops.KeyGroup
-		for _, k := range g {
-			if k.TypeToIdentifier() == "age" {
-				ages = append(ages, k)
-			}
-		}
-		md.KeyGroups[i] = ages
-		n += len(ages)
-	}
-	return n > 0
-}
-
-// keyKinds lists the kinds of master key a SOPS file was encrypted for
-// (age, pgp, kms…), sorted.
-func keyKinds(md sops.Metadata) []string {
-	var kinds []string
-	for _, g := range md.KeyGroups {
-		for _, k := range g {
-			if id := k.TypeToIdentifier(); !slices.Contains(kinds, id) {
-				kinds = append(kinds, id)
-			}
-		}
-	}
-	slices.Sort(kinds)
-	if len(kinds) == 0 {
-		kinds = []string{"no key"}
-	}
-	return kinds
+	return sopsfile.Unreadable
 }
 
 // ageRecipients lists the age public keys a file was encrypted for: public,
 // so they may be printed, and they say which key to look for.
-func ageRecipients(md sops.Metadata) []string {
+func ageRecipients(f *sopsfile.File) []string {
 	var out []string
-	for _, g := range md.KeyGroups {
-		for _, k := range g {
-			if k.TypeToIdentifier() == "age" {
-				out = append(out, model.Printable(k.ToString()))
-			}
-		}
+	for _, r := range f.AgeRecipients() {
+		out = append(out, model.Printable(r))
 	}
 	if len(out) == 0 {
 		return []string{"no age recipient"}
@@ -184,8 +127,8 @@ const maxAgeKeys = 1 << 20
 // SOPS_AGE_KEY_FILE, else <config>/sops/age/keys.txt — as plain X25519
 // identities only: no SSH key, no passphrase-protected identity, no plugin,
 // no SOPS_AGE_KEY_CMD, so nothing ever prompts or runs.
-func ageIdentities() (sopsage.ParsedIdentities, error) {
-	var ids sopsage.ParsedIdentities
+func ageIdentities() ([]age.Identity, error) {
+	var ids []age.Identity
 	if v, ok := os.LookupEnv("SOPS_AGE_KEY"); ok {
 		parsed, err := age.ParseIdentities(strings.NewReader(v))
 		if err != nil {
@@ -217,51 +160,32 @@ func ageIdentities() (sopsage.ParsedIdentities, error) {
 	return append(ids, parsed...), nil
 }
 
-var silenceOnce sync.Once
-
-// silenceSOPS mutes SOPS's loggers: they write to stderr, under the
-// workbench's screen, and say which keys failed in their own words.
-func silenceSOPS() {
-	silenceOnce.Do(func() {
-		for _, l := range logging.Loggers {
-			l.SetOutput(io.Discard)
-			l.SetLevel(logrus.PanicLevel)
-		}
-	})
-}
-
-// sopsFile is what decode needs of a SOPS store.
-type sopsFile interface {
-	LoadEncryptedFile(in []byte) (sops.Tree, error)
-	EmitPlainFile(branches sops.TreeBranches) ([]byte, error)
-}
-
 // sopsStore returns the SOPS store that reads a file of format, when data
 // carries SOPS metadata as SOPS writes it in that format: a top-level
 // "sops" object with a MAC and a version (json), a top-level `sops:` map
 // with a `mac:` (yaml), sops_mac= and sops_version= lines (env), a [sops]
 // section with a mac (properties, which SOPS encrypts as ini). A plain file
 // that merely mentions sops is not one.
-func sopsStore(format model.Format, data []byte) (sopsFile, bool) {
+func sopsStore(format model.Format, data []byte) (sopsfile.Format, bool) {
 	switch format {
 	case model.FormatJSON:
 		if isSOPSJSON(data) {
-			return sopsjson.NewStore(&config.JSONStoreConfig{}), true
+			return sopsfile.JSON, true
 		}
 	case model.FormatYAML:
 		if isSOPSYAML(data) {
-			return sopsyaml.NewStore(&config.YAMLStoreConfig{}), true
+			return sopsfile.YAML, true
 		}
 	case model.FormatEnv:
 		if isSOPSEnv(data) {
-			return sopsdotenv.NewStore(&config.DotenvStoreConfig{}), true
+			return sopsfile.Dotenv, true
 		}
 	case model.FormatProperties:
 		if isSOPSINI(data) {
-			return sopsini.NewStore(&config.INIStoreConfig{}), true
+			return sopsfile.INI, true
 		}
 	}
-	return nil, false
+	return "", false
 }
 
 // isSOPSJSON: a JSON object whose "sops" member is an object with a

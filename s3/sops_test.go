@@ -163,6 +163,9 @@ func TestSOPSFailuresAreReportedOnTheFile(t *testing.T) {
 	}
 	// A value's ciphertext swapped for another's: GCM refuses it.
 	swapped := swapFirstTwoCiphertexts(t, good)
+	// The age entry twice, as two key groups (Shamir secret sharing).
+	ages := regexp.MustCompile(`"age": \[[^\]]*\]`).FindString(good)
+	groups := strings.Replace(good, ages, `"key_groups": [{`+ages+`}, {`+ages+`}], "shamir_threshold": 2`, 1)
 	vault := strings.Replace(good, `"sops": {`, `"sops": {"hc_vault": [{"vault_address": "http://127.0.0.1:1", "engine_path": "sops", "key_name": "k", "created_at": "2026-01-01T00:00:00Z", "enc": "vault:v1:x"}],`, 1)
 	files := map[string]string{
 		"ok.json.prod":        good,
@@ -172,6 +175,7 @@ func TestSOPSFailuresAreReportedOnTheFile(t *testing.T) {
 		"broken.json.prod":    strings.Replace(good, `"lastmodified": "`, `"lastmodified": "yesterday`, 1),
 		"vaultonly.json.prod": strings.NewReplacer(`"age": [`, `"age_": [`).Replace(vault),
 		"plain.env.prod":      "A=1\n",
+		"groups.json.prod":    groups,
 	}
 	noAgeKeys(t)
 	t.Setenv("SOPS_AGE_KEY_FILE", mine)
@@ -184,6 +188,7 @@ func TestSOPSFailuresAreReportedOnTheFile(t *testing.T) {
 		"swapped.json.prod":   "ERR swapped.json.prod: SOPS: a value does not decrypt",
 		"broken.json.prod":    "ERR broken.json.prod: carries SOPS metadata but is not a SOPS file",
 		"vaultonly.json.prod": "ERR vaultonly.json.prod: SOPS: encrypted for hc_vault: secretdeck decrypts with age keys only",
+		"groups.json.prod":    "ERR groups.json.prod: SOPS: encrypted with several key groups (Shamir secret sharing)",
 	}
 	for k, w := range want {
 		if !strings.HasPrefix(got[k], w) {
