@@ -125,3 +125,23 @@ func TestParseInitTrace(t *testing.T) {
 		t.Fatalf("parsed %v", got)
 	}
 }
+
+// TestNoKeyServiceSDKIsLinked: SOPS files are read by secretdeck's own
+// age-only reader (internal/sopsfile). The sops library would link every
+// key service's SDK — 300 more packages initialised at every start, a
+// binary three times the size — and read /etc/sops/audit.yaml at start.
+func TestNoKeyServiceSDKIsLinked(t *testing.T) {
+	bin := builtBinary(t)
+	out, err := exec.Command("go", "version", "-m", bin).Output()
+	if err != nil {
+		t.Fatalf("go version -m: %v", err)
+	}
+	for _, mod := range []string{
+		"github.com/getsops/sops", "cloud.google.com/go", "google.golang.org/grpc",
+		"github.com/hashicorp/vault", "github.com/ProtonMail/go-crypto", "github.com/aws/aws-sdk-go-v2/service/kms",
+	} {
+		if bytes.Contains(out, []byte("\tdep\t"+mod)) || bytes.Contains(out, []byte("\t=> "+mod)) {
+			t.Errorf("%s is linked into secretdeck", mod)
+		}
+	}
+}
