@@ -53,9 +53,6 @@ func LogicalName(service, key string) string {
 	return Normalize(service) + "_" + k
 }
 
-// versionSuffix matches the _v<N> that ends a version's name.
-var versionSuffix = regexp.MustCompile(`_v([0-9]{1,9})$`)
-
 // VersionName is the swarm secret name of version n of logical secret l:
 // l_v<n>. A name longer than Docker allows is shortened, keeping a hash of the
 // full name so that two long names never collide; shortened reports it.
@@ -72,16 +69,23 @@ func VersionName(l string, n int) (name string, shortened bool) {
 
 // ParseVersionName splits name into logical name and version: "db_v3" →
 // ("db", 3, true). A name without a version suffix is (name, 0, false).
+//
+// The suffix is "_v" and 1 to 9 ASCII digits, read by hand: drift parses
+// every secret's name, and a regexp was a tenth of its time at 10,000.
 func ParseVersionName(name string) (logical string, version int, ok bool) {
-	m := versionSuffix.FindStringSubmatchIndex(name)
-	if m == nil {
+	digits := len(name)
+	for digits > 0 && '0' <= name[digits-1] && name[digits-1] <= '9' {
+		digits--
+	}
+	n := len(name) - digits
+	if n < 1 || n > 9 || digits < 2 || name[digits-2:digits] != "_v" {
 		return name, 0, false
 	}
-	n, err := strconv.Atoi(name[m[2]:m[3]])
+	v, err := strconv.Atoi(name[digits:])
 	if err != nil {
 		return name, 0, false
 	}
-	return name[:m[0]], n, true
+	return name[:digits-2], v, true
 }
 
 // Printable returns s with its non-printable characters (controls, format

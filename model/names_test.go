@@ -1,6 +1,8 @@
 package model
 
 import (
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -94,4 +96,26 @@ func TestPrintable(t *testing.T) {
 			t.Errorf("Printable(%q) = %q, want %q", in, got, want)
 		}
 	}
+}
+
+// FuzzParseVersionName holds the hand-written parse to the rule it
+// replaced, the regexp _v([0-9]{1,9})$.
+func FuzzParseVersionName(f *testing.F) {
+	for _, s := range []string{"db_v3", "db_v", "_v1", "v1", "a_v0123456789", "a_v123456789", "a__v2", "a_v2_v3", "a_V2", "a_v٣", ""} {
+		f.Add(s)
+	}
+	rule := regexp.MustCompile(`_v([0-9]{1,9})$`)
+	f.Fuzz(func(t *testing.T, name string) {
+		wantL, wantV, wantOK := name, 0, false
+		if m := rule.FindStringSubmatchIndex(name); m != nil {
+			v, err := strconv.Atoi(name[m[2]:m[3]])
+			if err == nil {
+				wantL, wantV, wantOK = name[:m[0]], v, true
+			}
+		}
+		l, v, ok := ParseVersionName(name)
+		if l != wantL || v != wantV || ok != wantOK {
+			t.Errorf("ParseVersionName(%q) = %q %d %v, the rule says %q %d %v", name, l, v, ok, wantL, wantV, wantOK)
+		}
+	})
 }
