@@ -182,6 +182,17 @@ func (d *jsonReader) str() (s []byte, null bool, err error) {
 func (d *jsonReader) stringBody() ([]byte, error) {
 	d.buf = d.buf[:0]
 	for {
+		// Plain ASCII up to the closing quote is copied at once from
+		// what is buffered: most strings are nothing else.
+		if b, _ := d.r.Peek(max(d.r.Buffered(), 1)); len(b) > 0 {
+			i := 0
+			for i < len(b) && b[i] >= 0x20 && b[i] != '"' && b[i] != '\\' && b[i] < utf8.RuneSelf {
+				i++
+			}
+			d.buf = append(d.buf, b[:i]...)
+			_, _ = d.r.Discard(i)
+			d.off += int64(i)
+		}
 		c, err := d.byte()
 		if err != nil {
 			return nil, err
