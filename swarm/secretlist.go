@@ -669,6 +669,12 @@ func (p *labelPool) intern(b []byte) string {
 // shared is the map of pairs (a later pair wins), escaped for a terminal
 // like printableLabels, the same map for the same labels.
 func (p *labelPool) shared(pairs [][2]string) map[string]string {
+	return p.share(pairs, printableLabels)
+}
+
+// share is shared with escape applied to a new map (the pairs as they
+// are when escape returns its argument).
+func (p *labelPool) share(pairs [][2]string, escape func(map[string]string) map[string]string) map[string]string {
 	// The canonical form: the pairs by key, the last of each key.
 	slices.SortStableFunc(pairs, func(a, b [2]string) int { return strings.Compare(a[0], b[0]) })
 	p.key = p.key[:0]
@@ -686,13 +692,14 @@ func (p *labelPool) shared(pairs [][2]string) map[string]string {
 	for _, kv := range pairs {
 		m[kv[0]] = kv[1]
 	}
-	m = printableLabels(m)
+	m = escape(m)
 	p.sets[string(p.key)] = m
 	return m
 }
 
-// internLabels is shared for labels already decoded (services, configs).
-func (p *labelPool) internLabels(labels map[string]string) map[string]string {
+// labels is the same map for the same labels, already escaped (services,
+// whose labels were decoded by moby's client and converted).
+func (p *labelPool) labels(labels map[string]string) map[string]string {
 	if labels == nil {
 		return nil
 	}
@@ -700,5 +707,5 @@ func (p *labelPool) internLabels(labels map[string]string) map[string]string {
 	for k, v := range labels {
 		pairs = append(pairs, [2]string{p.intern([]byte(k)), p.intern([]byte(v))})
 	}
-	return p.shared(pairs)
+	return p.share(pairs, func(m map[string]string) map[string]string { return m })
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/moby/moby/api/types/swarm"
 
@@ -130,4 +131,32 @@ func BenchmarkDecodeSecrets(b *testing.B) {
 			}
 		}
 	})
+}
+
+// Services with the same labels share one map, their previous spec's too;
+// the labels stay escaped for a terminal.
+func TestSnapshotSharesServiceLabels(t *testing.T) {
+	api := &fakeAPI{info: managerInfo()}
+	for i, labels := range []map[string]string{{"a": "b"}, {"a": "b"}, {"a": "\x1b[2J"}} {
+		svc := swarm.Service{ID: fmt.Sprint("v", i)}
+		svc.Spec.Name = fmt.Sprint("svc", i)
+		svc.Spec.Labels = labels
+		svc.Spec.TaskTemplate.ContainerSpec = &swarm.ContainerSpec{Image: "img"}
+		prev := svc.Spec
+		prev.Labels = map[string]string{"a": "b"}
+		svc.PreviousSpec = &prev
+		api.services = append(api.services, svc)
+	}
+	snap, err := LoadSnapshot(t.Context(), api)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ptr := func(m map[string]string) unsafe.Pointer { return reflect.ValueOf(m).UnsafePointer() }
+	s := snap.Services
+	if ptr(s[0].Spec.Labels) != ptr(s[1].Spec.Labels) || ptr(s[0].Spec.Labels) != ptr(s[2].Previous.Labels) {
+		t.Error("services with the same labels hold a map each")
+	}
+	if s[2].Spec.Labels["a"] != model.Printable("\x1b[2J") || s[0].Spec.Labels["a"] != "b" {
+		t.Errorf("labels: %v %v", s[0].Spec.Labels, s[2].Spec.Labels)
+	}
 }

@@ -74,6 +74,15 @@ func LoadSnapshot(ctx context.Context, api SnapshotAPI) (*model.SwarmSnapshot, e
 	g.Go(func() error {
 		res, err := api.ServiceList(ctx, client.ServiceListOptions{})
 		snap.Services = convertAll(res.Items, convertService)
+		res.Items = nil // moby's services go before their labels are pooled
+		pool := newLabelPool()
+		for i := range snap.Services {
+			s := &snap.Services[i]
+			s.Spec.Labels = pool.labels(s.Spec.Labels)
+			if s.Previous != nil {
+				s.Previous.Labels = pool.labels(s.Previous.Labels)
+			}
+		}
 		return wrapList("services", err)
 	})
 	g.Go(func() error {
