@@ -82,6 +82,7 @@ func FuzzDecodeSecrets(f *testing.F) {
 	f.Add(`[{"Spec":{"Labels":{"a":"b"},"Labels":null}},{"Version":{"Index":1},"Version":null}]`)
 	f.Add(`null`)
 	f.Add(`[{"\u0049D":"escaped key","ſpec":{"name":"fold"}}]`)
+	f.Add(`[{"ıD":"no key of encoding/json's: ı folds to no I"}]`)
 	f.Fuzz(func(t *testing.T, in string) {
 		got, err := decodeSecrets(strings.NewReader(in))
 		want, werr := viaMoby([]byte(in))
