@@ -2,7 +2,9 @@ package swarm
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"reflect"
 	"strings"
@@ -159,5 +161,33 @@ func TestSnapshotSharesServiceLabels(t *testing.T) {
 	}
 	if s[2].Spec.Labels["a"] != model.Printable("\x1b[2J") || s[0].Spec.Labels["a"] != "b" {
 		t.Errorf("labels: %v %v", s[0].Spec.Labels, s[2].Spec.Labels)
+	}
+}
+
+// streamer is a fake whose secrets are streamed: those given, or none
+// streamed (errNotStreamed), as when the engine refuses the list.
+type streamer struct {
+	*fakeAPI
+	secrets []model.Secret
+	err     error
+}
+
+func (s streamer) streamSecrets(context.Context) ([]model.Secret, error) { return s.secrets, s.err }
+
+// A snapshot takes the streamed secrets; when none were streamed, moby's
+// client reads the list again and its error is the one returned.
+func TestSnapshotFallsBackToMobyForRefusedLists(t *testing.T) {
+	api := &fakeAPI{info: managerInfo(), secrets: []swarm.Secret{{ID: "moby"}}}
+	snap, err := LoadSnapshot(t.Context(), streamer{fakeAPI: api, secrets: []model.Secret{{ID: "streamed"}}})
+	if err != nil || len(snap.Secrets) != 1 || snap.Secrets[0].ID != "streamed" {
+		t.Fatalf("streamed: %+v, %v", snap, err)
+	}
+	snap, err = LoadSnapshot(t.Context(), streamer{fakeAPI: api, err: errNotStreamed})
+	if err != nil || len(snap.Secrets) != 1 || snap.Secrets[0].ID != "moby" {
+		t.Fatalf("not streamed: %+v, %v", snap, err)
+	}
+	api.listErr = map[string]error{"SecretList": errors.New("refused")}
+	if _, err := LoadSnapshot(t.Context(), streamer{fakeAPI: api, err: errNotStreamed}); err == nil || err.Error() != "list secrets: refused" {
+		t.Fatalf("refused: %v", err)
 	}
 }
