@@ -44,14 +44,14 @@ func BenchmarkWorkbenchAtScale(b *testing.B) {
 	if os.Getenv("SECRETDECK_BENCH_HEAP") != "" {
 		runtime.MemProfileRate = 4096 // a sample every 4 KiB: close to the byte, fast enough
 	}
-	var swarmMs, fullMs time.Duration
+	var swarmTime, fullTime time.Duration
 	for b.Loop() {
 		s, f := runWorkbench(b, &globalOptions{host: host, source: "s3://" + bucket, env: "prod"})
-		swarmMs += s
-		fullMs += f
+		swarmTime += s
+		fullTime += f
 	}
-	b.ReportMetric(float64(swarmMs.Milliseconds())/float64(b.N), "swarm-ms")
-	b.ReportMetric(float64(fullMs.Milliseconds())/float64(b.N), "full-ms")
+	b.ReportMetric(float64(swarmTime.Milliseconds())/float64(b.N), "swarm-ms")
+	b.ReportMetric(float64(fullTime.Milliseconds())/float64(b.N), "full-ms")
 }
 
 // writeHeap writes the heap's profile after a GC: inuse_space is what
