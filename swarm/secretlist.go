@@ -2,6 +2,7 @@ package swarm
 
 import (
 	"bufio"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -476,6 +477,20 @@ func (d *jsonReader) readTime(to *time.Time) error {
 		return d.fail("want a time")
 	}
 	d.raw = append(d.raw[:0], c)
+	// Most often the whole time is buffered: taken at once.
+	if b, _ := d.r.Peek(d.r.Buffered()); len(b) > 0 {
+		for i, c := range b {
+			if c < 0x20 || c == '\\' {
+				break
+			}
+			if c == '"' {
+				d.raw = append(d.raw, b[:i+1]...)
+				_, _ = d.r.Discard(i + 1)
+				d.off += int64(i + 1)
+				return d.unmarshalTime(to)
+			}
+		}
+	}
 	for {
 		if c, err = d.byte(); err != nil {
 			return err
@@ -488,6 +503,10 @@ func (d *jsonReader) readTime(to *time.Time) error {
 			break
 		}
 	}
+	return d.unmarshalTime(to)
+}
+
+func (d *jsonReader) unmarshalTime(to *time.Time) error {
 	if err := to.UnmarshalJSON(d.raw); err != nil {
 		return fmt.Errorf("at byte %d: %w", d.off, err)
 	}
@@ -682,8 +701,11 @@ func (p *labelPool) share(pairs [][2]string, escape func(map[string]string) map[
 		if i+1 < len(pairs) && pairs[i+1][0] == kv[0] {
 			continue // a later pair wins
 		}
-		p.key = strconv.AppendQuote(p.key, kv[0])
-		p.key = strconv.AppendQuote(p.key, kv[1])
+		// Each string after its length: no two sets share a form.
+		p.key = binary.AppendUvarint(p.key, uint64(len(kv[0])))
+		p.key = append(p.key, kv[0]...)
+		p.key = binary.AppendUvarint(p.key, uint64(len(kv[1])))
+		p.key = append(p.key, kv[1]...)
 	}
 	if have, ok := p.sets[string(p.key)]; ok {
 		return have

@@ -64,6 +64,14 @@ func TestDecodeSecretsSharesLabels(t *testing.T) {
 	if got[2].Labels["k"] != "w" || got[0].Labels["k"] != "v" {
 		t.Errorf("labels mixed up: %v", got)
 	}
+	// Sets that would read alike run together are told apart.
+	got, err = decodeSecrets(strings.NewReader(`[{"Spec":{"Labels":{"ab":"c"}}},{"Spec":{"Labels":{"a":"bc"}}},{"Spec":{"Labels":{"a":"b","c":""}}}]`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got[0].Labels["ab"] != "c" || got[1].Labels["a"] != "bc" || got[2].Labels["a"] != "b" || len(got[2].Labels) != 2 {
+		t.Errorf("label sets mixed up: %v", got)
+	}
 }
 
 func TestDecodeSecretsRefusesBadJSON(t *testing.T) {
