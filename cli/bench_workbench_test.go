@@ -12,7 +12,9 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/secretdeck/secretdeck/internal/testrig"
+	"github.com/secretdeck/secretdeck/model"
 	"github.com/secretdeck/secretdeck/tui"
+	"github.com/secretdeck/secretdeck/tui/common"
 )
 
 // BenchmarkWorkbenchAtScale runs the workbench in-process against what
@@ -26,7 +28,8 @@ import (
 //	go test ./cli -run XXX -bench WorkbenchAtScale -benchtime 5x -benchmem \
 //	  -cpuprofile /tmp/wb.cpu -memprofile /tmp/wb.mem
 //
-// SECRETDECK_BENCH_HEAP=FILE writes the heap's profile once the drift is
+// SECRETDECK_BENCH_HEAP_JOIN=FILE writes it once the drift is made,
+// before it is shown (the load's peak). SECRETDECK_BENCH_HEAP=FILE writes the heap's profile once the drift is
 // on screen, the workbench alive: its inuse_space is what the workbench
 // keeps.
 func BenchmarkWorkbenchAtScale(b *testing.B) {
@@ -41,7 +44,7 @@ func BenchmarkWorkbenchAtScale(b *testing.B) {
 	b.Setenv("AWS_ENDPOINT_URL_S3", srv.Endpoint)
 	b.Setenv("XDG_STATE_HOME", b.TempDir())
 	host := testrig.Docker(b)
-	if os.Getenv("SECRETDECK_BENCH_HEAP") != "" {
+	if os.Getenv("SECRETDECK_BENCH_HEAP") != "" || os.Getenv("SECRETDECK_BENCH_HEAP_JOIN") != "" {
 		runtime.MemProfileRate = 4096 // a sample every 4 KiB: close to the byte, fast enough
 	}
 	var swarmTime, fullTime time.Duration
@@ -68,6 +71,22 @@ func writeHeap(b *testing.B, path string) {
 	}
 }
 
+// heapAtJoin writes the heap's profile once the drift is made, before
+// the workbench shows it: what is kept at the load's peak.
+type heapAtJoin struct {
+	*worldLoader
+	b    *testing.B
+	path string
+}
+
+func (h *heapAtJoin) Join(swarm *common.Data, source *model.SourceSnapshot) *common.Data {
+	d := h.worldLoader.Join(swarm, source)
+	if source != nil {
+		writeHeap(h.b, h.path)
+	}
+	return d
+}
+
 var driftShown = regexp.MustCompile(`Drift [0-9]+`)
 
 // runWorkbench drives a workbench until it shows the drift: how long the
@@ -82,7 +101,11 @@ func runWorkbench(b *testing.B, global *globalOptions) (swarm, full time.Duratio
 	loader := &worldLoader{global: global, audit: audit}
 	defer loader.close()
 	start := time.Now()
-	app := tui.New(tui.Options{Loader: loader, Env: global.env, Ctx: ctx})
+	var l tui.StreamLoader = loader
+	if path := os.Getenv("SECRETDECK_BENCH_HEAP_JOIN"); path != "" {
+		l = &heapAtJoin{worldLoader: loader, b: b, path: path}
+	}
+	app := tui.New(tui.Options{Loader: l, Env: global.env, Ctx: ctx})
 	msgs := make(chan tea.Msg, 64)
 	var run func(tea.Cmd)
 	run = func(cmd tea.Cmd) {
