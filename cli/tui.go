@@ -6,7 +6,9 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"runtime/metrics"
 	"sync"
+	"sync/atomic"
 	"syscall"
 
 	tea "charm.land/bubbletea/v2"
@@ -155,6 +157,7 @@ func (l *worldLoader) LoadSwarm(ctx context.Context) (*common.Data, error) {
 	l.mu.Lock()
 	l.last = snap
 	l.mu.Unlock()
+	adjustMemoryLimit()
 	return d, nil
 }
 
@@ -204,6 +207,7 @@ func (l *worldLoader) Join(swarm *common.Data, source *model.SourceSnapshot) *co
 	if source != nil {
 		d.Source = source
 		d.Drift = model.Drift(model.DriftInput{Swarm: d.Swarm, Source: source, Manifest: source.Manifest, Key: source.Key, Images: d.Images})
+		adjustMemoryLimit()
 		l.mu.Lock()
 		d.Lock = l.lock
 		l.mu.Unlock()
@@ -243,16 +247,39 @@ func (l *worldLoader) clusterID() string {
 	return l.last.ClusterID
 }
 
-// workbenchMemoryLimit is the soft limit of the workbench's memory (Go's
-// GOMEMLIMIT), unless GOMEMLIMIT sets another: at 10,000 secrets the heap
+// workbenchMemoryLimit is the least soft limit of the workbench's memory
+// (Go's GOMEMLIMIT), unless GOMEMLIMIT sets one: at 10,000 secrets the heap
 // keeps about 16 MB and peaked at 37 MB with the default GOGC alone (a
 // collection when the heap doubles); under the limit the collector runs
-// sooner near it instead, and never takes more than half the CPU for it
-// (the runtime's own cap), so a larger swarm is slower, not refused.
+// sooner near it instead. The limit grows with what the heap keeps after
+// each load (memoryLimitFor), so a larger swarm never makes it collect
+// without end; the runtime never gives it more than half the CPU either.
 const workbenchMemoryLimit = 40 << 20
+
+// ownMemoryLimit: the workbench sets the limit (GOMEMLIMIT is not set).
+var ownMemoryLimit atomic.Bool
 
 func setWorkbenchMemoryLimit(getenv func(string) string) {
 	if getenv("GOMEMLIMIT") == "" {
+		ownMemoryLimit.Store(true)
 		debug.SetMemoryLimit(workbenchMemoryLimit)
+	}
+}
+
+// memoryLimitFor is the limit for a heap that keeps live bytes: half as
+// much again, and 8 MiB for the runtime's own, at least the least.
+func memoryLimitFor(live uint64) int64 {
+	return max(workbenchMemoryLimit, int64(live+live/2)+8<<20)
+}
+
+// adjustMemoryLimit follows what the heap keeps, after a load.
+func adjustMemoryLimit() {
+	if !ownMemoryLimit.Load() {
+		return
+	}
+	sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	metrics.Read(sample)
+	if sample[0].Value.Kind() == metrics.KindUint64 {
+		debug.SetMemoryLimit(memoryLimitFor(sample[0].Value.Uint64()))
 	}
 }
