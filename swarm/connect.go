@@ -2,6 +2,7 @@ package swarm
 
 import (
 	"context"
+	"net/http"
 	"os"
 	"strings"
 	"time"
@@ -36,6 +37,7 @@ type ConnectOptions struct {
 // Client is a connection to one Docker engine.
 type Client struct {
 	api      *client.Client
+	raw      *http.Client // over api's dialer, for the lists read as they arrive (rawlist.go)
 	endpoint model.Endpoint
 	readOnly bool
 	// unencrypted: tcp:// without TLS; writes over it are refused unless
@@ -54,7 +56,12 @@ func (c *Client) Endpoint() model.Endpoint { return c.endpoint }
 func (c *Client) API() *client.Client { return c.api }
 
 // Close releases the connection.
-func (c *Client) Close() error { return c.api.Close() }
+func (c *Client) Close() error {
+	if c.raw != nil {
+		c.raw.CloseIdleConnections()
+	}
+	return c.api.Close()
+}
 
 // Connect resolves the endpoint like the docker CLI (--host, --context,
 // DOCKER_HOST, DOCKER_CONTEXT, currentContext of config.json, the default
@@ -97,6 +104,6 @@ func Connect(ctx context.Context, o ConnectOptions) (*Client, error) {
 	}
 	ep := target.shown
 	ep.APIVersion = api.ClientVersion()
-	return &Client{api: api, endpoint: ep, readOnly: o.ReadOnly,
+	return &Client{api: api, raw: newRawHTTP(api), endpoint: ep, readOnly: o.ReadOnly,
 		unencrypted: strings.HasPrefix(ep.Host, "tcp://") && target.dial.TLSData == nil, allowUnencrypted: o.InsecureTransport}, nil
 }

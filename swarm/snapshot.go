@@ -28,7 +28,11 @@ type SnapshotAPI interface {
 // *ConnectError when the engine stopped answering, a *NodeError when it is
 // not a manager of an active swarm.
 func (c *Client) Snapshot(ctx context.Context) (*model.SwarmSnapshot, error) {
-	return c.located(LoadSnapshot(ctx, c.api))
+	var api SnapshotAPI = c.api
+	if c.raw != nil {
+		api = streamingAPI{Client: c.api, raw: c.raw}
+	}
+	return c.located(LoadSnapshot(ctx, api))
 }
 
 // LoadSnapshot reads a swarm with a CONSTANT number of calls, whatever its
@@ -51,6 +55,13 @@ func LoadSnapshot(ctx context.Context, api SnapshotAPI) (*model.SwarmSnapshot, e
 		return wrapList("nodes", err)
 	})
 	g.Go(func() error {
+		if s, ok := api.(secretStreamer); ok { // the largest list: read as it arrives (rawlist.go)
+			secrets, err := s.streamSecrets(ctx)
+			if !errors.Is(err, errNotStreamed) {
+				snap.Secrets = secrets
+				return wrapList("secrets", err)
+			}
+		}
 		res, err := api.SecretList(ctx, client.SecretListOptions{})
 		snap.Secrets = convertAll(res.Items, convertSecret)
 		return wrapList("secrets", err)
@@ -63,6 +74,15 @@ func LoadSnapshot(ctx context.Context, api SnapshotAPI) (*model.SwarmSnapshot, e
 	g.Go(func() error {
 		res, err := api.ServiceList(ctx, client.ServiceListOptions{})
 		snap.Services = convertAll(res.Items, convertService)
+		res.Items = nil // moby's services go before their labels are pooled
+		pool := newLabelPool()
+		for i := range snap.Services {
+			s := &snap.Services[i]
+			s.Spec.Labels = pool.labels(s.Spec.Labels)
+			if s.Previous != nil {
+				s.Previous.Labels = pool.labels(s.Previous.Labels)
+			}
+		}
 		return wrapList("services", err)
 	})
 	g.Go(func() error {

@@ -40,6 +40,11 @@ func TestConnectOverSSH(t *testing.T) {
 			t.Fatalf("%+v: %v", o, err)
 		}
 		snap, err := c.Snapshot(context.Background())
+		// The secrets are streamed over ssh too, not read again by moby's
+		// client after the streamed read failed.
+		if _, serr := (streamingAPI{Client: c.API(), raw: c.raw}).streamSecrets(context.Background()); serr != nil {
+			t.Errorf("secrets streamed over ssh: %v", serr)
+		}
 		_ = c.Close()
 		if err != nil || snap.Endpoint.Host != "ssh://ops@manager1" || snap.Endpoint.APIVersion != testrig.EngineAPIVersion(t, host) {
 			t.Fatalf("snapshot over ssh: %+v, %v", snap.Endpoint, err)

@@ -18,8 +18,13 @@ import (
 type Spec struct {
 	Name    string
 	Columns []table.Column
-	// Rows builds the table from the data (nil data: nothing loaded yet).
+	// Rows builds the table from the data (nil data: nothing loaded yet),
+	// when the pane is next drawn or used after the data came: it may
+	// never be called for a pane never looked at.
 	Rows func(*common.Data) []table.Row
+	// Loaded, when set, sees each new data as it comes (what the pane
+	// shows outside its rows, such as its help).
+	Loaded func(*common.Data)
 	// Detail renders the row with key; width is the pane's.
 	Detail func(d *common.Data, key string, width int) string
 	// Handle sees every message first (the pane's own keys, its timers);
@@ -41,6 +46,7 @@ type Pane struct {
 	c         *common.Common
 	spec      Spec
 	table     table.Model
+	stale     bool // the rows are made again when the pane is next used (rows)
 	detail    common.Detail
 	data      *common.Data
 	inDetail  bool
@@ -63,16 +69,31 @@ func (p *Pane) Data() *common.Data { return p.data }
 // SetData implements common.Pane.
 func (p *Pane) SetData(d *common.Data) {
 	p.data = d
+	if p.spec.Loaded != nil {
+		p.spec.Loaded(d)
+	}
 	p.Rebuild()
 }
 
 // Rebuild recomputes rows and detail from the current data (after a reload,
-// or after pane state such as a reveal changed).
+// or after pane state such as a reveal changed). The rows are made when
+// the pane is next drawn or used (rows): a load of 10,000 secrets makes
+// the rows of the pane on screen, not of all seven.
 func (p *Pane) Rebuild() {
-	p.table.SetRows(p.spec.Rows(p.data))
+	p.stale = true
 	if p.inDetail {
 		p.detail.SetContent(p.spec.Detail(p.data, p.detailKey, p.width))
 	}
+}
+
+// rows is the table, its rows made from the current data if they are
+// stale (SetRows keeps the selection on the same key).
+func (p *Pane) rows() *table.Model {
+	if p.stale {
+		p.stale = false
+		p.table.SetRows(p.spec.Rows(p.data))
+	}
+	return &p.table
 }
 
 // SetSize implements common.Pane.
@@ -86,11 +107,11 @@ func (p *Pane) SetSize(w, h int) {
 }
 
 // SetFilter implements common.Pane.
-func (p *Pane) SetFilter(f string) { p.table.SetFilter(f) }
+func (p *Pane) SetFilter(f string) { p.rows().SetFilter(f) }
 
 // Selected is the key of the selected row ("" when none).
 func (p *Pane) Selected() string {
-	r, ok := p.table.Selected()
+	r, ok := p.rows().Selected()
 	if !ok {
 		return ""
 	}
@@ -115,8 +136,8 @@ func (p *Pane) DetailKey() string { return p.detailKey }
 
 // Focus implements common.Pane.
 func (p *Pane) Focus(key string) bool {
-	p.table.SetFilter("")
-	if !p.table.Select(key) {
+	p.rows().SetFilter("")
+	if !p.rows().Select(key) {
 		return false
 	}
 	p.open(key)
@@ -152,17 +173,17 @@ func (p *Pane) Update(msg tea.Msg) (common.Pane, tea.Cmd) {
 	}
 	switch {
 	case key.Matches(km, k.Up):
-		p.table.Move(-1)
+		p.rows().Move(-1)
 	case key.Matches(km, k.Down):
-		p.table.Move(1)
+		p.rows().Move(1)
 	case key.Matches(km, k.PageUp):
-		p.table.Move(-p.table.PageSize())
+		p.rows().Move(-p.rows().PageSize())
 	case key.Matches(km, k.PageDown):
-		p.table.Move(p.table.PageSize())
+		p.rows().Move(p.rows().PageSize())
 	case key.Matches(km, k.Top):
-		p.table.Top()
+		p.rows().Top()
 	case key.Matches(km, k.Bottom):
-		p.table.Bottom()
+		p.rows().Bottom()
 	case key.Matches(km, k.Open):
 		if sel := p.Selected(); sel != "" {
 			p.open(sel)
@@ -179,21 +200,22 @@ func (p *Pane) View() string {
 	if p.inDetail {
 		return p.detail.View()
 	}
-	pos := fmt.Sprintf("%d/%d", min(p.cursorPos(), p.table.Len()), p.table.Len())
-	if p.table.Len() != p.table.Total() {
-		pos += fmt.Sprintf(" (filtered from %d)", p.table.Total())
+	t := p.rows()
+	pos := fmt.Sprintf("%d/%d", min(p.cursorPos(), t.Len()), t.Len())
+	if t.Len() != t.Total() {
+		pos += fmt.Sprintf(" (filtered from %d)", t.Total())
 	}
-	if p.table.Total() == 0 && p.spec.Empty != "" {
+	if t.Total() == 0 && p.spec.Empty != "" {
 		pos = p.spec.Empty
 	}
-	return p.table.View() + "\n" + p.c.Styles.Status.Render(pos)
+	return t.View() + "\n" + p.c.Styles.Status.Render(pos)
 }
 
 func (p *Pane) cursorPos() int {
-	if p.table.Len() == 0 {
+	if p.rows().Len() == 0 {
 		return 0
 	}
-	return p.table.Cursor() + 1
+	return p.rows().Cursor() + 1
 }
 
 // ShortHelp implements common.Pane: the pane's own keys first.

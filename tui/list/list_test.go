@@ -228,3 +228,43 @@ func TestHelp(t *testing.T) {
 		t.Errorf("detail help %v, want %v", got, want)
 	}
 }
+
+// A load makes the rows of a pane when it is drawn or used, once per load:
+// at 10,000 secrets the panes off screen cost nothing. The selection stays
+// on its key across the loads.
+func TestRowsAreMadeWhenThePaneIsUsed(t *testing.T) {
+	c, _, _ := tuitest.NewCommon(80, 20)
+	made := 0
+	p := list.New(c, list.Spec{
+		Name:    "counted",
+		Columns: []table.Column{{Title: "NAME", Width: 20, Flex: 1}},
+		Rows: func(d *common.Data) []table.Row {
+			made++
+			var rows []table.Row
+			for _, s := range d.Swarm.Secrets {
+				rows = append(rows, table.Row{Key: s.Name, Cells: []string{s.Name}})
+			}
+			return rows
+		},
+		Detail: func(*common.Data, string, int) string { return "" },
+	})
+	p.SetSize(80, 20)
+	d := tuitest.Data()
+	p.SetData(d)
+	p.SetData(d)
+	if made != 0 {
+		t.Fatalf("rows made %d times by two loads before the pane was drawn", made)
+	}
+	p.Update(tea.KeyPressMsg{Code: tea.KeyDown})
+	sel := p.Selected()
+	_ = p.View()
+	if made != 1 || sel != d.Swarm.Secrets[1].Name {
+		t.Fatalf("rows made %d times, selected %q", made, sel)
+	}
+	p.SetData(d)
+	_ = p.View()
+	_ = p.View()
+	if made != 2 || p.Selected() != sel {
+		t.Fatalf("after a load: rows made %d times (want 2), selected %q (want %q)", made, p.Selected(), sel)
+	}
+}

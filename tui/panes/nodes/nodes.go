@@ -58,10 +58,8 @@ func New(c *common.Common) *list.Pane {
 			{Title: "AVAIL", Width: 6}, {Title: "STATE", Width: 7}, {Title: "ADDRESS", Width: 9, Flex: 1},
 			{Title: "ENGINE", Width: 7, Flex: 1}, {Title: "EXPOSES", Width: 7},
 		},
-		Rows: func(d *common.Data) []table.Row {
-			p.relabel(d)
-			return p.rows(d)
-		},
+		Rows:       p.rows,
+		Loaded:     p.relabel,
 		Detail:     detail,
 		Handle:     p.handle,
 		Help:       p.help,
