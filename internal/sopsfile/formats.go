@@ -407,81 +407,95 @@ func yamlNode(v any) (*yaml.Node, error) {
 }
 
 func yamlMapping(b branch, m *yaml.Node) error {
-	var head, inline []string
-	started := false
+	var cs comments
 	for _, it := range b {
-		if c, ok := it.key.(comment); ok {
-			if c.inline {
-				inline = append(inline, c.text)
-			} else {
-				head = append(head, c.text)
-			}
+		if cs.take(it.key) {
 			continue
 		}
-		if !started {
-			headComment(m, head)
-			head, started = nil, true
-		}
+		cs.begin(m)
 		k := &yaml.Node{}
 		if err := k.Encode(it.key); err != nil {
 			return err
 		}
-		headComment(k, head)
-		head = nil
 		v, err := yamlNode(it.value)
 		if err != nil {
 			return err
 		}
-		appendComment(&v.LineComment, inline)
-		inline = nil
+		cs.place(k, v)
 		m.Content = append(m.Content, k, v)
 	}
-	rest := append(head, inline...)
-	if len(rest) > 0 {
-		if !started {
-			headComment(m, rest)
-		} else {
-			appendComment(&m.Content[len(m.Content)-2].FootComment, rest)
-		}
-	}
+	cs.end(m, 2)
 	return nil
 }
 
 func yamlSequence(l []any, s *yaml.Node) error {
-	var head, inline []string
-	started := false
+	var cs comments
 	for _, x := range l {
-		if c, ok := x.(comment); ok {
-			if c.inline {
-				inline = append(inline, c.text)
-			} else {
-				head = append(head, c.text)
-			}
+		if cs.take(x) {
 			continue
 		}
-		if !started {
-			headComment(s, head)
-			head, started = nil, true
-		}
+		cs.begin(s)
 		n, err := yamlNode(x)
 		if err != nil {
 			return err
 		}
-		headComment(n, head)
-		head = nil
-		appendComment(&n.LineComment, inline)
-		inline = nil
+		cs.place(n, n)
 		s.Content = append(s.Content, n)
 	}
-	rest := append(head, inline...)
-	if len(rest) > 0 {
-		if !started {
-			headComment(s, rest)
-		} else {
-			appendComment(&s.Content[len(s.Content)-1].FootComment, rest)
-		}
-	}
+	cs.end(s, 1)
 	return nil
+}
+
+// comments gathers the comments met before the next entry of a mapping or
+// a list, and puts them where SOPS does: the first ones above the whole
+// node, a head comment above the entry's key, an inline one after its value,
+// what is left under the last entry.
+type comments struct {
+	head, inline []string
+	started      bool
+}
+
+// take keeps x when it is a comment.
+func (c *comments) take(x any) bool {
+	cm, ok := x.(comment)
+	switch {
+	case !ok:
+		return false
+	case cm.inline:
+		c.inline = append(c.inline, cm.text)
+	default:
+		c.head = append(c.head, cm.text)
+	}
+	return true
+}
+
+// begin puts the comments before the first entry above parent.
+func (c *comments) begin(parent *yaml.Node) {
+	if !c.started {
+		headComment(parent, c.head)
+		c.head, c.started = nil, true
+	}
+}
+
+// place puts the pending comments on an entry: head ones above key, inline
+// ones after value.
+func (c *comments) place(key, value *yaml.Node) {
+	headComment(key, c.head)
+	appendComment(&value.LineComment, c.inline)
+	c.head, c.inline = nil, nil
+}
+
+// end puts what is left under the last entry of parent (whose entries take
+// per nodes each), or above parent when it has none.
+func (c *comments) end(parent *yaml.Node, per int) {
+	rest := append(c.head, c.inline...)
+	switch {
+	case len(rest) == 0:
+	case !c.started:
+		headComment(parent, rest)
+	default:
+		appendComment(&parent.Content[len(parent.Content)-per].FootComment, rest)
+	}
 }
 
 // loadDotenv reads KEY=value lines as SOPS does: '#' lines are comments,
