@@ -33,15 +33,7 @@ import (
 // on screen, the workbench alive: its inuse_space is what the workbench
 // keeps.
 func BenchmarkWorkbenchAtScale(b *testing.B) {
-	bucket := os.Getenv("SECRETDECK_BENCH_BUCKET")
-	if bucket == "" {
-		bucket = "secretdeck-scale"
-	}
-	srv := testrig.S3(b)
-	b.Setenv("AWS_ACCESS_KEY_ID", srv.AccessKey)
-	b.Setenv("AWS_SECRET_ACCESS_KEY", srv.SecretKey)
-	b.Setenv("AWS_REGION", srv.Region)
-	b.Setenv("AWS_ENDPOINT_URL_S3", srv.Endpoint)
+	bucket := scaleBucket(b)
 	b.Setenv("XDG_STATE_HOME", b.TempDir())
 	host := testrig.Docker(b)
 	if os.Getenv("SECRETDECK_BENCH_HEAP") != "" || os.Getenv("SECRETDECK_BENCH_HEAP_JOIN") != "" {
