@@ -10,6 +10,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"syscall"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/term"
@@ -41,6 +42,7 @@ func runTUI(cmd *cobra.Command, global *globalOptions) error {
 	defer cancel()
 	loader := &worldLoader{global: global, audit: audit}
 	defer loader.close()
+	loader.prefetch(ctx)
 	app := tui.New(tui.Options{
 		Loader: loader, Env: global.env, ReadOnly: global.readOnly, NoReveal: global.noReveal, Ctx: ctx,
 		NewPlanID: newPlanID, ApplyOptions: global.apply, AcceptExposedValue: global.acceptExposed,
@@ -89,7 +91,34 @@ type worldLoader struct {
 	client *swarm.Client
 	source s3.Source
 	last   *model.SwarmSnapshot
-	lock   string // who holds the operator lock, as the last source load saw
+	lock   string         // who holds the operator lock, as the last source load saw
+	early  chan swarmRead // the swarm side read at start (prefetch), for the first LoadSwarm
+}
+
+type swarmRead struct {
+	data *common.Data
+	err  error
+}
+
+// prefetchTimeout bounds the read prefetch starts, as the workbench bounds
+// its own loads.
+const prefetchTimeout = 30 * time.Second
+
+// prefetch starts reading the swarm side at once, before the terminal is
+// set up: under tmux, setting it up runs `tmux info` to learn its colours
+// (about 60 ms on the first screen), and the engine's lists can be on their
+// way meanwhile. The workbench's first LoadSwarm takes what it read.
+func (l *worldLoader) prefetch(ctx context.Context) {
+	early := make(chan swarmRead, 1)
+	l.mu.Lock()
+	l.early = early
+	l.mu.Unlock()
+	go func() {
+		ctx, cancel := context.WithTimeout(ctx, prefetchTimeout)
+		defer cancel()
+		d, err := l.loadSwarm(ctx)
+		early <- swarmRead{d, err}
+	}()
 }
 
 func (l *worldLoader) connect(ctx context.Context) (*swarm.Client, error) {
@@ -130,6 +159,22 @@ func (l *worldLoader) Load(ctx context.Context, env string) (*common.Data, error
 
 // LoadSwarm implements tui.StreamLoader: the swarm and the audit log.
 func (l *worldLoader) LoadSwarm(ctx context.Context) (*common.Data, error) {
+	l.mu.Lock()
+	early := l.early
+	l.early = nil
+	l.mu.Unlock()
+	if early != nil {
+		select {
+		case r := <-early:
+			return r.data, r.err
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	return l.loadSwarm(ctx)
+}
+
+func (l *worldLoader) loadSwarm(ctx context.Context) (*common.Data, error) {
 	c, err := l.connect(ctx)
 	if err != nil {
 		return nil, err

@@ -60,7 +60,11 @@ func TestQuitNeverAbandonsAnApply(t *testing.T) {
 			term.waitFor("[Secrets", "loaded at")
 			term.keys(":", "drift", "Enter", "/", p+"api · "+p+"api_token", "Enter")
 			screens = append(screens, term.waitFor("stale", "1/1 (filtered"))
-			term.keys("Space", "p", "a")
+			term.keys("Space", "p")
+			// The plan is made in the background: an `a` before it is on
+			// screen finds no plan to apply.
+			term.waitFor("Create 1 secret(s)", "a apply")
+			term.keys("a")
 			term.waitFor("Apply plan")
 			term.keys("y", "q")
 			screens = append(screens, term.waitFor("quits when the apply has finished"))

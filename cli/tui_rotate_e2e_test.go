@@ -63,7 +63,11 @@ func TestTUIRotationInARealTerminal(t *testing.T) {
 	srv.Put(t, bucket, p+"api.properties.prod", "token = "+breaking+"\n")
 	term.keys("r")
 	term.waitFor("stale")
-	term.keys("Space", "p", "a", "y")
+	term.keys("Space", "p")
+	term.waitFor("Create 1 secret(s)", "a apply") // the plan is made in the background
+	term.keys("a")
+	term.waitFor("Apply plan")
+	term.keys("y")
 	screens = append(screens, term.waitFor("FAILED plan", "rolled-back", "secrets created then removed: 1"))
 	for i, s := range screens {
 		leak.Check(t, fmt.Sprintf("screen %d", i), s, old, current, breaking)
