@@ -20,10 +20,11 @@ export DOCKER_HOST=$SECRETDECK_TEST_DOCKER_HOST AWS_ACCESS_KEY_ID=$SECRETDECK_TE
   AWS_SECRET_ACCESS_KEY=$SECRETDECK_TEST_S3_SECRET_KEY AWS_REGION=us-east-1 AWS_ENDPOINT_URL_S3=$SECRETDECK_TEST_S3_ENDPOINT
 sock=secretdeck-tui-bytes-$$
 state=$(mktemp -d)
-trap 'tmux -L $sock kill-server 2>/dev/null || true; rm -rf "$state"' EXIT
+# script(1) outlives its tmux server: the workbench is stopped by its pid.
+trap '[ ! -s "$state/pid" ] || kill "$(cat "$state/pid")" 2>/dev/null; tmux -L $sock kill-server 2>/dev/null || true; rm -rf "$state"' EXIT
 record=$state/typescript
 tmux -L "$sock" new-session -d -s b -x 120 -y 40 \
-  "script -q -f -c 'env XDG_STATE_HOME=$state $bin --source s3://secretdeck-scale --env prod' $record"
+  "script -q -f -c 'echo \$\$ >$state/pid; exec env XDG_STATE_HOME=$state $bin --source s3://secretdeck-scale --env prod' $record"
 until tmux -L "$sock" capture-pane -p -t b 2>/dev/null | grep -qE "Drift [0-9]+"; do sleep 0.05; done
 settle() { # until the record stops growing
   local last=-1 now
