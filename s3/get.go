@@ -164,6 +164,9 @@ func (g *getter) once(ctx context.Context, key string, limit int64) (res got, re
 		return got{}, false, err
 	}
 	req.Header.Set("X-Amz-Content-Sha256", emptySHA256)
+	// The stored bytes, as GetObject reads them: Go's transport would
+	// otherwise ask for gzip and undo an object stored gzip-encoded.
+	req.Header.Set("Accept-Encoding", "identity")
 	if err := g.signer.SignHTTP(ctx, creds, req, emptySHA256, g.name, g.region, time.Now().UTC()); err != nil {
 		return got{}, false, err
 	}

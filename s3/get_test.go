@@ -195,3 +195,17 @@ func TestOwnGetLeavesASkewedClockToTheSDK(t *testing.T) {
 		t.Errorf("read %q, %v; own GETs %d, SDK GETs %d (want 1 and 1)", data, err, own.Load(), sdk.Load())
 	}
 }
+
+// An object stored gzip-encoded is read as stored, as GetObject reads it:
+// its bytes are the value, never undone by the transport.
+func TestOwnGetReadsTheStoredBytes(t *testing.T) {
+	stored := []byte{0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xff, 0x4b, 0x04, 0x00, 0x43, 0xbe, 0xb7, 0xe8, 0x01, 0x00, 0x00, 0x00} // gzip of "a"
+	g := fakeGetter(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Encoding", "gzip")
+		w.Write(stored)
+	})
+	res, err := g.get(context.Background(), "cert.pem.prod", MaxFileSize)
+	if err != nil || string(res.data) != string(stored) {
+		t.Errorf("read %q, %v; want the %d stored bytes", res.data, err, len(stored))
+	}
+}
