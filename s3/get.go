@@ -2,11 +2,10 @@ package s3
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/binary"
 	"encoding/xml"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"strings"
@@ -17,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go"
 	smithyauth "github.com/aws/smithy-go/auth"
+	"github.com/aws/smithy-go/encoding/httpbinding"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 )
 
@@ -91,29 +91,12 @@ func newGetter(ctx context.Context, client *s3.Client, httpClient aws.HTTPClient
 }
 
 // objectURL is the URL of key: the bucket's endpoint, then the key escaped
-// as S3 wants it (every byte but the unreserved ones and '/').
+// as the SDK escapes it for S3 (every byte but the unreserved ones and '/').
 func (g *getter) objectURL(key string) *url.URL {
 	u := g.base
 	u.Path = strings.TrimSuffix(g.base.Path, "/") + "/" + key
-	u.RawPath = strings.TrimSuffix(g.base.EscapedPath(), "/") + "/" + escapeKey(key)
+	u.RawPath = strings.TrimSuffix(g.base.EscapedPath(), "/") + "/" + httpbinding.EscapePath(key, false)
 	return &u
-}
-
-func escapeKey(key string) string {
-	const hex = "0123456789ABCDEF"
-	var b strings.Builder
-	b.Grow(len(key))
-	for i := 0; i < len(key); i++ {
-		c := key[i]
-		if 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '_' || c == '.' || c == '~' || c == '/' {
-			b.WriteByte(c)
-			continue
-		}
-		b.WriteByte('%')
-		b.WriteByte(hex[c>>4])
-		b.WriteByte(hex[c&15])
-	}
-	return b.String()
 }
 
 // got is what a GET returned of an object.
@@ -125,11 +108,8 @@ type got struct {
 // get reads key (at most limit bytes and one more, so that the caller sees
 // it grew past the limit), retrying what the SDK retries.
 func (g *getter) get(ctx context.Context, key string, limit int64) (got, error) {
-	var err error
 	for attempt := 1; ; attempt++ {
-		var res got
-		var retry bool
-		res, retry, err = g.once(ctx, key, limit)
+		res, retry, err := g.once(ctx, key, limit)
 		if err == nil || !retry || attempt >= g.retries {
 			return res, err
 		}
@@ -145,13 +125,7 @@ func (g *getter) get(ctx context.Context, key string, limit int64) (got, error) 
 // sdkBackoff is the SDK's standard retryer's: a random part of 2^attempt
 // seconds, at most 20 s.
 func sdkBackoff(attempt int) time.Duration {
-	return min(time.Duration(float64(time.Second<<attempt)*jitter()), 20*time.Second)
-}
-
-func jitter() float64 {
-	var b [8]byte
-	_, _ = rand.Read(b[:])
-	return float64(binary.LittleEndian.Uint64(b[:])>>11) / (1 << 53)
+	return min(time.Duration(float64(time.Second<<attempt)*rand.Float64()), 20*time.Second)
 }
 
 func (g *getter) once(ctx context.Context, key string, limit int64) (res got, retry bool, err error) {

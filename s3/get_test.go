@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -55,6 +56,17 @@ func TestOwnGetReadsWhatGetObjectReads(t *testing.T) {
 		if sdkETag := strings.Trim(aws.ToString(res.ETag), `"`); own.etag != sdkETag || own.versionID != aws.ToString(res.VersionId) || own.versionID == "" {
 			t.Errorf("%s: own GET says etag %q version %q; GetObject %q %q", key, own.etag, own.versionID, sdkETag, aws.ToString(res.VersionId))
 		}
+	}
+	// An object stored gzip-encoded (a certificate uploaded with
+	// Content-Encoding: gzip) is read as stored.
+	gz := string([]byte{0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xff, 0x4b, 0x04, 0x00, 0x43, 0xbe, 0xb7, 0xe8, 0x01, 0x00, 0x00, 0x00})
+	if _, err := srv.Client().PutObject(ctx, &s3.PutObjectInput{
+		Bucket: &bucket, Key: aws.String("cert.der.prod"), Body: strings.NewReader(gz), ContentEncoding: aws.String("gzip"),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if data, err := b.read(ctx, &object{key: "cert.der.prod"}); err != nil || string(data) != gz {
+		t.Errorf("a gzip-encoded object: read %q, %v; want the %d stored bytes", data, err, len(gz))
 	}
 	_, err = b.read(ctx, &object{key: "gone.env.prod"})
 	if err == nil || !strings.Contains(err.Error(), "NoSuchKey") || !strings.Contains(err.Error(), "s3://"+bucket+"/gone.env.prod") {
@@ -153,7 +165,10 @@ func TestOwnGetSignsRetriesAndStopsLikeTheSDK(t *testing.T) {
 	}
 }
 
-func TestEscapeKey(t *testing.T) {
+// An object's key is escaped in the URL as S3 signs it.
+func TestObjectURLEscapesTheKey(t *testing.T) {
+	base, _ := url.Parse("https://props.s3.eu-west-3.amazonaws.com")
+	g := &getter{base: *base}
 	for in, want := range map[string]string{
 		"a/b.env.prod":   "a/b.env.prod",
 		"a b+c=d&e":      "a%20b%2Bc%3Dd%26e",
@@ -163,8 +178,8 @@ func TestEscapeKey(t *testing.T) {
 		"//double//":     "//double//",
 		"tab\tnewline\n": "tab%09newline%0A",
 	} {
-		if got := escapeKey(in); got != want {
-			t.Errorf("escapeKey(%q) = %q, want %q", in, got, want)
+		if got := g.objectURL(in).EscapedPath(); got != "/"+want {
+			t.Errorf("the URL of %q has path %q, want %q", in, got, "/"+want)
 		}
 	}
 }

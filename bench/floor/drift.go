@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"os"
 	"strings"
 	"sync/atomic"
@@ -14,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/smithy-go/encoding/httpbinding"
 	"github.com/moby/moby/client"
 	"golang.org/x/sync/errgroup"
 )
@@ -70,7 +70,7 @@ func readBucket(ctx context.Context, endpoint, bucket string) (int, error) {
 	for range parallel {
 		g.Go(func() error {
 			for i := int(next.Add(1) - 1); i < len(keys); i = int(next.Add(1) - 1) {
-				u := strings.TrimSuffix(endpoint, "/") + "/" + bucket + "/" + (&url.URL{Path: keys[i]}).EscapedPath()
+				u := strings.TrimSuffix(endpoint, "/") + "/" + bucket + "/" + httpbinding.EscapePath(keys[i], false)
 				req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 				if err != nil {
 					return err
