@@ -56,8 +56,7 @@ Exit code: 0 no drift, 2 drift found, 1 error.`,
 			if err != nil {
 				return err
 			}
-			r := w.drift()
-			model.SortByUrgency(r.Findings)
+			r := w.drift() // most urgent first, as the help says
 			out := newDriftOutput(w.source, r)
 			if opts.json {
 				err = out.writeJSON(cmd.OutOrStdout())

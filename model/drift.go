@@ -91,8 +91,9 @@ type drifter struct {
 }
 
 // Drift compares the desired state with the swarm and returns every finding,
-// in a deterministic order. It never reads a secret back: a mounted version is
-// checked through the keyed fingerprint in its labels. It does no I/O.
+// most urgent first (SortByUrgency). It never reads a secret back: a
+// mounted version is checked through the keyed fingerprint in its labels.
+// It does no I/O.
 func Drift(in DriftInput) *DriftReport {
 	d := &drifter{
 		in:           in,

@@ -1,6 +1,7 @@
 package model
 
 import (
+	"cmp"
 	"encoding/json"
 	"slices"
 	"strings"
@@ -205,9 +206,9 @@ func TestDriftIsDeterministic(t *testing.T) {
 	}
 }
 
-// TestDriftListsTheMostUrgentFirst: findings come in the order drift --help
-// states (UrgencyText, written from the same list): an exposed credential
-// before a stale, missing or lagging secret.
+// TestDriftListsTheMostUrgentFirst: Drift returns its findings in the order
+// drift --help states (UrgencyText, written from the same list): an exposed
+// credential before a stale, missing or lagging secret.
 func TestDriftListsTheMostUrgentFirst(t *testing.T) {
 	w := newWorld().secret("pay_v1").managed("pay", 2, "x").managed("api_k", 1, "old").
 		service("billing", "pay_v1:pay").service("api", "api_k_v1:k").service("proxy", "api_k_v1:k").
@@ -218,7 +219,9 @@ func TestDriftListsTheMostUrgentFirst(t *testing.T) {
 	w.swarm.Services[1].Previous = &ServiceSpec{Env: []EnvVar{{Name: "API_TOKEN", Value: NewValueString("removed-by-hand")}}}
 	var got []string
 	fs := w.drift().Findings
-	SortByUrgency(fs)
+	if !slices.IsSortedFunc(fs, func(a, b Finding) int { return cmp.Compare(b.Severity, a.Severity) }) {
+		t.Errorf("drift's findings are not by severity: %v", ids(fs))
+	}
 	for _, f := range fs {
 		if f.Severity == SeverityHigh && !slices.Contains(got, string(f.Kind)) {
 			got = append(got, string(f.Kind))

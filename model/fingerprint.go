@@ -5,7 +5,9 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"hash"
 	"strings"
+	"sync"
 )
 
 // FingerprintKeyPath is where the fingerprint key lives in a property source.
@@ -30,6 +32,10 @@ const (
 type FingerprintKey struct {
 	k  func() []byte // held by a closure, as Value's bytes: see Value
 	id string        // computed once: every fingerprint carries it
+	// macs are HMACs keyed with k, reset and used again: a drift checks
+	// one fingerprint per mounted version, and a new HMAC costs more than
+	// the short value it sums.
+	macs *sync.Pool
 }
 
 // NewFingerprintKey checks and wraps the bytes of .secretdeck/fingerprint-key.
@@ -38,7 +44,7 @@ func NewFingerprintKey(b []byte) (FingerprintKey, error) {
 		return FingerprintKey{}, fmt.Errorf("%s holds %d bytes, want %d random bytes", FingerprintKeyPath, len(b), FingerprintKeySize)
 	}
 	kb := append([]byte(nil), b...)
-	k := FingerprintKey{k: func() []byte { return kb }}
+	k := FingerprintKey{k: func() []byte { return kb }, macs: &sync.Pool{New: func() any { return hmac.New(sha256.New, kb) }}}
 	m := hmac.New(sha256.New, kb)
 	m.Write([]byte("secretdeck fingerprint key id"))
 	k.id = hex.EncodeToString(m.Sum(nil))[:8]
@@ -80,12 +86,28 @@ func (k FingerprintKey) Fingerprint(logical string, v Value) Fingerprint {
 
 // mac is the hex HMAC of scheme's message for v.
 func (k FingerprintKey) mac(scheme, logical string, v Value) string {
-	m := hmac.New(sha256.New, k.bytes())
+	var sum [2 * sha256.Size]byte
+	return string(k.appendMAC(sum[:0], scheme, logical, v))
+}
+
+// appendMAC appends the hex HMAC of scheme's message for v to dst.
+func (k FingerprintKey) appendMAC(dst []byte, scheme, logical string, v Value) []byte {
+	var m hash.Hash
+	if k.macs == nil { // the zero key
+		m = hmac.New(sha256.New, k.bytes())
+	} else {
+		m = k.macs.Get().(hash.Hash)
+		defer k.macs.Put(m)
+		m.Reset()
+	}
 	if scheme == fingerprintScheme {
-		m.Write([]byte("secretdeck fingerprint v2\x00" + logical + "\x00"))
+		m.Write([]byte("secretdeck fingerprint v2\x00"))
+		m.Write([]byte(logical))
+		m.Write([]byte{0})
 	}
 	m.Write(v.bytes())
-	return hex.EncodeToString(m.Sum(nil))
+	var sum [sha256.Size]byte
+	return hex.AppendEncode(dst, m.Sum(sum[:0]))
 }
 
 // FingerprintMatch is the result of comparing a stored fingerprint with a value.
@@ -113,11 +135,13 @@ func (k FingerprintKey) Compare(stored Fingerprint, logical string, v Value) Fin
 	if k.IsZero() {
 		return FingerprintNoKey
 	}
-	parts := strings.SplitN(string(stored), ":", 3)
-	if len(parts) != 3 || (parts[0] != fingerprintScheme && parts[0] != fingerprintSchemeV1) || parts[1] != k.ID() {
+	scheme, rest, _ := strings.Cut(string(stored), ":")
+	id, mac, ok := strings.Cut(rest, ":")
+	if !ok || (scheme != fingerprintScheme && scheme != fingerprintSchemeV1) || id != k.ID() {
 		return FingerprintOtherKey
 	}
-	if hmac.Equal([]byte(parts[2]), []byte(k.mac(parts[0], logical, v))) {
+	var sum [2 * sha256.Size]byte
+	if hmac.Equal([]byte(mac), k.appendMAC(sum[:0], scheme, logical, v)) {
 		return FingerprintMatches
 	}
 	return FingerprintDiffers

@@ -34,7 +34,7 @@ func (d *drifter) decideLogicalNames() logicalNames {
 	proposed := map[entryRef]string{}
 	d.eachEntry(func(f *PropertyFile, key, conventional, target string, named bool) {
 		claimed[conventional]++
-		if named || f.Shared() || len(d.versions.versions(conventional)) > 0 {
+		if named || f.Shared() || d.versions.has(conventional) {
 			return
 		}
 		svc := d.services[f.Service]

@@ -26,6 +26,9 @@ func ValidSecretName(name string) bool {
 // [a-z0-9_.-] replaced by '_', and no separator at either end (Docker wants
 // names to start and end with a letter or digit). It may return "".
 func Normalize(s string) string {
+	if isNormal(s) {
+		return s // most keys and service names already are: no copy
+	}
 	var b strings.Builder
 	b.Grow(len(s))
 	for _, r := range strings.ToLower(s) {
@@ -37,6 +40,22 @@ func Normalize(s string) string {
 		}
 	}
 	return strings.Trim(b.String(), "_.-")
+}
+
+// isNormal reports whether Normalize(s) is s.
+func isNormal(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= 'a' && c <= 'z', c >= '0' && c <= '9':
+		case c == '_' || c == '.' || c == '-':
+			if i == 0 || i == len(s)-1 {
+				return false // trimmed
+			}
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // LogicalName is the logical secret of entry key of service, or of a shared

@@ -26,6 +26,28 @@ func TestNormalize(t *testing.T) {
 	}
 }
 
+// FuzzNormalize holds Normalize, and its shortcut for names that are
+// already normal, to the rule as first written: lower case, every rune but
+// a-z 0-9 _ . - made '_', then "_.-" trimmed.
+func FuzzNormalize(f *testing.F) {
+	for _, s := range []string{"db.password", "DB_PASSWORD", "_private", "a_", "-", "x.y-z_0", "Ünïcode-key", "\xff", "a\x00b"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		var b strings.Builder
+		for _, r := range strings.ToLower(s) {
+			if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_' || r == '.' || r == '-' {
+				b.WriteRune(r)
+			} else {
+				b.WriteByte('_')
+			}
+		}
+		if got, want := Normalize(s), strings.Trim(b.String(), "_.-"); got != want {
+			t.Fatalf("Normalize(%q) = %q, want %q", s, got, want)
+		}
+	})
+}
+
 func TestLogicalName(t *testing.T) {
 	cases := []struct{ service, key, want string }{
 		{"my_service", "db.password", "my_service_db.password"},

@@ -140,6 +140,13 @@ func (f *StackFile) refAt(service, target string) (*StackRef, *StackSecret) {
 	return nil, nil
 }
 
+// stackBound reports whether b's service is deployed from a stack file
+// the source has and can read.
+func (d *drifter) stackBound(b Binding) bool {
+	sf := d.in.Source.stackOf(d.services[b.Service].Stack)
+	return sf != nil && sf.Err == nil
+}
+
 // stacks reports the stack files that cannot be read, the files that pin an
 // older version than the newest one holding the source's value
 // (stack-pinned), and turns the lagging finding of a stack service that a
@@ -154,6 +161,9 @@ func (d *drifter) stacks() {
 	}
 	for i := range d.report.Desired {
 		ds := &d.report.Desired[i]
+		if !slices.ContainsFunc(ds.Bindings, d.stackBound) {
+			continue // the common case, checked first: no version's fingerprint to check
+		}
 		last, ok := newest(d.versions.versions(ds.Logical))
 		if !ok {
 			continue
@@ -162,11 +172,11 @@ func (d *drifter) stacks() {
 			continue // no version holds the source's value yet: a rotation's to make, with its edit
 		}
 		for _, b := range ds.Bindings {
-			svc := d.services[b.Service]
-			sf := d.in.Source.stackOf(svc.Stack)
-			if sf == nil || sf.Err != nil {
+			if !d.stackBound(b) {
 				continue
 			}
+			svc := d.services[b.Service]
+			sf := d.in.Source.stackOf(svc.Stack)
 			ref, def := sf.refAt(svc.Name, ds.Target)
 			if ref == nil || def == nil || def.Name == last.Secret.Name {
 				continue

@@ -124,6 +124,9 @@ func (ix *versionIndex) versions(l string) []SecretVersion {
 	return vs
 }
 
+// has reports whether l has a version, without listing them.
+func (ix *versionIndex) has(l string) bool { return len(ix.managed[l])+len(ix.byName[l]) > 0 }
+
 // adopt records that the versions of l belong to a desired logical secret, so
 // that byID can tell what an unlabelled secret is a version of.
 func (ix *versionIndex) adopt(l string) {
