@@ -5,7 +5,8 @@
 //	go run ./bench/latency -upstream http://127.0.0.1:7070 -delay 30ms
 //
 // It prints its own address on the first line of stdout, serves until
-// SIGINT or SIGTERM, then prints how many requests it forwarded to stderr.
+// SIGINT or SIGTERM, then prints how many requests it forwarded to stderr;
+// with -log, each request as it arrives.
 package main
 
 import (
@@ -17,6 +18,7 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -26,6 +28,7 @@ func main() {
 	upstream := flag.String("upstream", "", "server to forward to (http://host:port; required)")
 	delay := flag.Duration("delay", 30*time.Millisecond, "time each request is held before it is forwarded")
 	listen := flag.String("listen", "127.0.0.1:0", "address to listen on")
+	logRequests := flag.Bool("log", false, "print each request as it arrives to stderr (ms since the first, method, path, query): which requests wait for which")
 	flag.Parse()
 	target, err := url.Parse(*upstream)
 	if err != nil || target.Host == "" {
@@ -38,6 +41,8 @@ func main() {
 		os.Exit(1)
 	}
 	var requests atomic.Int64
+	var first time.Time
+	var firstOnce sync.Once
 	proxy := &httputil.ReverseProxy{
 		Rewrite: func(r *httputil.ProxyRequest) {
 			r.SetURL(target)
@@ -47,6 +52,10 @@ func main() {
 	}
 	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		requests.Add(1)
+		if *logRequests {
+			firstOnce.Do(func() { first = time.Now() })
+			fmt.Fprintf(os.Stderr, "%6.1f ms  %s %s\n", float64(time.Since(first).Microseconds())/1000, r.Method, r.URL.RequestURI())
+		}
 		time.Sleep(*delay)
 		proxy.ServeHTTP(w, r)
 	})
