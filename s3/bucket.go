@@ -40,7 +40,6 @@ type bucket struct {
 // newBucket configures an S3 client: the default AWS chain (env, profile,
 // SSO, IMDS), unless the swarm mounted credentials at SecretsDir.
 func newBucket(ctx context.Context, opts Options, name, prefix string) (*bucket, error) {
-	roots.Ensure() // a host without a certificate store (the scratch image) gets the bundled roots
 	var loadOpts []func(*config.LoadOptions) error
 	if opts.Region != "" {
 		loadOpts = append(loadOpts, config.WithRegion(opts.Region))
@@ -64,6 +63,12 @@ func newBucket(ctx context.Context, opts Options, name, prefix string) (*bucket,
 	endpoint := opts.Endpoint
 	if endpoint == "" {
 		endpoint = os.Getenv("AWS_ENDPOINT_URL_S3")
+	}
+	if !strings.HasPrefix(endpoint, "http://") {
+		// A host without a certificate store (the scratch image) gets the
+		// bundled roots. Not over plain http: loading the host's roots is
+		// 20 ms of CPU before the first list, for no handshake.
+		roots.Ensure()
 	}
 	client := s3.NewFromConfig(cfg, func(o *s3.Options) {
 		// A read is not checked against the object's stored checksum
