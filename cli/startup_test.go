@@ -3,8 +3,12 @@ package cli
 import (
 	"bufio"
 	"bytes"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -143,5 +147,55 @@ func TestNoKeyServiceSDKIsLinked(t *testing.T) {
 		if bytes.Contains(out, []byte("\tdep\t"+mod)) || bytes.Contains(out, []byte("\t=> "+mod)) {
 			t.Errorf("%s is linked into secretdeck", mod)
 		}
+	}
+}
+
+// TestNoPatternCompiledAtStart: no package of secretdeck's own that the
+// binary links compiles a regular expression in a package-level variable
+// (internal/lazyre compiles one when first used). Each took 50-100 µs of
+// every start, `version` included, used or not; the timed test above
+// cannot see a dozen of them, each under its budget.
+func TestNoPatternCompiledAtStart(t *testing.T) {
+	out, err := exec.Command("go", "list", "-deps", "-f",
+		`{{if .Module}}{{if eq .Module.Path "github.com/secretdeck/secretdeck"}}{{.Dir}}{{range .GoFiles}} {{.}}{{end}}{{"\n"}}{{end}}{{end}}`,
+		"github.com/secretdeck/secretdeck").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	var found []string
+	files := 0
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		fields := strings.Fields(line)
+		for _, name := range fields[1:] {
+			files++
+			path := filepath.Join(fields[0], name)
+			f, err := parser.ParseFile(token.NewFileSet(), path, nil, parser.SkipObjectResolution)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, decl := range f.Decls {
+				gen, ok := decl.(*ast.GenDecl)
+				if !ok || gen.Tok != token.VAR {
+					continue
+				}
+				ast.Inspect(gen, func(n ast.Node) bool {
+					if _, lit := n.(*ast.FuncLit); lit {
+						return false // runs when called, not at start
+					}
+					if sel, ok := n.(*ast.SelectorExpr); ok {
+						if pkg, ok := sel.X.(*ast.Ident); ok && pkg.Name == "regexp" && strings.HasSuffix(sel.Sel.Name, "Compile") {
+							found = append(found, path+": "+sel.Sel.Name)
+						}
+					}
+					return true
+				})
+			}
+		}
+	}
+	if files < 100 {
+		t.Fatalf("go list named %d files of secretdeck's own: the listing is wrong", files)
+	}
+	if len(found) > 0 {
+		t.Errorf("package-level regexp compiled at every start (use internal/lazyre):\n%s", strings.Join(found, "\n"))
 	}
 }

@@ -6,11 +6,12 @@ import (
 	"fmt"
 	"io"
 	"path"
-	"regexp"
 	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/secretdeck/secretdeck/internal/lazyre"
 )
 
 // ManifestPath is the optional manifest at the root of a property source.
@@ -173,7 +174,7 @@ func (m *Manifest) Excluded(service, key string) bool {
 	return false
 }
 
-var yamlLine = regexp.MustCompile(`line ([0-9]+)`)
+var yamlLine = lazyre.New(`line ([0-9]+)`)
 
 // ParseManifest parses secretdeck.yaml. Errors are *ParseError with the line.
 func ParseManifest(file string, data []byte) (*Manifest, error) {
@@ -193,7 +194,7 @@ func ParseManifest(file string, data []byte) (*Manifest, error) {
 		case strings.Contains(msg, "max-age is not an age"):
 			pe.Msg = "not a valid manifest: a max-age is not an age like 90d, 12w or 2160h (or off)"
 		}
-		if sm := yamlLine.FindStringSubmatch(err.Error()); sm != nil {
+		if sm := yamlLine().FindStringSubmatch(err.Error()); sm != nil {
 			pe.Line, _ = strconv.Atoi(sm[1])
 		}
 		return nil, pe

@@ -3,22 +3,23 @@ package model
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"regexp"
 	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/secretdeck/secretdeck/internal/lazyre"
 )
 
 // MaxSecretNameLen is Docker's limit on a secret's name.
 const MaxSecretNameLen = 64
 
 // secretNameRE is Docker's rule for secret names.
-var secretNameRE = regexp.MustCompile(`^[a-zA-Z0-9]+([a-zA-Z0-9-_.]*[a-zA-Z0-9])?$`)
+var secretNameRE = lazyre.New(`^[a-zA-Z0-9]+([a-zA-Z0-9-_.]*[a-zA-Z0-9])?$`)
 
 // ValidSecretName reports whether Docker accepts name for a secret.
 func ValidSecretName(name string) bool {
-	return len(name) <= MaxSecretNameLen && secretNameRE.MatchString(name)
+	return len(name) <= MaxSecretNameLen && secretNameRE().MatchString(name)
 }
 
 // Normalize turns a service name or a property key into the form secretdeck

@@ -4,8 +4,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
-	"regexp"
 	"slices"
+
+	"github.com/secretdeck/secretdeck/internal/lazyre"
 )
 
 // A plan file is written by one person or CI job and applied by another, and
@@ -20,10 +21,10 @@ import (
 // and only what its preview said.
 
 // planIDPattern is what newPlanID makes: the ID also names the audit copy.
-var planIDPattern = regexp.MustCompile(`^p-[0-9]{8}-[0-9]{6}(-[0-9a-f]{4})?$`)
+var planIDPattern = lazyre.New(`^p-[0-9]{8}-[0-9]{6}(-[0-9a-f]{4})?$`)
 
 // ValidPlanID reports whether id is a plan ID secretdeck makes.
-func ValidPlanID(id string) bool { return planIDPattern.MatchString(id) }
+func ValidPlanID(id string) bool { return planIDPattern().MatchString(id) }
 
 // Remake makes plan p again, from its origin, against the swarm s and the
 // source now, and returns an error naming the first difference. Drift is

@@ -3,8 +3,9 @@ package model
 import (
 	"bytes"
 	"encoding/binary"
-	"regexp"
 	"strings"
+
+	"github.com/secretdeck/secretdeck/internal/lazyre"
 )
 
 // ValueScanner finds the values of a source's property files inside text
@@ -86,13 +87,13 @@ const Mask = "••••••••"
 
 // credentialAssign matches a line that sets a name to something:
 // NAME=x, name: x, "name": "x", - NAME=x, export NAME=x.
-var credentialAssign = regexp.MustCompile(`^(\s*(?:-\s*|export\s+)?["']?)([A-Za-z_][A-Za-z0-9_.\-]*)(["']?\s*[=:]\s*)(.*?)\s*$`)
+var credentialAssign = lazyre.New(`^(\s*(?:-\s*|export\s+)?["']?)([A-Za-z_][A-Za-z0-9_.\-]*)(["']?\s*[=:]\s*)(.*?)\s*$`)
 
 // credentialValue is the literal a credential-like line sets, or "" when it
 // sets none: nothing, a reference ($VAR, ${VAR}, {{ template }}, a path), a
 // nested block, or a word like true/null.
 func credentialValue(line []byte) (name, value string, at int) {
-	m := credentialAssign.FindSubmatchIndex(line)
+	m := credentialAssign().FindSubmatchIndex(line)
 	if m == nil {
 		return "", "", 0
 	}

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"maps"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 
@@ -15,16 +14,17 @@ import (
 	"github.com/moby/moby/client/pkg/versions"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/secretdeck/secretdeck/internal/lazyre"
 	"github.com/secretdeck/secretdeck/internal/yamlpos"
 	"github.com/secretdeck/secretdeck/model"
 )
 
 // stackNameRE is what a stack name must be for its services to be valid:
 // swarm wants a service name (<stack>_<service>) to be a DNS label.
-var stackNameRE = regexp.MustCompile(`^[a-zA-Z0-9](?:[-_]*[a-zA-Z0-9]+)*$`)
+var stackNameRE = lazyre.New(`^[a-zA-Z0-9](?:[-_]*[a-zA-Z0-9]+)*$`)
 
 // ValidStackName reports whether name can be a stack's name.
-func ValidStackName(name string) bool { return len(name) <= 63 && stackNameRE.MatchString(name) }
+func ValidStackName(name string) bool { return len(name) <= 63 && stackNameRE().MatchString(name) }
 
 // Parse reads stack file data, deployed as stack, the way `docker stack
 // deploy -c <path> <stack>` would with the variables env: docker's compose
@@ -116,12 +116,12 @@ func checkInterpolation(n *yaml.Node, lookup template.Mapping, seen map[*yaml.No
 	return nil
 }
 
-var requiredVar = regexp.MustCompile(`^required variable ([_a-zA-Z][_a-zA-Z0-9]*) is missing a value`)
+var requiredVar = lazyre.New(`^required variable ([_a-zA-Z][_a-zA-Z0-9]*) is missing a value`)
 
 func interpolationError(line int, err error) error {
 	var te *template.InvalidTemplateError
 	if errors.As(err, &te) {
-		if m := requiredVar.FindStringSubmatch(te.Template); m != nil {
+		if m := requiredVar().FindStringSubmatch(te.Template); m != nil {
 			return failf(line, "the required variable %s is not set (or empty)", m[1])
 		}
 	}
@@ -178,11 +178,11 @@ func prepare(root *yaml.Node, dict map[string]any) error {
 }
 
 var (
-	schemaPath   = regexp.MustCompile(`^([^\s:'"]+): `)
-	decodePath   = regexp.MustCompile(`(?s)^decoding failed due to the following error\(s\):\s*'([A-Za-z0-9_.\[\]-]+)' `)
-	interpolPath = regexp.MustCompile(`^error while interpolating ([^:]+): `)
-	mustBe       = regexp.MustCompile(`^must be [a-z, ]+$`)
-	notAllowed   = regexp.MustCompile(`^additional property '([a-zA-Z0-9._-]+)' is not allowed$`)
+	schemaPath   = lazyre.New(`^([^\s:'"]+): `)
+	decodePath   = lazyre.New(`(?s)^decoding failed due to the following error\(s\):\s*'([A-Za-z0-9_.\[\]-]+)' `)
+	interpolPath = lazyre.New(`^error while interpolating ([^:]+): `)
+	mustBe       = lazyre.New(`^must be [a-z, ]+$`)
+	notAllowed   = lazyre.New(`^additional property '([a-zA-Z0-9._-]+)' is not allowed$`)
 )
 
 // loaderError turns an error of the compose loader into one written here:
@@ -198,16 +198,16 @@ func loaderError(root *yaml.Node, err error) error {
 	if strings.HasPrefix(msg, "unsupported Compose file version") {
 		return failf(nodeLine(root, "version"), "docker stack deploy does not support this compose file version (3.0 to 3.13)")
 	}
-	if m := interpolPath.FindStringSubmatch(msg); m != nil {
+	if m := interpolPath().FindStringSubmatch(msg); m != nil {
 		path := strings.Split(m[1], ".")
 		return failf(pathLine(root, path), "%s: a variable gives a value of the wrong type", printablePath(path))
 	}
-	if m := decodePath.FindStringSubmatch(msg); m != nil {
+	if m := decodePath().FindStringSubmatch(msg); m != nil {
 		// A service's field, named as in docker's Go types; which service
 		// the message does not say.
 		return failf(0, "a service's %s: a value docker stack deploy cannot read", m[1])
 	}
-	if m := schemaPath.FindStringSubmatch(msg); m != nil {
+	if m := schemaPath().FindStringSubmatch(msg); m != nil {
 		desc := msg[len(m[0]):]
 		path := strings.Split(m[1], ".")
 		if m[1] == "(root)" {
@@ -215,10 +215,10 @@ func loaderError(root *yaml.Node, err error) error {
 		}
 		line := pathLine(root, path)
 		switch {
-		case mustBe.MatchString(desc):
-		case notAllowed.MatchString(desc):
+		case mustBe().MatchString(desc):
+		case notAllowed().MatchString(desc):
 			// The line of the property itself, not of its mapping.
-			line = max(line, pathLine(root, append(path, notAllowed.FindStringSubmatch(desc)[1])))
+			line = max(line, pathLine(root, append(path, notAllowed().FindStringSubmatch(desc)[1])))
 		default:
 			desc = "not what the compose file schema allows"
 		}

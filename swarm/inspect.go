@@ -4,13 +4,13 @@ import (
 	"context"
 	"errors"
 	"maps"
-	"regexp"
 	"sync"
 	"time"
 
 	"github.com/moby/moby/client"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/secretdeck/secretdeck/internal/lazyre"
 	"github.com/secretdeck/secretdeck/model"
 )
 
@@ -40,7 +40,7 @@ const tasksByServiceLimit = 32
 
 // swarmID matches what an object ID looks like (25 lower-case base-36
 // characters); a name that does not look like one needs no ID lookup.
-var swarmID = regexp.MustCompile(`^[a-z0-9]{25}$`)
+var swarmID = lazyre.New(`^[a-z0-9]{25}$`)
 
 // SnapshotForSecret reads what `inspect secret name` needs (see above).
 // Errors are those of Snapshot.
@@ -77,7 +77,7 @@ func LoadForSecret(ctx context.Context, api SnapshotAPI, name string) (*model.Sw
 	snap := &model.SwarmSnapshot{}
 	secrets := secretSet{}
 	err := listed(ctx, api, snap, func(ctx context.Context, g *errgroup.Group) {
-		secrets.load(ctx, g, api, name, swarmID.MatchString(name))
+		secrets.load(ctx, g, api, name, swarmID().MatchString(name))
 		g.Go(func() error {
 			res, err := api.NodeList(ctx, client.NodeListOptions{})
 			snap.Nodes = convertAll(res.Items, convertNode)
@@ -131,7 +131,7 @@ func LoadForService(ctx context.Context, api SnapshotAPI, name string) (*model.S
 			byName = convertAll(res.Items, convertService)
 			return wrapList("services", err)
 		})
-		if swarmID.MatchString(name) {
+		if swarmID().MatchString(name) {
 			g.Go(func() error {
 				res, err := api.ServiceList(ctx, client.ServiceListOptions{Filters: make(client.Filters).Add("id", name)})
 				byID = convertAll(res.Items, convertService)

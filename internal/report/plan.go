@@ -3,10 +3,10 @@ package report
 import (
 	"fmt"
 	"io"
-	"regexp"
 	"slices"
 	"strings"
 
+	"github.com/secretdeck/secretdeck/internal/lazyre"
 	"github.com/secretdeck/secretdeck/internal/udiff"
 	"github.com/secretdeck/secretdeck/model"
 	"github.com/secretdeck/secretdeck/stack"
@@ -195,7 +195,7 @@ func StackDiffs(p *model.RotationPlan, source *model.SourceSnapshot) {
 // credentialLine matches a line that sets a credential-like name to a
 // literal (`DB_PASSWORD=x`, `- API_TOKEN: x`, `secret_key: "x"`): a stack
 // file's environment can hold one within a diff's context of the edit.
-var credentialLine = regexp.MustCompile(`^( \s*(?:-\s*)?"?)([A-Za-z_][A-Za-z0-9_.-]*)("?\s*[=:]\s*)([^\s{].*)$`)
+var credentialLine = lazyre.New(`^( \s*(?:-\s*)?"?)([A-Za-z_][A-Za-z0-9_.-]*)("?\s*[=:]\s*)([^\s{].*)$`)
 
 // maskDiff masks the value of every context line of a diff that sets a
 // credential-like name, so a preview never shows one (the changed lines are
@@ -206,7 +206,7 @@ func maskDiff(diff string) string {
 		if strings.HasPrefix(l, "---") || strings.HasPrefix(l, "+++") || strings.HasPrefix(l, "@@") {
 			continue
 		}
-		if m := credentialLine.FindStringSubmatch(l); m != nil && model.SensitiveName(m[2]) {
+		if m := credentialLine().FindStringSubmatch(l); m != nil && model.SensitiveName(m[2]) {
 			lines[i] = m[1] + m[2] + m[3] + "••••••••"
 		}
 	}

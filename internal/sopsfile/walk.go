@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/secretdeck/secretdeck/internal/lazyre"
 )
 
 // macOnlyEncryptedStart is what SOPS hashes first when the MAC covers only
@@ -268,7 +270,7 @@ func (w *walker) encrypted(s scope, isComment bool) bool {
 
 // encValue is SOPS's encrypted value: data, IV and tag in base64, and the
 // type the plain text is read as.
-var encValue = regexp.MustCompile(`^ENC\[AES256_GCM,data:(.+),iv:(.+),tag:(.+),type:(.+)\]`)
+var encValue = lazyre.New(`^ENC\[AES256_GCM,data:(.+),iv:(.+),tag:(.+),type:(.+)\]`)
 
 // decrypt reads one encrypted value (empty stays empty: SOPS does not
 // encrypt it) as its type says. aad is the path of keys to it.
@@ -276,7 +278,7 @@ func (w *walker) decrypt(s, aad string) (any, error) {
 	if s == "" {
 		return "", nil
 	}
-	m := encValue.FindStringSubmatch(s)
+	m := encValue().FindStringSubmatch(s)
 	if m == nil {
 		return nil, errors.New("not an encrypted value")
 	}

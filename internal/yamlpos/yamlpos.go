@@ -5,8 +5,9 @@ package yamlpos
 
 import (
 	"bytes"
-	"regexp"
 	"strconv"
+
+	"github.com/secretdeck/secretdeck/internal/lazyre"
 )
 
 // LineAt is the 1-based line of byte offset off in data (clamped).
@@ -48,8 +49,8 @@ func Control(data []byte) int {
 }
 
 var (
-	yamlLine          = regexp.MustCompile(`^yaml: line ([0-9]+):`)
-	yamlUnknownAnchor = regexp.MustCompile(`^yaml: unknown anchor '(.*)' referenced$`)
+	yamlLine          = lazyre.New(`^yaml: line ([0-9]+):`)
+	yamlUnknownAnchor = lazyre.New(`^yaml: unknown anchor '(.*)' referenced$`)
 )
 
 // ErrorLine is the line a YAML library error is about, found without
@@ -57,10 +58,10 @@ var (
 // out when it is the first, and for an alias to an anchor not (yet)
 // defined (unknownAnchor), whose line is found in data instead.
 func ErrorLine(data []byte, err error) (line int, unknownAnchor bool) {
-	if m := yamlUnknownAnchor.FindStringSubmatch(err.Error()); m != nil {
+	if m := yamlUnknownAnchor().FindStringSubmatch(err.Error()); m != nil {
 		return AliasLine(data, m[1]), true
 	}
-	if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
+	if m := yamlLine().FindStringSubmatch(err.Error()); m != nil {
 		if n, err := strconv.Atoi(m[1]); err == nil {
 			return n, false
 		}
