@@ -225,8 +225,8 @@ func sortBy(fs []Finding, kinds []Kind) {
 	for i, k := range kinds {
 		order[k] = i
 	}
-	// Sorted by index, then moved once: a Finding is a few hundred bytes,
-	// and a drift at scale has ten thousand of them.
+	// Sorted by index, then each moved once: a Finding is a few hundred
+	// bytes, and a drift at scale has ten thousand of them.
 	rank := make([]int, len(fs))
 	ix := make([]int, len(fs))
 	for i := range fs {
@@ -255,9 +255,20 @@ func sortBy(fs []Finding, kinds []Kind) {
 		}
 		return cmp.Compare(i, j) // as found: the order never depends on the sort's
 	})
-	sorted := make([]Finding, len(fs))
-	for to, from := range ix {
-		sorted[to] = fs[from]
+	// fs[to] becomes the finding at ix[to], cycle by cycle, in place.
+	for start := range ix {
+		if ix[start] == start {
+			continue // in place already, or moved
+		}
+		held, to := fs[start], start
+		for {
+			from := ix[to]
+			ix[to] = to
+			if from == start {
+				fs[to] = held
+				break
+			}
+			fs[to], to = fs[from], from
+		}
 	}
-	copy(fs, sorted)
 }
