@@ -113,26 +113,27 @@ median() { sort -n | sed -n "$(( (runs + 1) / 2 ))p"; } # of one number per line
 ms() { cut -d' ' -f1 "$tmp/runs/$1" | median; }
 mb() { cut -d' ' -f2 "$tmp/runs/$1" | median | awk '{printf "%.0f", $1 / 1024}'; }
 cpu() { cut -d' ' -f3 "$tmp/runs/$1" | median; }
+spread() { cut -d' ' -f1 "$tmp/runs/$1" | sort -n | awk 'NR == 1 {lo = $1} {hi = $1} END {printf "%.0f–%.0f", lo, hi}'; } # min–max ms
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
 
 have_secrets=$(docker secret ls -q | wc -l) have_services=$(docker service ls -q | wc -l)
 echo "bench/scale.sh, $(date -u +%Y-%m-%d), $(nproc) cores, load average $load_before → $load_after"
 echo "swarm: $have_secrets secrets, $have_services services ($running running); source: $services property files; S3 proxy: +$delay per request"
-echo "$runs runs of each, in turn; medians"
+echo "$runs runs of each, in turn; medians, and the least and most ms of the runs (a wide range: a noisy machine)"
 echo
-printf '%-58s %8s %8s\n' "" "ms" "MB"
-printf '%-58s %8s %8s\n' "secretdeck inspect secret X --json" "$(ms inspect)" "$(mb inspect)"
-printf '%-58s %8s %8s\n' "API floor for it (bench/floor)" "$(ms floor)" "$(mb floor)"
-printf '%-58s %8s\n' "docker service ls -q | xargs docker service inspect" "$(ms docker)"
-printf '%-58s %8s %8s   CPU %s ms\n' "secretdeck drift --json (S3 on loopback)" "$(ms drift)" "$(mb drift)" "$(cpu drift)"
-printf '%-58s %8s %8s   CPU %s ms\n' "API floor for it (bench/floor -bucket)" "$(ms drift_floor)" "$(mb drift_floor)" "$(cpu drift_floor)"
-printf '%-58s %8s %8s\n' "secretdeck drift --json (S3 +$delay per request)" "$(ms drift_slow)" "$(mb drift_slow)"
-printf '%-58s %8s %8s\n' "API floor for it (bench/floor -bucket)" "$(ms drift_floor_slow)" "$(mb drift_floor_slow)"
-printf '%-58s %8s %8s   CPU %s ms\n' "secretdeck version" "$(ms version)" "$(mb version)" "$(cpu version)"
+printf '%-58s %8s %8s %12s\n' "" "ms" "MB" "range ms"
+printf '%-58s %8s %8s %12s\n' "secretdeck inspect secret X --json" "$(ms inspect)" "$(mb inspect)" "$(spread inspect)"
+printf '%-58s %8s %8s %12s\n' "API floor for it (bench/floor)" "$(ms floor)" "$(mb floor)" "$(spread floor)"
+printf '%-58s %8s %8s %12s\n' "docker service ls -q | xargs docker service inspect" "$(ms docker)" "" "$(spread docker)"
+printf '%-58s %8s %8s %12s   CPU %s ms\n' "secretdeck drift --json (S3 on loopback)" "$(ms drift)" "$(mb drift)" "$(spread drift)" "$(cpu drift)"
+printf '%-58s %8s %8s %12s   CPU %s ms\n' "API floor for it (bench/floor -bucket)" "$(ms drift_floor)" "$(mb drift_floor)" "$(spread drift_floor)" "$(cpu drift_floor)"
+printf '%-58s %8s %8s %12s\n' "secretdeck drift --json (S3 +$delay per request)" "$(ms drift_slow)" "$(mb drift_slow)" "$(spread drift_slow)"
+printf '%-58s %8s %8s %12s\n' "API floor for it (bench/floor -bucket)" "$(ms drift_floor_slow)" "$(mb drift_floor_slow)" "$(spread drift_floor_slow)"
+printf '%-58s %8s %8s %12s   CPU %s ms\n' "secretdeck version" "$(ms version)" "$(mb version)" "$(spread version)" "$(cpu version)"
 if [ -n "$baseline" ]; then
-  printf '%-58s %8s %8s   CPU %s ms\n' "baseline drift --json (S3 on loopback)" "$(ms base_drift)" "$(mb base_drift)" "$(cpu base_drift)"
-  printf '%-58s %8s %8s\n' "baseline drift --json (S3 +$delay per request)" "$(ms base_drift_slow)" "$(mb base_drift_slow)"
-  printf '%-58s %8s %8s   CPU %s ms\n' "baseline version" "$(ms base_version)" "$(mb base_version)" "$(cpu base_version)"
+  printf '%-58s %8s %8s %12s   CPU %s ms\n' "baseline drift --json (S3 on loopback)" "$(ms base_drift)" "$(mb base_drift)" "$(spread base_drift)" "$(cpu base_drift)"
+  printf '%-58s %8s %8s %12s\n' "baseline drift --json (S3 +$delay per request)" "$(ms base_drift_slow)" "$(mb base_drift_slow)" "$(spread base_drift_slow)"
+  printf '%-58s %8s %8s %12s   CPU %s ms\n' "baseline version" "$(ms base_version)" "$(mb base_version)" "$(spread base_version)" "$(cpu base_version)"
 fi
 echo
 echo "inspect vs the API floor:    $(ratio "$(ms inspect)" "$(ms floor)")× the floor (target ≤ 1.5×)"
