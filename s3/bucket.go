@@ -64,10 +64,12 @@ func newBucket(ctx context.Context, opts Options, name, prefix string) (*bucket,
 	if endpoint == "" {
 		endpoint = os.Getenv("AWS_ENDPOINT_URL_S3")
 	}
-	if !strings.HasPrefix(endpoint, "http://") {
+	if !strings.HasPrefix(endpoint, "http://") || !aws.IsCredentialsProvider(cfg.Credentials, credentials.StaticCredentialsProvider{}) {
 		// A host without a certificate store (the scratch image) gets the
-		// bundled roots. Not over plain http: loading the host's roots is
-		// 20 ms of CPU before the first list, for no handshake.
+		// bundled roots for whatever speaks TLS: the endpoint, or the
+		// service the credentials come from (STS, SSO). Over plain http
+		// with keys given, nothing does, and loading the host's roots was
+		// 20 ms of CPU before the first list.
 		roots.Ensure()
 	}
 	client := s3.NewFromConfig(cfg, func(o *s3.Options) {
