@@ -111,25 +111,9 @@ func (d *jsonReader) isNull() (bool, error) {
 // reader then at the key's value, which field must consume; null is no
 // object and calls nothing.
 func (d *jsonReader) object(field func(key []byte) error) error {
-	c, err := d.next()
-	if err != nil {
-		return err
-	}
-	if c == 'n' {
-		return d.literal("ull")
-	}
-	if c != '{' {
-		return d.fail("want an object")
-	}
-	if c, err = d.peek(); err != nil {
-		return err
-	}
-	if c == '}' {
-		_, _ = d.next()
-		return nil
-	}
-	for {
-		if c, err = d.next(); err != nil {
+	return d.members('{', '}', "an object", func() error {
+		c, err := d.next()
+		if err != nil {
 			return err
 		}
 		if c != '"' {
@@ -145,17 +129,42 @@ func (d *jsonReader) object(field func(key []byte) error) error {
 		if c != ':' {
 			return d.fail("want ':'")
 		}
-		if err := field(key); err != nil {
+		return field(key)
+	})
+}
+
+// members reads the null, or the open…close container that comes next,
+// calling member for each of its comma-separated members.
+func (d *jsonReader) members(open, close byte, what string, member func() error) error {
+	c, err := d.next()
+	if err != nil {
+		return err
+	}
+	if c == 'n' {
+		return d.literal("ull")
+	}
+	if c != open {
+		return d.fail("want " + what)
+	}
+	if c, err = d.peek(); err != nil {
+		return err
+	}
+	if c == close {
+		_, _ = d.next()
+		return nil
+	}
+	for {
+		if err := member(); err != nil {
 			return err
 		}
 		if c, err = d.next(); err != nil {
 			return err
 		}
-		if c == '}' {
+		if c == close {
 			return nil
 		}
 		if c != ',' {
-			return d.fail("want ',' or '}'")
+			return d.fail("want ',' or '" + string(close) + "'")
 		}
 	}
 }
@@ -406,37 +415,7 @@ func (d *jsonReader) number(c byte) error {
 // array calls elem for each element of the array that comes next; null is
 // no array.
 func (d *jsonReader) array(elem func() error) error {
-	c, err := d.next()
-	if err != nil {
-		return err
-	}
-	if c == 'n' {
-		return d.literal("ull")
-	}
-	if c != '[' {
-		return d.fail("want an array")
-	}
-	if c, err = d.peek(); err != nil {
-		return err
-	}
-	if c == ']' {
-		_, _ = d.next()
-		return nil
-	}
-	for {
-		if err := elem(); err != nil {
-			return err
-		}
-		if c, err = d.next(); err != nil {
-			return err
-		}
-		if c == ']' {
-			return nil
-		}
-		if c != ',' {
-			return d.fail("want ',' or ']'")
-		}
-	}
+	return d.members('[', ']', "an array", elem)
 }
 
 // readUint reads an unsigned integer into to (null leaves it).
