@@ -47,9 +47,7 @@ while [ $# -gt 0 ]; do
   shift
 done
 
-eval "$(scripts/testenv up)"
-export AWS_ACCESS_KEY_ID=$SECRETDECK_TEST_S3_ACCESS_KEY AWS_SECRET_ACCESS_KEY=$SECRETDECK_TEST_S3_SECRET_KEY AWS_REGION=us-east-1
-export AWS_ENDPOINT_URL_S3=$SECRETDECK_TEST_S3_ENDPOINT DOCKER_HOST=$SECRETDECK_TEST_DOCKER_HOST
+use_rig up
 bucket=secretdeck-scale prefix=scale_
 seed() { go run ./bench/seed -host "$DOCKER_HOST" -s3-endpoint "$AWS_ENDPOINT_URL_S3" -image "$SECRETDECK_TEST_IMAGE" \
   -bucket "$bucket" -prefix "$prefix" "$@"; }

@@ -15,9 +15,7 @@ moves=${1:-40}
 bin=${2:-}
 [ -n "$bin" ] || { go build -o bin/secretdeck .; bin=bin/secretdeck; }
 command -v script >/dev/null || die "script(1) is needed (Debian: bsdutils)"
-eval "$(scripts/testenv env)"
-export DOCKER_HOST=$SECRETDECK_TEST_DOCKER_HOST AWS_ACCESS_KEY_ID=$SECRETDECK_TEST_S3_ACCESS_KEY \
-  AWS_SECRET_ACCESS_KEY=$SECRETDECK_TEST_S3_SECRET_KEY AWS_REGION=us-east-1 AWS_ENDPOINT_URL_S3=$SECRETDECK_TEST_S3_ENDPOINT
+use_rig env
 sock=secretdeck-tui-bytes-$$
 state=$(mktemp -d)
 # script(1) outlives its tmux server: the workbench is stopped by its pid.

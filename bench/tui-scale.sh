@@ -13,10 +13,8 @@ cd "$(dirname "$0")/.."
 . scripts/lib.sh
 runs=${1:-5}; shift || true
 bins=("$@"); [ ${#bins[@]} -gt 0 ] || { go build -o bin/secretdeck .; bins=(bin/secretdeck); }
-eval "$(scripts/testenv env)"
 # Credentials through the environment the tmux server inherits, never argv.
-export DOCKER_HOST=$SECRETDECK_TEST_DOCKER_HOST AWS_ACCESS_KEY_ID=$SECRETDECK_TEST_S3_ACCESS_KEY \
-  AWS_SECRET_ACCESS_KEY=$SECRETDECK_TEST_S3_SECRET_KEY AWS_REGION=us-east-1 AWS_ENDPOINT_URL_S3=$SECRETDECK_TEST_S3_ENDPOINT
+use_rig env
 sock=secretdeck-tui-scale-$$
 state=$(mktemp -d)
 trap 'tmux -L $sock kill-server 2>/dev/null || true; rm -rf "$state"' EXIT

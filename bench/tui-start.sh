@@ -8,10 +8,8 @@ cd "$(dirname "$0")/.."
 . scripts/lib.sh
 runs=${1:-5}; size=${2:-80x24}
 scripts/demo status >/dev/null 2>&1    # rig up, demo seeded, bin/secretdeck built
-eval "$(scripts/testenv env)"
 # Credentials through the environment the tmux server inherits, never argv.
-export DOCKER_HOST=$SECRETDECK_TEST_DOCKER_HOST AWS_ACCESS_KEY_ID=$SECRETDECK_TEST_S3_ACCESS_KEY \
-  AWS_SECRET_ACCESS_KEY=$SECRETDECK_TEST_S3_SECRET_KEY AWS_REGION=us-east-1 AWS_ENDPOINT_URL_S3=$SECRETDECK_TEST_S3_ENDPOINT
+use_rig env
 sock=secretdeck-bench-$$
 trap 'tmux -L $sock kill-server 2>/dev/null || true' EXIT
 for i in $(seq "$runs"); do
